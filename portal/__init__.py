@@ -1,0 +1,39 @@
+"""Safety Pipeline portal: the Flask application factory."""
+
+from flask import Flask
+from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
+
+from portal import config as default_config
+from portal.settings import fill_defaults, from_environment
+
+
+def create_app(test_config=None):
+    """Create the portal: configuration, then extensions, blueprints and commands."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.config.from_object(default_config)
+    app.config.update(from_environment())
+    if test_config:
+        app.config.update(test_config)
+    fill_defaults(app.config, app.instance_path)
+
+    # Before any extension touches app.jinja_env (see shared/NHSUK-FRONTEND.md).
+    app.jinja_options = {"autoescape": True, "undefined": ChainableUndefined}
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
+
+    from portal import extensions, templating, errors, cli
+
+    extensions.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    _register_blueprints(app)
+    cli.init_app(app)
+    return app
+
+
+def _register_blueprints(app):
+    from portal.admin import bp as admin_bp
+    from portal.auth import bp as auth_bp
+    from portal.pages import bp as pages_bp
+
+    for bp in (pages_bp, auth_bp, admin_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,77 @@
+"""Who may see each page: one decorator family, and a deny-by-default check on every request.
+
+Every view declares its rule with `@public`, `@signed_in` or `@roles(...)`. A request to an
+endpoint whose view declares nothing is refused, and `tests/portal/test_access_rules.py`
+walks `app.url_map` to prove every endpoint declares one. Object-level checks (may this user
+see *this* idea?) live in the views and services of each domain.
+"""
+
+from dataclasses import dataclass
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from portal.auth.roles import Role
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    signed_in: bool
+    roles: frozenset[Role] = frozenset()
+
+    def describe(self) -> str:
+        if not self.signed_in:
+            return "public"
+        if not self.roles:
+            return "signed in"
+        return "roles: " + ", ".join(sorted(r.value for r in self.roles))
+
+
+def _declare(rule: AccessRule):
+    def decorator(view):
+        view.access_rule = rule
+        return view
+
+    return decorator
+
+
+public = _declare(AccessRule(signed_in=False))
+signed_in = _declare(AccessRule(signed_in=True))
+
+
+def roles(*allowed: Role):
+    """Allow signed-in users holding any of `allowed`."""
+    if not allowed:
+        raise ValueError("roles() needs at least one role")
+    return _declare(AccessRule(signed_in=True, roles=frozenset(allowed)))
+
+
+def rule_for(endpoint: str | None) -> AccessRule | None:
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    return getattr(view, "access_rule", None)
+
+
+def enforce_access_rule():
+    """`before_request` hook: apply the endpoint's declared rule, or refuse."""
+    if request.endpoint is None:  # 404 / 405: let Flask answer
+        return None
+    rule = rule_for(request.endpoint)
+    if rule is None:
+        current_app.logger.error("endpoint %s declares no access rule", request.endpoint)
+        abort(403)
+    if not rule.signed_in:
+        return None
+    if not current_user.is_authenticated:
+        if request.method in ("GET", "HEAD"):
+            return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+        abort(401)
+    if rule.roles and not (rule.roles & current_user.role_set):
+        abort(403)
+    return None
+
+
+def require(condition: bool):
+    """Object-level check: refuse with 403 unless `condition` holds."""
+    if not condition:
+        abort(403)
+

@@ -1,0 +1,33 @@
+"""Admin forms: a user's roles and whether the account is active."""
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectMultipleField, StringField
+from wtforms.validators import AnyOf, Length
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.auth.roles import ROLE_LABELS
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class UserRolesForm(FlaskForm):
+    roles = MultiCheckboxField(
+        "Roles", choices=[(role.value, label) for role, label in ROLE_LABELS.items()]
+    )
+
+
+
+class UserActiveForm(FlaskForm):
+    active = HiddenField(validators=[AnyOf(["yes", "no"], message="Choose an action")])
+
+
+class UserSearchForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = StringField("Search by name, email or organisation",
+                    validators=[Length(max=200, message="Search must be 200 characters or fewer")])
+    role = HiddenField()

@@ -1,0 +1,48 @@
+"""The audit trail: who did what to which object, and when.
+
+Services call `record(...)` in the same transaction as the change they describe, so an event
+exists exactly when its change was committed.
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.database import UTCDateTime, now_utc
+from portal.extensions import db
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(80), index=True)
+    object_type: Mapped[str] = mapped_column(sa.String(40))
+    object_id: Mapped[str | None] = mapped_column(sa.String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    actor = relationship("User", foreign_keys=[actor_id])
+
+
+def record(actor, action: str, obj=None, *, object_type=None, object_id=None, **details):
+    """Add an audit event for `action` by `actor` (a User or None) on `obj`."""
+    if obj is not None:
+        object_type = object_type or obj.__tablename__
+        object_id = obj.id if object_id is None else object_id
+    event = AuditEvent(
+        actor_id=getattr(actor, "id", None),
+        action=action,
+        object_type=object_type or "system",
+        object_id=None if object_id is None else str(object_id),
+        at=utcnow(),
+        details=details,
+    )
+    db.session.add(event)
+    return event

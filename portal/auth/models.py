@@ -1,0 +1,158 @@
+"""Organisations, users, their roles, server-side sessions, sign-in attempts and reset tokens."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.auth.roles import Role
+from portal.database import UTCDateTime, now_utc
+from portal.extensions import db
+
+
+class OrganisationType(enum.StrEnum):
+    NHS_TRUST = "nhs_trust"
+    ICB = "icb"
+    PRIMARY_CARE = "primary_care"
+    CARE_HOME = "care_home"
+    AMBULANCE = "ambulance"
+    UNIVERSITY = "university"
+    COMPANY = "company"
+    CHARITY = "charity"
+    PATIENT_OR_PUBLIC = "patient_or_public"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return ORGANISATION_TYPE_LABELS[self]
+
+
+ORGANISATION_TYPE_LABELS = {
+    OrganisationType.NHS_TRUST: "NHS trust",
+    OrganisationType.ICB: "Integrated care board (ICB)",
+    OrganisationType.PRIMARY_CARE: "Primary care (for example, a GP practice)",
+    OrganisationType.CARE_HOME: "Care home",
+    OrganisationType.AMBULANCE: "Ambulance service",
+    OrganisationType.UNIVERSITY: "University or research institute",
+    OrganisationType.COMPANY: "Company",
+    OrganisationType.CHARITY: "Charity or voluntary organisation",
+    OrganisationType.PATIENT_OR_PUBLIC: "Patient or member of the public",
+    OrganisationType.OTHER: "Other",
+}
+
+
+def enum_column(enum_cls, **kwargs):
+    """A portable enum column: stored as its string value, no native database type."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=40,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+        **kwargs,
+    )
+
+
+class Organisation(db.Model):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    # lower-cased, whitespace-folded name: one record per organisation, however it is typed
+    name_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    type: Mapped[OrganisationType] = mapped_column(enum_column(OrganisationType))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    users: Mapped[list["User"]] = relationship(back_populates="organisation")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(sa.String(200))
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="users")
+    role_grants: Mapped[list["UserRole"]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin",
+        foreign_keys="UserRole.user_id",
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def role_set(self) -> frozenset[Role]:
+        return frozenset(grant.role for grant in self.role_grants)
+
+    def has_role(self, role: Role) -> bool:
+        return role in self.role_set
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(enum_column(Role), primary_key=True)
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
+
+
+class UserSession(db.Model):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ip_address: Mapped[str | None] = mapped_column(sa.String(45))
+    user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+
+    user: Mapped[User] = relationship()
+
+
+class SignInAttempt(db.Model):
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (sa.Index("ix_sign_in_attempts_ip_address_at", "ip_address", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)
+    ip_address: Mapped[str] = mapped_column(sa.String(45))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    succeeded: Mapped[bool]
+
+
+class PasswordResetToken(db.Model):
+    __tablename__ = "password_reset_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

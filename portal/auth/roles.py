@@ -1,0 +1,31 @@
+"""The roles a user may hold, and where each role's home page is."""
+
+import enum
+
+
+class Role(enum.StrEnum):
+    INNOVATOR = "innovator"
+    PANEL_MEMBER = "panel_member"
+    PROGRAMME_LEAD = "programme_lead"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.INNOVATOR: "Innovator",
+    Role.PANEL_MEMBER: "Panel member",
+    Role.PROGRAMME_LEAD: "Programme lead",
+    Role.ADMIN: "Admin",
+}
+
+# The home a user lands on after signing in: the first role they hold in this order.
+HOME_ORDER = (Role.PROGRAMME_LEAD, Role.PANEL_MEMBER, Role.ADMIN, Role.INNOVATOR)
+HOME_ENDPOINTS = {
+    Role.INNOVATOR: "pages.innovator_home",
+    Role.PANEL_MEMBER: "pages.panel_home",
+    Role.PROGRAMME_LEAD: "pages.lead_home",
+    Role.ADMIN: "admin.home",
+}

@@ -1,0 +1,47 @@
+"""Sign-in throttling: too many failures for an account or an address get HTTP 429."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal.auth.models import SignInAttempt
+from portal.clock import utcnow
+from portal.extensions import db
+
+
+def _failures_since(column, value, since: datetime) -> tuple[int, datetime | None]:
+    row = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(SignInAttempt.at)).where(
+            column == value, SignInAttempt.at >= since, SignInAttempt.succeeded.is_(False)
+        )
+    ).one()
+    return row[0], row[1]
+
+
+def retry_after(email: str, ip_address: str) -> int | None:
+    """Seconds until a sign-in may be tried again, or None when it may be tried now."""
+    window = current_app.config["SIGN_IN_FAILURE_WINDOW"]
+    limit = current_app.config["SIGN_IN_MAX_FAILURES"]
+    now = utcnow()
+    waits = []
+    for column, value in ((SignInAttempt.email, email), (SignInAttempt.ip_address, ip_address)):
+        count, oldest = _failures_since(column, value, now - window)
+        if count >= limit:
+            waits.append(max(1, int((oldest + window - now).total_seconds()) + 1))
+    return max(waits) if waits else None
+
+
+def record_attempt(email: str, ip_address: str, succeeded: bool) -> None:
+    db.session.add(
+        SignInAttempt(email=email, ip_address=ip_address, succeeded=succeeded, at=utcnow())
+    )
+
+
+def clear_failures(email: str) -> None:
+    """A successful sign-in wipes the account's failure count (not the address's)."""
+    db.session.execute(
+        sa.delete(SignInAttempt).where(
+            SignInAttempt.email == email, SignInAttempt.succeeded.is_(False)
+        )
+    )

@@ -1,0 +1,72 @@
+"""Command-line tools: `flask demo`, `flask users create`, `flask worker`."""
+
+import time
+
+import click
+from flask import current_app
+
+from portal.extensions import db
+
+
+def init_app(app):
+    app.cli.add_command(demo_command)
+    app.cli.add_command(users_group)
+    app.cli.add_command(worker_command)
+
+
+@click.command("demo")
+def demo_command():
+    """Load demo data (idempotent) and print the demo accounts."""
+    from portal.demo import load_demo
+
+    accounts = load_demo()
+    db.session.commit()
+    click.echo("Demo accounts (email / password):")
+    for role, email, password in accounts:
+        click.echo(f"  {role:<15} {email:<32} {password}")
+
+
+@click.group("users")
+def users_group():
+    """Manage user accounts."""
+
+
+@users_group.command("create")
+@click.argument("email")
+@click.option("--name", default=None, help="Full name (default: the part before @).")
+@click.option(
+    "--role", "roles", multiple=True, default=["innovator"], show_default=True,
+    type=click.Choice(["innovator", "panel_member", "programme_lead", "admin"]),
+    help="A role to grant; repeat for several.",
+)
+@click.password_option(help="The password (prompted for, twice, when not given).")
+def create_user_command(email, name, roles, password):
+    """Create a user, for example the first admin: flask users create EMAIL --role admin."""
+    from portal.auth.roles import Role
+    from portal.auth.services import AccountError, create_user
+
+    try:
+        user = create_user(email, name or email.split("@")[0], password, None,
+                           roles=[Role(r) for r in roles])
+    except AccountError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Created {user.email} with roles: {', '.join(roles)}")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Do one round of work, then stop.")
+@click.option("--interval", default=30, show_default=True, help="Seconds between rounds.")
+def worker_command(once, interval):
+    """Run background work: send queued mail (and, later, due scans and index updates)."""
+    from portal.mail import deliver_outbox
+
+    while True:
+        sent, failed = deliver_outbox()
+        db.session.commit()
+        if sent or failed:
+            current_app.logger.info("worker: mail sent %d, failed %d", sent, failed)
+        if once:
+            click.echo(f"mail sent: {sent}, failed: {failed}")
+            return
+        time.sleep(interval)

@@ -1,0 +1,45 @@
+"""Plain configuration defaults; `create_app` overlays environment variables and test config.
+
+Nothing here reads the environment: see `portal.settings.from_environment`.
+"""
+
+from datetime import timedelta
+
+# "development" (local, relaxed cookies, generated secret key) or "production".
+ENV_NAME = "production"
+SECRET_KEY = None
+SQLALCHEMY_DATABASE_URI = None  # default: sqlite:///<instance>/portal.sqlite3
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+SQLITE_BUSY_TIMEOUT_MS = 5000
+SEARCH_INDEX_DIR = None  # default: <instance>/search-index
+UPLOAD_DIR = None  # default: <instance>/uploads
+NHSUK_FRONTEND_DIR = None  # default: <project>/node_modules/nhsuk-frontend/dist/nhsuk
+
+MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+
+SESSION_COOKIE_NAME = "sp_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = True
+SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
+# Touch a session's last-seen time at most this often, so reads rarely write.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+
+WTF_CSRF_TIME_LIMIT = 4 * 3600
+
+SIGN_IN_MAX_FAILURES = 10
+SIGN_IN_FAILURE_WINDOW = timedelta(minutes=15)
+PASSWORD_RESET_LIFETIME = timedelta(hours=1)
+PASSWORD_MIN_LENGTH = 12
+# argon2id parameters (OWASP's first recommended set); tests use cheap ones.
+ARGON2_PARAMS = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}
+
+MAIL_SERVER = None  # unset: mail goes to the outbox table and the log only
+MAIL_PORT = 587
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_USE_TLS = True
+MAIL_DEFAULT_SENDER = "Patient Safety Innovation Pipeline <no-reply@safety-pipeline.invalid>"
+
+SERVICE_NAME = "Patient Safety Innovation Pipeline"
+CONTACT_EMAIL = "safety-pipeline@example.nhs.uk"

@@ -1,0 +1,38 @@
+"""NHS-styled error pages with the right status and never a stack trace."""
+
+from flask import render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from portal.extensions import db
+
+TITLES = {
+    400: "Sorry, there is a problem with your request",
+    401: "You need to sign in",
+    403: "You do not have permission to see this page",
+    404: "Page not found",
+    405: "Sorry, that is not something this page can do",
+    413: "The file or form you sent is too large",
+    429: "Too many tries",
+    500: "Sorry, there is a problem with the service",
+}
+
+
+def _render(code, **context):
+    db.session.rollback()  # an error never saves a half-done change
+    template = f"errors/{code}.html" if code in (400, 403, 404, 413, 429) else "errors/generic.html"
+    return render_template(template, code=code, title=TITLES.get(code, TITLES[500]), **context), code
+
+
+def init_app(app):
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _render(400, csrf=True, reason=error.description)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        response = _render(error.code or 500)
+        if error.code == 429 and getattr(error, "retry_after", None):
+            return (*response, {"Retry-After": str(error.retry_after)})
+        return response
+

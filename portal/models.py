@@ -1,0 +1,23 @@
+"""Import every model module, so the metadata (and Alembic) sees all tables."""
+
+from portal.audit import AuditEvent
+from portal.auth.models import (
+    Organisation,
+    PasswordResetToken,
+    SignInAttempt,
+    User,
+    UserRole,
+    UserSession,
+)
+from portal.mail import OutboxMessage
+
+__all__ = [
+    "AuditEvent",
+    "Organisation",
+    "OutboxMessage",
+    "PasswordResetToken",
+    "SignInAttempt",
+    "User",
+    "UserRole",
+    "UserSession",
+]

@@ -1,0 +1,89 @@
+"""The landing page, role home pages, information pages and front-end assets."""
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import abort, current_app, redirect, render_template, send_from_directory
+from flask_login import current_user
+
+from portal.access import public, roles
+from portal.audit import AuditEvent
+from portal.auth.roles import Role
+from portal.extensions import db
+from portal.pages import bp
+from portal.pages.home import home_url_for
+
+INFORMATION_PAGES = {
+    "privacy": "Privacy notice",
+    "accessibility": "Accessibility statement",
+    "cookies": "Cookies",
+    "contact": "Contact us",
+}
+
+
+@bp.route("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(home_url_for(current_user))
+    return render_template("pages/index.html")
+
+
+@bp.route("/innovator")
+@roles(Role.INNOVATOR)
+def innovator_home():
+    return render_template("pages/innovator_home.html", activity=_my_activity())
+
+
+@bp.route("/panel")
+@roles(Role.PANEL_MEMBER)
+def panel_home():
+    return render_template("pages/panel_home.html", activity=_my_activity())
+
+
+@bp.route("/lead")
+@roles(Role.PROGRAMME_LEAD)
+def lead_home():
+    return render_template("pages/lead_home.html", activity=_my_activity())
+
+
+def _my_activity(limit=5):
+    return db.session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.actor_id == current_user.id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(limit)
+    ).all()
+
+
+@bp.route("/<any(privacy, accessibility, cookies, contact):page>")
+@public
+def information(page):
+    return render_template(f"pages/{page}.html", title=INFORMATION_PAGES[page])
+
+
+@bp.route("/assets/<path:filename>")
+@public
+def nhsuk_assets(filename):
+    """The NHS.UK frontend's images and manifest (its CSS expects them at /assets)."""
+    return send_from_directory(_frontend_dir() / "assets", filename, max_age=86400)
+
+
+@bp.route("/nhsuk/<any('nhsuk-frontend.min.css', 'nhsuk-frontend.min.js', 'nhsuk-frontend.min.css.map', 'nhsuk-frontend.min.js.map'):filename>")
+@public
+def nhsuk_bundle(filename):
+    return send_from_directory(_frontend_dir(), filename, max_age=3600)
+
+
+@bp.route("/static/<path:filename>")
+@public
+def static(filename):
+    return send_from_directory(Path(current_app.root_path) / "static", filename, max_age=3600)
+
+
+def _frontend_dir() -> Path:
+    path = Path(current_app.config["NHSUK_FRONTEND_DIR"])
+    if not path.is_dir():
+        current_app.logger.error("NHS.UK frontend not installed at %s: run npm ci", path)
+        abort(404)
+    return path

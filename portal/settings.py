@@ -1,0 +1,85 @@
+"""Read configuration from environment variables (called by `create_app`, never at import)."""
+
+import os
+import secrets
+from pathlib import Path
+
+# name of variable -> config key; documented in the README's configuration table.
+ENVIRONMENT_VARIABLES = {
+    "PORTAL_ENV": "ENV_NAME",
+    "SECRET_KEY": "SECRET_KEY",
+    "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
+    "SEARCH_INDEX_DIR": "SEARCH_INDEX_DIR",
+    "UPLOAD_DIR": "UPLOAD_DIR",
+    "NHSUK_FRONTEND_DIR": "NHSUK_FRONTEND_DIR",
+    "MAIL_SERVER": "MAIL_SERVER",
+    "MAIL_PORT": "MAIL_PORT",
+    "MAIL_USERNAME": "MAIL_USERNAME",
+    "MAIL_PASSWORD": "MAIL_PASSWORD",
+    "MAIL_USE_TLS": "MAIL_USE_TLS",
+    "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
+    "CONTACT_EMAIL": "CONTACT_EMAIL",
+}
+_INTEGERS = {"MAIL_PORT"}
+_BOOLEANS = {"MAIL_USE_TLS"}
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot run safely."""
+
+
+def from_environment(environ=None) -> dict:
+    """Return the config values set through environment variables."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for variable, key in ENVIRONMENT_VARIABLES.items():
+        if variable not in environ or environ[variable] == "":
+            continue
+        raw = environ[variable]
+        if key in _INTEGERS:
+            values[key] = int(raw)
+        elif key in _BOOLEANS:
+            values[key] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        else:
+            values[key] = raw
+    return values
+
+
+def fill_defaults(config, instance_path: str) -> None:
+    """Fill the defaults that depend on the instance folder, and check production safety."""
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    uri = config.get("SQLALCHEMY_DATABASE_URI")
+    if not uri:
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance / 'portal.sqlite3'}"
+    elif uri.startswith("postgres://"):  # Heroku-style URLs name no driver
+        config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgres://") :]
+    elif uri.startswith("postgresql://"):
+        config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://") :]
+    config["SEARCH_INDEX_DIR"] = config.get("SEARCH_INDEX_DIR") or str(instance / "search-index")
+    config["UPLOAD_DIR"] = config.get("UPLOAD_DIR") or str(instance / "uploads")
+    config["NHSUK_FRONTEND_DIR"] = config.get("NHSUK_FRONTEND_DIR") or str(
+        PROJECT_ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
+    )
+    development = config["ENV_NAME"] == "development" or config.get("TESTING")
+    if development:
+        config["SESSION_COOKIE_SECURE"] = config.get("TESTING_SECURE_COOKIES", False)
+    if not config.get("SECRET_KEY"):
+        if not development:
+            raise ConfigurationError(
+                "SECRET_KEY is not set. In production, set the SECRET_KEY environment variable "
+                "to a long random value (for example: python -c 'import secrets; "
+                "print(secrets.token_hex(32))'), or set PORTAL_ENV=development for local use."
+            )
+        config["SECRET_KEY"] = _local_secret_key(instance)
+
+
+def _local_secret_key(instance: Path) -> str:
+    """Return the development secret key, generating it into the instance folder once."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

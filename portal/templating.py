@@ -1,0 +1,23 @@
+"""Jinja globals and filters shared by every template."""
+
+from flask import current_app
+
+from portal import ui
+from portal.auth.models import ORGANISATION_TYPE_LABELS
+from portal.auth.roles import ROLE_LABELS
+
+
+def init_app(app):
+    app.jinja_env.globals.update(
+        field_params=ui.field_params,
+        error_list=ui.error_list,
+        navigation_items=ui.navigation_items,
+        ROLE_LABELS=ROLE_LABELS,
+        ORGANISATION_TYPE_LABELS=ORGANISATION_TYPE_LABELS,
+    )
+    app.jinja_env.filters.update(
+        datetime=ui.format_datetime,
+        add_csrf_to_forms=ui.add_csrf_to_forms,
+    )
+    app.context_processor(lambda: {"service_name": current_app.config["SERVICE_NAME"],
+                                   "contact_email": current_app.config["CONTACT_EMAIL"]})

@@ -1,0 +1,124 @@
+"""Template helpers: WTForms fields to NHS.UK component parameters, navigation, dates.
+
+User data only ever goes into the components' "text" parameters, which they escape.
+"""
+
+import re
+
+from flask import request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from portal.auth.roles import HOME_ENDPOINTS, Role
+from portal.clock import london
+
+_INPUT_TYPES = {"EmailField": "email", "TelField": "tel", "URLField": "url", "IntegerField": "text"}
+_POST_FORM = re.compile(r'(<form\b[^>]*\bmethod="post"[^>]*>)', re.IGNORECASE)
+
+
+def _text(value):
+    return {"text": str(value)} if value else None
+
+
+def field_params(field, hint=None, autocomplete=None, width=None, classes=None, legend=None,
+                 large_legend=False, rows=None, input_mode=None):
+    """Return (component, params) to render `field` with the NHS.UK macro of that name."""
+    error = _text(field.errors[0]) if field.errors else None
+    common = {"name": field.name, "hint": _text(hint), "errorMessage": error}
+    kind = field.type
+    if kind in ("RadioField", "MultiCheckboxField"):
+        checked = set(field.data or []) if kind == "MultiCheckboxField" else {field.data}
+        legend_params = {"text": legend or field.label.text}
+        if large_legend:
+            legend_params.update(isPageHeading=True, size="l")
+        else:
+            legend_params["size"] = "s"
+        return ("radios" if kind == "RadioField" else "checkboxes"), common | {
+            "idPrefix": field.id,
+            "fieldset": {"legend": legend_params},
+            "items": [
+                {"value": value, "text": str(label), "checked": value in checked}
+                for value, label in field.choices
+            ],
+        }
+    common |= {"id": field.id, "label": {"text": field.label.text}}
+    if kind == "SelectField":
+        return "select", common | {
+            "items": [
+                {"value": value, "text": str(label), "selected": str(value) == str(field.data)}
+                for value, label in field.choices
+            ]
+        }
+    if kind == "BooleanField":
+        return "checkboxes", {
+            "name": field.name,
+            "idPrefix": field.id,
+            "errorMessage": error,
+            "items": [{"value": "y", "text": field.label.text, "hint": _text(hint),
+                       "checked": bool(field.data)}],
+        }
+    if kind == "TextAreaField":
+        return "textarea", common | {"value": field.data or "", "rows": rows or 5}
+    if kind == "PasswordField":
+        return "password_input", common | {"autocomplete": autocomplete or "current-password"}
+    return "input", common | {
+        "type": _INPUT_TYPES.get(kind, "text"),
+        "value": field._value(),
+        "autocomplete": autocomplete,
+        "width": width,
+        "classes": classes,
+        "inputmode": input_mode,
+        "spellcheck": False if kind == "EmailField" else None,
+    }
+
+
+def error_list(form):
+    """Error summary entries linking to each field in error, in the form's order."""
+    items = []
+    for field in form:
+        if field.errors:
+            items.append({"text": field.errors[0], "href": f"#{field.id}"})
+    return items
+
+
+def add_csrf_to_forms(html):
+    """Add the CSRF token to POST forms that a package macro rendered without one."""
+    token = Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
+    return Markup(_POST_FORM.sub(lambda m: m.group(1) + token, str(html)))
+
+
+def navigation_items():
+    """Header navigation for the signed-in user's roles, marking the current section."""
+    if not current_user.is_authenticated:
+        return []
+    roles = current_user.role_set
+    candidates = [
+        (Role.INNOVATOR, "Your ideas", HOME_ENDPOINTS[Role.INNOVATOR]),
+        (Role.PANEL_MEMBER, "Reviews", HOME_ENDPOINTS[Role.PANEL_MEMBER]),
+        (Role.PROGRAMME_LEAD, "Pipeline", HOME_ENDPOINTS[Role.PROGRAMME_LEAD]),
+        (Role.ADMIN, "Admin", HOME_ENDPOINTS[Role.ADMIN]),
+    ]
+    items = []
+    for role, text, endpoint in candidates:
+        if role in roles:
+            href = url_for(endpoint)
+            section = endpoint.split(".")[0] + "."
+            current = request.endpoint == endpoint
+            active = current or (section == "admin." and (request.endpoint or "").startswith(section))
+            items.append({"text": text, "href": href, "current": current, "active": active})
+    return items
+
+
+def format_datetime(moment, pattern="%-d %B %Y at %-I:%M%p"):
+    """Show a UTC datetime in Europe/London, as '3 March 2026 at 2:05pm'."""
+    if moment is None:
+        return ""
+    text = london(moment).strftime(pattern)
+    return text.replace("AM", "am").replace("PM", "pm")
+
+
+def paragraphs(text):
+    """Plain text with blank lines as HTML paragraphs, escaped."""
+    parts = [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+    return Markup("".join(f"<p>{escape(p)}</p>" for p in parts))
