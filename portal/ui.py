@@ -28,7 +28,6 @@ def field_params(field, hint=None, autocomplete=None, width=None, classes=None, 
     common = {"name": field.name, "hint": _text(hint), "errorMessage": error}
     kind = field.type
     if kind in ("RadioField", "MultiCheckboxField"):
-        checked = set(field.data or []) if kind == "MultiCheckboxField" else {field.data}
         legend_params = {"text": legend or field.label.text}
         if large_legend:
             legend_params.update(isPageHeading=True, size="l")
@@ -38,16 +37,16 @@ def field_params(field, hint=None, autocomplete=None, width=None, classes=None, 
             "idPrefix": field.id,
             "fieldset": {"legend": legend_params},
             "items": [
-                {"value": value, "text": str(label), "checked": value in checked}
-                for value, label in field.choices
+                {"value": c.value, "text": str(c.label), "checked": c.selected}
+                for c in field.iter_choices()
             ],
         }
     common |= {"id": field.id, "label": {"text": field.label.text}}
     if kind == "SelectField":
         return "select", common | {
             "items": [
-                {"value": value, "text": str(label), "selected": str(value) == str(field.data)}
-                for value, label in field.choices
+                {"value": c.value, "text": str(c.label), "selected": c.selected}
+                for c in field.iter_choices()
             ]
         }
     if kind == "BooleanField":
@@ -85,7 +84,7 @@ def error_list(form):
 def add_csrf_to_forms(html):
     """Add the CSRF token to POST forms that a package macro rendered without one."""
     token = Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
-    return Markup(_POST_FORM.sub(lambda m: m.group(1) + token, str(html)))
+    return Markup(_POST_FORM.sub(lambda m: m.group(1) + str(token), str(html)))
 
 
 def navigation_items():

@@ -1,7 +1,7 @@
 """Admin forms: a user's roles and whether the account is active."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectMultipleField, StringField
+from wtforms import HiddenField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import AnyOf, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -15,7 +15,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 class UserRolesForm(FlaskForm):
     roles = MultiCheckboxField(
-        "Roles", choices=[(role.value, label) for role, label in ROLE_LABELS.items()]
+        "Roles", choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
     )
 
 

@@ -1,7 +1,7 @@
 """Account forms; error messages follow the NHS.UK style ("Enter ...", "Choose ...")."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from portal.auth.models import ORGANISATION_TYPE_LABELS
@@ -9,9 +9,14 @@ from portal.auth.models import ORGANISATION_TYPE_LABELS
 NOT_LISTED = "not-listed"
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def _email_field(label="Email address"):
     return EmailField(
         label,
+        filters=[_strip],
         validators=[
             InputRequired("Enter your email address"),
             Length(max=254, message="Email address must be 254 characters or fewer"),
@@ -26,6 +31,7 @@ def _email_field(label="Email address"):
 class RegisterForm(FlaskForm):
     name = StringField(
         "Full name",
+        filters=[_strip],
         validators=[
             InputRequired("Enter your full name"),
             Length(max=200, message="Full name must be 200 characters or fewer"),
@@ -39,8 +45,8 @@ class RegisterForm(FlaskForm):
     )
     organisation_type = SelectField(
         "Type of organisation",
-        choices=[("", "Choose a type")] + [(t.value, label) for t, label in
-                                          ORGANISATION_TYPE_LABELS.items()],
+        choices=[SelectChoice("", "Choose a type")]
+        + [SelectChoice(t.value, label) for t, label in ORGANISATION_TYPE_LABELS.items()],
         validate_choice=False,
     )
     password = PasswordField("Create a password", validators=[InputRequired("Enter a password")])
@@ -48,9 +54,9 @@ class RegisterForm(FlaskForm):
     def __init__(self, organisations, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation.choices = (
-            [("", "Choose your organisation")]
-            + [(str(o.id), o.name) for o in organisations]
-            + [(NOT_LISTED, "My organisation is not listed")]
+            [SelectChoice("", "Choose your organisation")]
+            + [SelectChoice(str(o.id), o.name) for o in organisations]
+            + [SelectChoice(NOT_LISTED, "My organisation is not listed")]
         )
         self._organisation_ids = {str(o.id) for o in organisations}
 

@@ -1,5 +1,6 @@
 """Password hashing (argon2id) and the password rules."""
 
+import re
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -45,6 +46,19 @@ def common_passwords() -> frozenset[str]:
     return frozenset(FREQUENCY_LISTS["passwords"])
 
 
+def _personal_words(values) -> list[str]:
+    """Words a password should not lean on: the user's name and email, whole and in parts."""
+    words = set()
+    for value in values:
+        if not value:
+            continue
+        local = value.lower().split("@")[0]
+        parts = [p for p in re.split(r"[^a-z0-9]+", value.lower()) if len(p) > 2]
+        words.update(parts)
+        words.add(re.sub(r"[^a-z0-9]", "", local))
+    return sorted(words)
+
+
 def password_problem(password: str, user_inputs: list[str] = ()) -> str | None:
     """Return why `password` is not acceptable, or None when it is."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
@@ -55,8 +69,7 @@ def password_problem(password: str, user_inputs: list[str] = ()) -> str | None:
     folded = password.lower()
     if folded in common_passwords() or folded.strip("0123456789!") in common_passwords():
         return "This password is too common. Choose a password that others are unlikely to use"
-    inputs = [part for value in user_inputs if value for part in value.lower().split("@")]
-    if zxcvbn(password[:100], user_inputs=inputs)["score"] < 3:
+    if zxcvbn(password[:100], user_inputs=_personal_words(user_inputs))["score"] < 3:
         return (
             "This password is too easy to guess. Try 3 or 4 unrelated words, "
             "and avoid your name or email address"

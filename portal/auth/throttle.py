@@ -1,5 +1,6 @@
 """Sign-in throttling: too many failures for an account or an address get HTTP 429."""
 
+import math
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from portal.extensions import db
 def _failures_since(column, value, since: datetime) -> tuple[int, datetime | None]:
     row = db.session.execute(
         sa.select(sa.func.count(), sa.func.min(SignInAttempt.at)).where(
-            column == value, SignInAttempt.at >= since, SignInAttempt.succeeded.is_(False)
+            column == value, SignInAttempt.at > since, SignInAttempt.succeeded.is_(False)
         )
     ).one()
     return row[0], row[1]
@@ -28,7 +29,7 @@ def retry_after(email: str, ip_address: str) -> int | None:
     for column, value in ((SignInAttempt.email, email), (SignInAttempt.ip_address, ip_address)):
         count, oldest = _failures_since(column, value, now - window)
         if count >= limit:
-            waits.append(max(1, int((oldest + window - now).total_seconds()) + 1))
+            waits.append(max(1, math.ceil((oldest + window - now).total_seconds())))
     return max(waits) if waits else None
 
 

@@ -1,0 +1,244 @@
+"""Fixtures shared by the portal tests, in flaskr's style plus Indico-style factories.
+
+Every test that touches the database runs on SQLite and on PostgreSQL: the session-scoped
+`database_url` fixture is parametrised over both. Each backend's database is made and
+migrated once per run; each test runs inside a transaction that is rolled back, and the
+app's sessions join it through savepoints, so services may commit as they do in production.
+"""
+
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from portal import create_app
+from portal.auth import services
+from portal.auth.models import OrganisationType, User
+from portal.auth.roles import Role
+from portal.extensions import db
+
+BACKENDS = [b for b in os.environ.get("TEST_DATABASES", "sqlite,postgresql").split(",") if b]
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+PASSWORD = "correct horse battery staple"
+
+
+class FakeClock:
+    """An injectable clock that only moves when a test moves it."""
+
+    def __init__(self, start=datetime(2026, 3, 2, 9, 0, tzinfo=UTC)):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta):
+        self.now += timedelta(**delta)
+
+
+def postgres_database():
+    """Create a fresh PostgreSQL database; return (url, drop)."""
+    name = f"sp_test_{uuid.uuid4().hex[:12]}"
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        pytest.fail(f"PostgreSQL is not answering at {POSTGRES_ADMIN_URL}: {error}")
+    base = sa.make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
+
+    def drop():
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return base.render_as_string(hide_password=False), drop
+
+
+def make_config(database_url, tmp_path, **overrides):
+    return {
+        "TESTING": True,
+        "ENV_NAME": "development",
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "ARGON2_PARAMS": CHEAP_ARGON2,
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "UPLOAD_DIR": str(tmp_path / "uploads"),
+        "SERVER_NAME": "localhost",
+        **overrides,
+    }
+
+
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+        return
+    url, drop = postgres_database()
+    yield url
+    drop()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    app = create_app(make_config(database_url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        upgrade()
+    # Sessions bound to the test's connection join its transaction through savepoints.
+    db.session.session_factory.configure(join_transaction_mode="create_savepoint")
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def connection(app):
+    """Run the test inside one transaction on one connection, rolled back at the end."""
+    with app.app_context():
+        engine = db.engine
+    conn = engine.connect()
+    outer = conn.begin()
+    engines = db._app_engines[app]  # Flask-SQLAlchemy offers no public hook for this
+    engines[None] = conn
+    try:
+        yield conn
+    finally:
+        engines[None] = engine
+        outer.rollback()
+        conn.close()
+
+
+@pytest.fixture
+def clock(app):
+    fake = FakeClock()
+    saved = app.config.get("CLOCK")
+    app.config["CLOCK"] = fake
+    yield fake
+    if saved is None:
+        app.config.pop("CLOCK", None)
+    else:
+        app.config["CLOCK"] = saved
+
+
+@pytest.fixture
+def client(app, connection):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, connection):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def create_organisation(app, connection):
+    def factory(name="Northshire Teaching Hospitals NHS Foundation Trust",
+                type_=OrganisationType.NHS_TRUST):
+        with app.app_context():
+            organisation = services.find_or_create_organisation(name, type_)
+            db.session.commit()
+            db.session.refresh(organisation)
+            db.session.expunge(organisation)
+            return organisation
+
+    return factory
+
+
+@pytest.fixture
+def create_user(app, connection, create_organisation):
+    """Factory: an active user with `roles`; returns the (detached) user."""
+    counter = iter(range(1, 10_000))
+
+    def factory(email=None, roles=(Role.INNOVATOR,), password=PASSWORD, name=None,
+                organisation=None, active=True):
+        n = next(counter)
+        email = email or f"user{n}@example.org"
+        with app.app_context():
+            org = db.session.get(type(organisation), organisation.id) if organisation else None
+            user = services.create_user(email, name or f"Test User {n}", password, org,
+                                        roles=roles, check_password=False)
+            user.active = active
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return factory
+
+
+@pytest.fixture
+def sign_in(app):
+    def do(client, user_or_email, password=PASSWORD):
+        email = getattr(user_or_email, "email", user_or_email)
+        response = client.post("/sign-in", data={"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return do
+
+
+@pytest.fixture
+def client_for(app, create_user, sign_in):
+    """Factory: a new client signed in as a new user holding `roles`."""
+
+    def factory(*roles, **user_options):
+        user = create_user(roles=roles or (Role.INNOVATOR,), **user_options)
+        signed_in_client = app.test_client()
+        sign_in(signed_in_client, user)
+        signed_in_client.user = user
+        return signed_in_client
+
+    return factory
+
+
+@pytest.fixture
+def innovator_client(client_for):
+    return client_for(Role.INNOVATOR)
+
+
+@pytest.fixture
+def panel_client(client_for):
+    return client_for(Role.PANEL_MEMBER)
+
+
+@pytest.fixture
+def lead_client(client_for):
+    return client_for(Role.PROGRAMME_LEAD)
+
+
+@pytest.fixture
+def admin_client(client_for):
+    return client_for(Role.ADMIN)
+
+
+@pytest.fixture
+def query(app, connection):
+    """Run a function with a fresh session inside an app context: query(lambda: ...)."""
+
+    def run(fn):
+        with app.app_context():
+            return fn()
+
+    return run
+
+
+def fetch_user(email):
+    return db.session.scalar(sa.select(User).filter_by(email=email))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Under `make test` (and so CI), a skipped test fails the run: nothing hides."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = len(reporter.stats.get("skipped", [])) if reporter else 0
+    if os.environ.get("FAIL_ON_SKIP") and skipped and session.exitstatus == 0:
+        session.exitstatus = 1
+        if reporter:
+            reporter.write_line(f"FAILED: {skipped} test(s) skipped; make test allows none.",
+                                red=True)

@@ -1,0 +1,71 @@
+"""Public pages, role home pages and front-end assets render as NHS.UK pages."""
+
+import pytest
+
+from portal.auth.roles import Role
+
+INFORMATION_PAGES = ["/privacy", "/accessibility", "/cookies", "/contact"]
+
+
+@pytest.mark.parametrize("path", ["/", "/sign-in", "/register", "/password-reset",
+                                  *INFORMATION_PAGES])
+def test_public_pages_render_with_nhs_layout(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'class="nhsuk-header' in html
+    assert "Patient Safety Innovation Pipeline" in html
+    assert 'href="#maincontent"' in html  # skip link
+    assert "app-phase-banner" in html
+    for page in INFORMATION_PAGES:
+        assert f'href="{page}"' in html  # footer links
+
+
+@pytest.mark.parametrize(
+    ("role", "path", "heading", "nav"),
+    [
+        (Role.INNOVATOR, "/innovator", "Your ideas", "Your ideas"),
+        (Role.PANEL_MEMBER, "/panel", "Your reviews", "Reviews"),
+        (Role.PROGRAMME_LEAD, "/lead", "Pipeline", "Pipeline"),
+        (Role.ADMIN, "/admin/", "Admin", "Admin"),
+    ],
+)
+def test_each_role_lands_on_its_home_page(client_for, role, path, heading, nav):
+    client = client_for(role)
+    landing = client.get("/")
+    assert landing.status_code == 302 and landing.headers["Location"] == path
+    html = client.get(path).get_data(as_text=True)
+    assert f"<h1>{heading}</h1>" in html
+    assert f">{nav}<" in html or f">{nav}</strong>" in html
+
+
+def test_navigation_shows_only_the_users_roles(client_for):
+    client = client_for(Role.INNOVATOR, Role.PANEL_MEMBER)
+    html = client.get("/panel").get_data(as_text=True)
+    assert 'href="/innovator"' in html and 'href="/panel"' in html
+    assert 'href="/lead"' not in html and 'href="/admin/"' not in html
+
+
+def test_sign_out_button_in_header_carries_a_csrf_field(app, innovator_client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        html = innovator_client.get("/innovator").get_data(as_text=True)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    form_start = html.index('action="/sign-out"')
+    assert 'name="csrf_token"' in html[form_start:form_start + 400]
+
+
+@pytest.mark.parametrize(
+    "path", ["/assets/images/favicon.svg", "/nhsuk/nhsuk-frontend.min.css",
+             "/nhsuk/nhsuk-frontend.min.js", "/static/portal.css"],
+)
+def test_frontend_assets_are_served(client, path):
+    with client.get(path) as response:
+        assert response.status_code == 200
+        assert len(response.data) > 100
+
+
+def test_unknown_asset_is_404(client):
+    assert client.get("/assets/../../pyproject.toml").status_code == 404
+    assert client.get("/nhsuk/index.js").status_code == 404

@@ -1,0 +1,101 @@
+"""Self-registration: an innovator account in a chosen or new organisation, or clear errors."""
+
+import pytest
+import sqlalchemy as sa
+
+from portal.audit import AuditEvent
+from portal.auth.models import Organisation, User
+from portal.auth.roles import Role
+from portal.extensions import db
+from tests.conftest import fetch_user
+
+STRONG = "violet tractor harbour mosaic"
+
+
+def form(**overrides):
+    data = {
+        "name": "Nadia Nurse",
+        "email": "Nadia.Nurse@Example.NHS.uk",
+        "organisation": "not-listed",
+        "organisation_name": "  Westshire   Community Trust ",
+        "organisation_type": "nhs_trust",
+        "password": STRONG,
+    }
+    return data | overrides
+
+
+def count(model):
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_registering_creates_a_signed_in_innovator(client, query):
+    response = client.post("/register", data=form())
+    assert response.status_code == 302 and response.headers["Location"] == "/innovator"
+    assert "Your ideas" in client.get("/innovator").get_data(as_text=True)
+
+    def check():
+        user = fetch_user("nadia.nurse@example.nhs.uk")
+        assert user.role_set == {Role.INNOVATOR}
+        assert user.organisation.name == "Westshire Community Trust"
+        assert user.password_hash.startswith("$argon2id$")
+        assert user.last_sign_in_at is not None
+        actions = set(db.session.scalars(
+            sa.select(AuditEvent.action).where(AuditEvent.object_id == str(user.id))))
+        assert {"user.registered", "user.signed_in"} <= actions
+
+    query(check)
+
+
+def test_registering_into_an_existing_organisation(client, create_organisation, query):
+    trust = create_organisation()
+    client.post("/register", data=form(organisation=str(trust.id), organisation_name=""))
+    assert query(lambda: fetch_user("nadia.nurse@example.nhs.uk").organisation_id) == trust.id
+
+
+def test_a_new_organisation_typed_differently_is_not_duplicated(client, create_organisation,
+                                                                 query):
+    trust = create_organisation("Westshire Community Trust")
+    client.post("/register", data=form(organisation_name="WESTSHIRE community   trust"))
+    assert query(lambda: fetch_user("nadia.nurse@example.nhs.uk").organisation_id) == trust.id
+    assert query(lambda: count(Organisation)) == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"email": "not-an-email"}, "Enter an email address in the correct format"),
+        ({"email": ""}, "Enter your email address"),
+        ({"name": ""}, "Enter your full name"),
+        ({"password": "short pass"}, "at least 12 characters"),
+        ({"password": "password1234"}, "too common"),
+        ({"password": "aaaaaaaaaaaaaaaa"}, "too easy to guess"),
+        ({"password": "nadianurse2026"}, "too easy to guess"),
+        ({"organisation": ""}, "Choose your organisation"),
+        ({"organisation": "99999"}, "Choose your organisation from the list"),
+        ({"organisation_name": ""}, "Enter the name of your organisation"),
+        ({"organisation_type": "castle"}, "Choose the type of your organisation"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_saves_nothing(client, query, overrides, message):
+    response = client.post("/register", data=form(**overrides))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in html and message in html
+    assert "<title>Error:" in html
+    assert query(lambda: (count(User), count(Organisation))) == (0, 0)
+    # what the user typed is kept, except the password
+    if overrides.get("name", "x"):
+        assert 'value="Nadia Nurse"' in html
+    assert STRONG not in html
+
+
+def test_duplicate_email_is_refused_case_insensitively(client, create_user, query):
+    create_user(email="nadia.nurse@example.nhs.uk")
+    response = client.post("/register", data=form(email="NADIA.NURSE@example.nhs.uk"))
+    assert "An account with this email address already exists" in response.get_data(as_text=True)
+    assert query(lambda: count(User)) == 1
+    assert query(lambda: count(Organisation)) == 0  # the new organisation was not kept
+
+
+def test_signed_in_users_are_sent_home_from_register(innovator_client):
+    assert innovator_client.get("/register").headers["Location"] == "/innovator"
