@@ -2,6 +2,7 @@
 
 from flask import Flask
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as default_config
 from portal.settings import fill_defaults, from_environment
@@ -15,12 +16,15 @@ def create_app(test_config=None):
     if test_config:
         app.config.update(test_config)
     fill_defaults(app.config, app.instance_path)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     # Before any extension touches app.jinja_env (see shared/NHSUK-FRONTEND.md).
     app.jinja_options = {"autoescape": True, "undefined": ChainableUndefined}
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
 
-    from portal import extensions, templating, errors, cli
+    from portal import cli, errors, extensions, templating
 
     extensions.init_app(app)
     templating.init_app(app)

@@ -68,10 +68,3 @@ def enforce_access_rule():
     if rule.roles and not (rule.roles & current_user.role_set):
         abort(403)
     return None
-
-
-def require(condition: bool):
-    """Object-level check: refuse with 403 unless `condition` holds."""
-    if not condition:
-        abort(403)
-

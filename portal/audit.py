@@ -30,6 +30,27 @@ class AuditEvent(db.Model):
 
     actor = relationship("User", foreign_keys=[actor_id])
 
+    @property
+    def label(self) -> str:
+        """The action in words, for people reading the trail."""
+        return ACTION_LABELS.get(self.action, self.action.replace("_", " ").replace(".", ": "))
+
+
+ACTION_LABELS = {
+    "user.registered": "Account created",
+    "user.signed_in": "Signed in",
+    "user.signed_out": "Signed out",
+    "user.sign_in_failed": "Sign-in failed",
+    "user.password_changed": "Password changed",
+    "user.password_reset_requested": "Password reset requested",
+    "user.password_reset": "Password reset",
+    "user.activated": "Account reactivated",
+    "user.deactivated": "Account deactivated",
+    "role.granted": "Role granted",
+    "role.revoked": "Role revoked",
+    "organisation.created": "Organisation added",
+}
+
 
 def record(actor, action: str, obj=None, *, object_type=None, object_id=None, **details):
     """Add an audit event for `action` by `actor` (a User or None) on `obj`."""

@@ -4,6 +4,7 @@ import time
 
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from portal.extensions import db
 
@@ -15,6 +16,7 @@ def init_app(app):
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command():
     """Load demo data (idempotent) and print the demo accounts."""
     from portal.demo import load_demo
@@ -35,19 +37,25 @@ def users_group():
 @click.argument("email")
 @click.option("--name", default=None, help="Full name (default: the part before @).")
 @click.option(
-    "--role", "roles", multiple=True, default=["innovator"], show_default=True,
+    "--role",
+    "roles",
+    multiple=True,
+    default=["innovator"],
+    show_default=True,
     type=click.Choice(["innovator", "panel_member", "programme_lead", "admin"]),
     help="A role to grant; repeat for several.",
 )
 @click.password_option(help="The password (prompted for, twice, when not given).")
+@with_appcontext
 def create_user_command(email, name, roles, password):
     """Create a user, for example the first admin: flask users create EMAIL --role admin."""
     from portal.auth.roles import Role
     from portal.auth.services import AccountError, create_user
 
     try:
-        user = create_user(email, name or email.split("@")[0], password, None,
-                           roles=[Role(r) for r in roles])
+        user = create_user(
+            email, name or email.split("@")[0], password, None, roles=[Role(r) for r in roles]
+        )
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
@@ -57,6 +65,7 @@ def create_user_command(email, name, roles, password):
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Do one round of work, then stop.")
 @click.option("--interval", default=30, show_default=True, help="Seconds between rounds.")
+@with_appcontext
 def worker_command(once, interval):
     """Run background work: send queued mail (and, later, due scans and index updates)."""
     from portal.mail import deliver_outbox

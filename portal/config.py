@@ -16,6 +16,9 @@ UPLOAD_DIR = None  # default: <instance>/uploads
 NHSUK_FRONTEND_DIR = None  # default: <project>/node_modules/nhsuk-frontend/dist/nhsuk
 
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+# How many reverse proxies sit in front of the app. Behind one (the usual TLS terminator), set
+# 1 so the client's address (for sign-in throttling) and https links come from X-Forwarded-*.
+TRUSTED_PROXIES = 0
 
 SESSION_COOKIE_NAME = "sp_session"
 SESSION_COOKIE_HTTPONLY = True

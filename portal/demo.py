@@ -13,8 +13,13 @@ DEMO_ORGANISATIONS = {
 
 # role, email, name, organisation key, password (printed by `flask demo`)
 DEMO_USERS = [
-    (Role.INNOVATOR, "innovator@example.org", "Ifeoma Innovator", "trust",
-     "demo-innovator-lantern-42"),
+    (
+        Role.INNOVATOR,
+        "innovator@example.org",
+        "Ifeoma Innovator",
+        "trust",
+        "demo-innovator-lantern-42",
+    ),
     (Role.PANEL_MEMBER, "panel@example.org", "Priya Panel", "icb", "demo-panel-harbour-57"),
     (Role.PROGRAMME_LEAD, "lead@example.org", "Liam Lead", "psc", "demo-lead-meadow-83"),
     (Role.ADMIN, "admin@example.org", "Ada Admin", "psc", "demo-admin-compass-19"),

@@ -21,7 +21,9 @@ TITLES = {
 def _render(code, **context):
     db.session.rollback()  # an error never saves a half-done change
     template = f"errors/{code}.html" if code in (400, 403, 404, 413, 429) else "errors/generic.html"
-    return render_template(template, code=code, title=TITLES.get(code, TITLES[500]), **context), code
+    return render_template(
+        template, code=code, title=TITLES.get(code, TITLES[500]), **context
+    ), code
 
 
 def init_app(app):
@@ -35,4 +37,3 @@ def init_app(app):
         if error.code == 429 and getattr(error, "retry_after", None):
             return (*response, {"Retry-After": str(error.retry_after)})
         return response
-

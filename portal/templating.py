@@ -19,5 +19,9 @@ def init_app(app):
         datetime=ui.format_datetime,
         add_csrf_to_forms=ui.add_csrf_to_forms,
     )
-    app.context_processor(lambda: {"service_name": current_app.config["SERVICE_NAME"],
-                                   "contact_email": current_app.config["CONTACT_EMAIL"]})
+    app.context_processor(
+        lambda: {
+            "service_name": current_app.config["SERVICE_NAME"],
+            "contact_email": current_app.config["CONTACT_EMAIL"],
+        }
+    )

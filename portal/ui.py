@@ -8,7 +8,7 @@ import re
 from flask import request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from portal.auth.roles import HOME_ENDPOINTS, Role
 from portal.clock import london
@@ -21,8 +21,17 @@ def _text(value):
     return {"text": str(value)} if value else None
 
 
-def field_params(field, hint=None, autocomplete=None, width=None, classes=None, legend=None,
-                 large_legend=False, rows=None, input_mode=None):
+def field_params(
+    field,
+    hint=None,
+    autocomplete=None,
+    width=None,
+    classes=None,
+    legend=None,
+    large_legend=False,
+    rows=None,
+    input_mode=None,
+):
     """Return (component, params) to render `field` with the NHS.UK macro of that name."""
     error = _text(field.errors[0]) if field.errors else None
     common = {"name": field.name, "hint": _text(hint), "errorMessage": error}
@@ -54,8 +63,14 @@ def field_params(field, hint=None, autocomplete=None, width=None, classes=None, 
             "name": field.name,
             "idPrefix": field.id,
             "errorMessage": error,
-            "items": [{"value": "y", "text": field.label.text, "hint": _text(hint),
-                       "checked": bool(field.data)}],
+            "items": [
+                {
+                    "value": "y",
+                    "text": field.label.text,
+                    "hint": _text(hint),
+                    "checked": bool(field.data),
+                }
+            ],
         }
     if kind == "TextAreaField":
         return "textarea", common | {"value": field.data or "", "rows": rows or 5}
@@ -104,7 +119,9 @@ def navigation_items():
             href = url_for(endpoint)
             section = endpoint.split(".")[0] + "."
             current = request.endpoint == endpoint
-            active = current or (section == "admin." and (request.endpoint or "").startswith(section))
+            active = current or (
+                section == "admin." and (request.endpoint or "").startswith(section)
+            )
             items.append({"text": text, "href": href, "current": current, "active": active})
     return items
 
@@ -115,9 +132,3 @@ def format_datetime(moment, pattern="%-d %B %Y at %-I:%M%p"):
         return ""
     text = london(moment).strftime(pattern)
     return text.replace("AM", "am").replace("PM", "pm")
-
-
-def paragraphs(text):
-    """Plain text with blank lines as HTML paragraphs, escaped."""
-    parts = [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
-    return Markup("".join(f"<p>{escape(p)}</p>" for p in parts))

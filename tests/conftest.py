@@ -74,8 +74,6 @@ def make_config(database_url, tmp_path, **overrides):
     }
 
 
-
-
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
@@ -139,8 +137,9 @@ def runner(app, connection):
 
 @pytest.fixture
 def create_organisation(app, connection):
-    def factory(name="Northshire Teaching Hospitals NHS Foundation Trust",
-                type_=OrganisationType.NHS_TRUST):
+    def factory(
+        name="Northshire Teaching Hospitals NHS Foundation Trust", type_=OrganisationType.NHS_TRUST
+    ):
         with app.app_context():
             organisation = services.find_or_create_organisation(name, type_)
             db.session.commit()
@@ -156,14 +155,21 @@ def create_user(app, connection, create_organisation):
     """Factory: an active user with `roles`; returns the (detached) user."""
     counter = iter(range(1, 10_000))
 
-    def factory(email=None, roles=(Role.INNOVATOR,), password=PASSWORD, name=None,
-                organisation=None, active=True):
+    def factory(
+        email=None,
+        roles=(Role.INNOVATOR,),
+        password=PASSWORD,
+        name=None,
+        organisation=None,
+        active=True,
+    ):
         n = next(counter)
         email = email or f"user{n}@example.org"
         with app.app_context():
             org = db.session.get(type(organisation), organisation.id) if organisation else None
-            user = services.create_user(email, name or f"Test User {n}", password, org,
-                                        roles=roles, check_password=False)
+            user = services.create_user(
+                email, name or f"Test User {n}", password, org, roles=roles, check_password=False
+            )
             user.active = active
             db.session.commit()
             db.session.refresh(user)
@@ -240,5 +246,6 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("FAIL_ON_SKIP") and skipped and session.exitstatus == 0:
         session.exitstatus = 1
         if reporter:
-            reporter.write_line(f"FAILED: {skipped} test(s) skipped; make test allows none.",
-                                red=True)
+            reporter.write_line(
+                f"FAILED: {skipped} test(s) skipped; make test allows none.", red=True
+            )

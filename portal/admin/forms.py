@@ -19,7 +19,6 @@ class UserRolesForm(FlaskForm):
     )
 
 
-
 class UserActiveForm(FlaskForm):
     active = HiddenField(validators=[AnyOf(["yes", "no"], message="Choose an action")])
 
@@ -28,6 +27,8 @@ class UserSearchForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
-    q = StringField("Search by name, email or organisation",
-                    validators=[Length(max=200, message="Search must be 200 characters or fewer")])
+    q = StringField(
+        "Search by name, email or organisation",
+        validators=[Length(max=200, message="Search must be 200 characters or fewer")],
+    )
     role = HiddenField()

@@ -84,8 +84,13 @@ def user(user_id):
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(20)
     ).all()
-    return render_template("admin/user.html", target=target, roles_form=roles_form,
-                           active_form=active_form, history=history)
+    return render_template(
+        "admin/user.html",
+        target=target,
+        roles_form=roles_form,
+        active_form=active_form,
+        history=history,
+    )
 
 
 def _roles_message(target, granted, revoked) -> str:

@@ -62,7 +62,9 @@ class RegisterForm(FlaskForm):
 
     def validate_organisation(self, field):
         if not field.data:
-            raise ValidationError("Choose your organisation, or choose 'My organisation is not listed'")
+            raise ValidationError(
+                "Choose your organisation, or choose 'My organisation is not listed'"
+            )
         if field.data != NOT_LISTED and field.data not in self._organisation_ids:
             raise ValidationError("Choose your organisation from the list")
 
@@ -86,9 +88,7 @@ class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
         "Current password", validators=[InputRequired("Enter your current password")]
     )
-    new_password = PasswordField(
-        "New password", validators=[InputRequired("Enter a new password")]
-    )
+    new_password = PasswordField("New password", validators=[InputRequired("Enter a new password")])
 
 
 class ResetRequestForm(FlaskForm):
@@ -96,6 +96,4 @@ class ResetRequestForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(
-        "New password", validators=[InputRequired("Enter a new password")]
-    )
+    password = PasswordField("New password", validators=[InputRequired("Enter a new password")])

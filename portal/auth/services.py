@@ -118,8 +118,14 @@ def sign_in(email: str, password: str, ip_address: str) -> SignInResult:
         ok = passwords.verify_password(user.password_hash, password) and user.active
     if not ok:
         throttle.record_attempt(email, ip_address, succeeded=False)
-        audit.record(None, "user.sign_in_failed", object_type="users",
-                     object_id=getattr(user, "id", None), email=email, ip=ip_address)
+        audit.record(
+            None,
+            "user.sign_in_failed",
+            object_type="users",
+            object_id=getattr(user, "id", None),
+            email=email,
+            ip=ip_address,
+        )
         return SignInResult()
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
@@ -181,9 +187,7 @@ def request_password_reset(email: str) -> None:
 
 
 def usable_reset_token(token: str) -> PasswordResetToken | None:
-    record = db.session.scalar(
-        sa.select(PasswordResetToken).filter_by(token_hash=digest(token))
-    )
+    record = db.session.scalar(sa.select(PasswordResetToken).filter_by(token_hash=digest(token)))
     if record is None or record.used_at is not None or record.expires_at <= utcnow():
         return None
     if not record.user.active:

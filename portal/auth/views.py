@@ -56,7 +56,10 @@ def register():
             else:
                 organisation = db.session.get(Organisation, int(form.organisation.data))
             user = services.create_user(
-                form.email.data, form.name.data, form.password.data, organisation,
+                form.email.data,
+                form.name.data,
+                form.password.data,
+                organisation,
                 roles=(Role.INNOVATOR,),
             )
             services.open_session(user, request.remote_addr or "")
@@ -82,9 +85,11 @@ def sign_in():
         db.session.commit()
         if result.retry_after is not None:
             minutes = -(-result.retry_after // 60)
-            return render_template(
-                "errors/429.html", minutes=minutes
-            ), 429, {"Retry-After": str(result.retry_after)}
+            return (
+                render_template("errors/429.html", minutes=minutes),
+                429,
+                {"Retry-After": str(result.retry_after)},
+            )
         if result.user is None:
             form.email.errors = ["The email address or password is not correct"]
         else:
@@ -115,7 +120,8 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user._get_current_object(), form.current_password.data,
+                current_user._get_current_object(),
+                form.current_password.data,
                 form.new_password.data,
             )
         except services.AccountError as error:
@@ -123,8 +129,9 @@ def change_password():
             _attach_error(form, error)
         else:
             db.session.commit()
-            flash("Your password has been changed. Any other devices have been signed out.",
-                  "success")
+            flash(
+                "Your password has been changed. Any other devices have been signed out.", "success"
+            )
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)
 
@@ -157,5 +164,3 @@ def reset_password(token):
             flash("Your password has been reset. Sign in with your new password.", "success")
             return redirect(url_for("auth.sign_in"))
     return render_template("auth/reset_password.html", form=form)
-
-

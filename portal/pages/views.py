@@ -69,7 +69,12 @@ def nhsuk_assets(filename):
     return send_from_directory(_frontend_dir() / "assets", filename, max_age=86400)
 
 
-@bp.route("/nhsuk/<any('nhsuk-frontend.min.css', 'nhsuk-frontend.min.js', 'nhsuk-frontend.min.css.map', 'nhsuk-frontend.min.js.map'):filename>")
+BUNDLE_FILES = ", ".join(
+    f"'nhsuk-frontend.min.{ext}'" for ext in ("css", "js", "css.map", "js.map")
+)
+
+
+@bp.route(f"/nhsuk/<any({BUNDLE_FILES}):filename>")
 @public
 def nhsuk_bundle(filename):
     return send_from_directory(_frontend_dir(), filename, max_age=3600)

@@ -11,8 +11,9 @@ def test_every_endpoint_declares_an_access_rule(app):
     undeclared = [
         rule.endpoint
         for rule in app.url_map.iter_rules()
-        if not isinstance(getattr(app.view_functions[rule.endpoint], "access_rule", None),
-                          AccessRule)
+        if not isinstance(
+            getattr(app.view_functions[rule.endpoint], "access_rule", None), AccessRule
+        )
     ]
     assert undeclared == []
 
@@ -27,8 +28,15 @@ def test_an_endpoint_without_a_rule_is_refused():
     assert client.get("/forgot").status_code == 403
 
 
-SIGNED_IN_PAGES = ["/account", "/account/password", "/innovator", "/panel", "/lead",
-                   "/admin/", "/admin/users"]
+SIGNED_IN_PAGES = [
+    "/account",
+    "/account/password",
+    "/innovator",
+    "/panel",
+    "/lead",
+    "/admin/",
+    "/admin/users",
+]
 
 
 @pytest.mark.parametrize("path", SIGNED_IN_PAGES)

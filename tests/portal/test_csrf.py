@@ -1,4 +1,4 @@
-"""With CSRF protection on, as in production: forms need a valid token, and a bad one saves nothing."""
+"""With CSRF on, as in production: forms need a valid token; a bad one saves nothing."""
 
 import re
 
@@ -24,9 +24,14 @@ def token_from(client, path):
 
 
 def registration(token=None):
-    data = {"name": "Nadia Nurse", "email": "nadia@example.org", "organisation": "not-listed",
-            "organisation_name": "Westshire Trust", "organisation_type": "nhs_trust",
-            "password": STRONG}
+    data = {
+        "name": "Nadia Nurse",
+        "email": "nadia@example.org",
+        "organisation": "not-listed",
+        "organisation_name": "Westshire Trust",
+        "organisation_type": "nhs_trust",
+        "password": STRONG,
+    }
     if token is not None:
         data["csrf_token"] = token
     return data
@@ -64,12 +69,18 @@ def test_token_from_an_old_session_is_refused(app, csrf_client, query):
 def test_sign_out_needs_the_token(app, csrf_client, create_user):
     create_user(email="ada@example.org")
     token = token_from(csrf_client, "/sign-in")
-    csrf_client.post("/sign-in", data={"email": "ada@example.org",
-                                       "password": "correct horse battery staple",
-                                       "csrf_token": token})
+    csrf_client.post(
+        "/sign-in",
+        data={
+            "email": "ada@example.org",
+            "password": "correct horse battery staple",
+            "csrf_token": token,
+        },
+    )
     assert csrf_client.post("/sign-out").status_code == 400
     assert csrf_client.get("/innovator").status_code == 200  # still signed in
-    header_token = re.search(r'name="csrf_token" value="([^"]+)"',
-                             csrf_client.get("/innovator").get_data(as_text=True)).group(1)
+    header_token = re.search(
+        r'name="csrf_token" value="([^"]+)"', csrf_client.get("/innovator").get_data(as_text=True)
+    ).group(1)
     assert csrf_client.post("/sign-out", data={"csrf_token": header_token}).status_code == 302
     assert csrf_client.get("/innovator").status_code == 302

@@ -7,8 +7,9 @@ from portal.auth.roles import Role
 INFORMATION_PAGES = ["/privacy", "/accessibility", "/cookies", "/contact"]
 
 
-@pytest.mark.parametrize("path", ["/", "/sign-in", "/register", "/password-reset",
-                                  *INFORMATION_PAGES])
+@pytest.mark.parametrize(
+    "path", ["/", "/sign-in", "/register", "/password-reset", *INFORMATION_PAGES]
+)
 def test_public_pages_render_with_nhs_layout(client, path):
     response = client.get(path)
     assert response.status_code == 200
@@ -53,12 +54,17 @@ def test_sign_out_button_in_header_carries_a_csrf_field(app, innovator_client):
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
     form_start = html.index('action="/sign-out"')
-    assert 'name="csrf_token"' in html[form_start:form_start + 400]
+    assert 'name="csrf_token"' in html[form_start : form_start + 400]
 
 
 @pytest.mark.parametrize(
-    "path", ["/assets/images/favicon.svg", "/nhsuk/nhsuk-frontend.min.css",
-             "/nhsuk/nhsuk-frontend.min.js", "/static/portal.css"],
+    "path",
+    [
+        "/assets/images/favicon.svg",
+        "/nhsuk/nhsuk-frontend.min.css",
+        "/nhsuk/nhsuk-frontend.min.js",
+        "/static/portal.css",
+    ],
 )
 def test_frontend_assets_are_served(client, path):
     with client.get(path) as response:

@@ -12,12 +12,16 @@ NEW = "lantern pebble orchard mosaic"
 
 
 def outbox(query):
-    return query(lambda: [(m.recipient, m.subject, m.body) for m in db.session.scalars(
-        sa.select(OutboxMessage).order_by(OutboxMessage.id))])
+    return query(
+        lambda: [
+            (m.recipient, m.subject, m.body)
+            for m in db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
+    )
 
 
 def reset_link(query):
-    (_, _, body), = outbox(query)
+    ((_, _, body),) = outbox(query)
     return re.search(r"http://localhost(/password-reset/\S+)", body).group(1)
 
 
@@ -25,17 +29,22 @@ def test_known_and_unknown_emails_get_the_same_answer(client, create_user, query
     create_user(email="ada@example.org")
     known = client.post("/password-reset", data={"email": "ADA@example.org"})
     unknown = client.post("/password-reset", data={"email": "nobody@example.org"})
-    strip = lambda r: r.get_data(as_text=True).replace("ADA@example.org", "X").replace(  # noqa: E731
-        "nobody@example.org", "X")
+
+    def strip(response):
+        html = response.get_data(as_text=True)
+        return html.replace("ADA@example.org", "X").replace("nobody@example.org", "X")
+
     assert known.status_code == unknown.status_code == 200
     assert strip(known) == strip(unknown)
     assert "Check your email" in strip(known)
     assert [(to, subject) for to, subject, _ in outbox(query)] == [
-        ("ada@example.org", "Reset your password")]
+        ("ada@example.org", "Reset your password")
+    ]
 
 
-def test_reset_link_sets_a_new_password_once_and_ends_all_sessions(app, client, create_user,
-                                                                   sign_in, query):
+def test_reset_link_sets_a_new_password_once_and_ends_all_sessions(
+    app, client, create_user, sign_in, query
+):
     user = create_user(email="ada@example.org")
     elsewhere = app.test_client()
     sign_in(elsewhere, user)

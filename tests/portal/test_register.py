@@ -39,8 +39,11 @@ def test_registering_creates_a_signed_in_innovator(client, query):
         assert user.organisation.name == "Westshire Community Trust"
         assert user.password_hash.startswith("$argon2id$")
         assert user.last_sign_in_at is not None
-        actions = set(db.session.scalars(
-            sa.select(AuditEvent.action).where(AuditEvent.object_id == str(user.id))))
+        actions = set(
+            db.session.scalars(
+                sa.select(AuditEvent.action).where(AuditEvent.object_id == str(user.id))
+            )
+        )
         assert {"user.registered", "user.signed_in"} <= actions
 
     query(check)
@@ -52,8 +55,7 @@ def test_registering_into_an_existing_organisation(client, create_organisation, 
     assert query(lambda: fetch_user("nadia.nurse@example.nhs.uk").organisation_id) == trust.id
 
 
-def test_a_new_organisation_typed_differently_is_not_duplicated(client, create_organisation,
-                                                                 query):
+def test_a_new_organisation_typed_differently_is_not_duplicated(client, create_organisation, query):
     trust = create_organisation("Westshire Community Trust")
     client.post("/register", data=form(organisation_name="WESTSHIRE community   trust"))
     assert query(lambda: fetch_user("nadia.nurse@example.nhs.uk").organisation_id) == trust.id
