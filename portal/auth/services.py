@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app, url_for
+from sqlalchemy.exc import IntegrityError
 
 from portal import audit
 from portal.auth import passwords, sessions, throttle
@@ -50,14 +51,17 @@ def find_or_create_organisation(name: str, type_: OrganisationType, actor=None) 
     clean = re.sub(r"\s+", " ", name).strip()
     if not clean:
         raise AccountError("Enter the name of your organisation", "organisation_name")
-    existing = db.session.scalar(
-        sa.select(Organisation).filter_by(name_key=organisation_key(clean))
-    )
+    key = organisation_key(clean)
+    lookup = sa.select(Organisation).filter_by(name_key=key)
+    existing = db.session.scalar(lookup)
     if existing is not None:
         return existing
-    organisation = Organisation(name=clean, name_key=organisation_key(clean), type=type_)
-    db.session.add(organisation)
-    db.session.flush()
+    organisation = Organisation(name=clean, name_key=key, type=type_)
+    try:
+        with db.session.begin_nested():  # another request may add the same one meanwhile
+            db.session.add(organisation)
+    except IntegrityError:
+        return db.session.scalars(lookup).one()
     audit.record(actor, "organisation.created", organisation, name=clean, type=type_.value)
     return organisation
 

@@ -101,3 +101,53 @@ def test_duplicate_email_is_refused_case_insensitively(client, create_user, quer
 
 def test_signed_in_users_are_sent_home_from_register(innovator_client):
     assert innovator_client.get("/register").headers["Location"] == "/innovator"
+
+
+def test_racing_registrations_adding_one_organisation_share_it(tmp_path):
+    """On PostgreSQL, B inserts the organisation A has inserted but not yet committed."""
+    import threading
+    import time
+
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.auth.models import OrganisationType
+    from portal.auth.services import find_or_create_organisation
+    from tests.conftest import make_config, postgres_database
+
+    url, drop = postgres_database()
+    racing = create_app(make_config(url, tmp_path))
+    try:
+        with racing.app_context():
+            upgrade()
+        a_flushed, ids = threading.Event(), {}
+
+        def second():
+            with racing.app_context():
+                a_flushed.wait(timeout=10)
+                ids["b"] = find_or_create_organisation("Racing Trust", OrganisationType.OTHER).id
+                db.session.commit()
+
+        b = threading.Thread(target=second)
+        b.start()
+        with racing.app_context():
+            ids["a"] = find_or_create_organisation("Racing Trust", OrganisationType.OTHER).id
+            a_flushed.set()
+            waiting = sa.text(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            deadline = time.monotonic() + 10
+            with db.engine.connect() as watcher:  # B's insert queues behind A's row
+                while not watcher.execute(waiting).scalar() and time.monotonic() < deadline:
+                    watcher.rollback()
+                    time.sleep(0.01)
+            db.session.commit()
+        b.join(timeout=30)
+        assert ids["a"] == ids["b"]
+        with racing.app_context():
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 1
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop()

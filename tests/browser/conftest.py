@@ -1,0 +1,145 @@
+"""Browser fixtures: one live server and one Chromium per test session, and an axe check.
+
+The live server runs the real app (CSRF on) on 127.0.0.1 against a fresh, migrated SQLite
+database holding the demo users. Pages may only reach that server: Chromium resolves no other
+host, and the NHS font CDN is also aborted by a route, so tests never touch the network and
+never wait on it.
+"""
+
+import logging
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from flask_migrate import upgrade
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.demo import load_demo
+from portal.extensions import db
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    # Resolve no host but the live server's: nothing leaves the machine, and unlike a
+    # catch-all page.route() this sends no request through Python.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+    "resultTypes": ["violations"],
+}
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test under tests/browser/ with `browser`."""
+    for item in items:
+        if HERE in Path(item.path).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Serve the app on a free port of 127.0.0.1 for the whole session; yield its base URL."""
+    tmp = tmp_path_factory.mktemp("browser")
+    app = create_app(
+        {
+            "TESTING": True,
+            "ENV_NAME": "development",
+            "SECRET_KEY": "browser-test",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'browser.sqlite3'}",
+            "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
+            "SEARCH_INDEX_DIR": str(tmp / "search-index"),
+            "UPLOAD_DIR": str(tmp / "uploads"),
+        }
+    )
+    with app.app_context():
+        upgrade()
+        load_demo()
+        db.session.commit()
+    # Werkzeug logs every request; keep failures readable.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Debian's) for the whole session."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `apt-get install -y chromium`", pytrace=False)
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh page (own cookies) that can reach only the live server."""
+    context = browser.new_context(base_url=live_server)
+    context.set_default_timeout(5_000)
+    page = context.new_page()
+    page.route("https://assets.nhs.uk/**", lambda route: route.abort())
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def check_accessibility():
+    """Return check(page, state=""): assert axe finds no WCAG 2.2 AA violations.
+
+    axe runs once per distinct page, keyed by URL path (no query string) plus `state`, so a
+    journey may call it on every step without paying for repeat visits.
+    """
+    axe = Axe()
+    checked = set()
+
+    def check(page, state=""):
+        key = urlsplit(page.url).path + state
+        if key in checked:
+            return
+        checked.add(key)
+        results = axe.run(page, options=AXE_OPTIONS)
+        violations = results.response["violations"]
+        if violations:
+            pytest.fail(f"axe found violations on {key}:\n{_describe(violations)}", pytrace=False)
+
+    return check
+
+
+def _describe(violations) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"]:
+            lines.append(
+                "    "
+                + ", ".join(" ".join(t) if isinstance(t, list) else t for t in node["target"])
+            )
+    return "\n".join(lines)

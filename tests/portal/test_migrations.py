@@ -1,0 +1,75 @@
+"""Migrations match the models, run down and up again, and are named by date."""
+
+import re
+from datetime import datetime
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+
+from portal import create_app
+from portal.extensions import db
+from portal.settings import PROJECT_ROOT
+from tests.conftest import BACKENDS, make_config, postgres_database
+
+VERSIONS = PROJECT_ROOT / "migrations" / "versions"
+
+
+def schema_differences(connection):
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "render_as_batch": True}
+    )
+    return compare_metadata(context, db.metadata)
+
+
+def table_names(app):
+    with app.app_context():
+        return set(sa.inspect(db.engine).get_table_names())
+
+
+def test_models_and_migrations_agree(app):
+    with app.app_context(), db.engine.connect() as conn:
+        assert schema_differences(conn) == []
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_app(request, tmp_path):
+    """An app on a new, empty database of each backend."""
+    if request.param == "sqlite":
+        url, drop = f"sqlite:///{tmp_path / 'fresh.sqlite3'}", None
+    else:
+        url, drop = postgres_database()
+    app = create_app(make_config(url, tmp_path))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+    if drop:
+        drop()
+
+
+def test_migrations_downgrade_to_base_and_upgrade_again(fresh_app):
+    model_tables = set(db.metadata.tables)
+    with fresh_app.app_context():
+        upgrade()
+    assert table_names(fresh_app) == model_tables | {"alembic_version"}
+
+    with fresh_app.app_context():
+        downgrade(revision="base")
+    assert table_names(fresh_app) <= {"alembic_version"}
+
+    with fresh_app.app_context():
+        upgrade()
+        with db.engine.connect() as conn:
+            assert schema_differences(conn) == []
+    assert table_names(fresh_app) == model_tables | {"alembic_version"}
+
+
+def test_migration_files_are_named_with_a_date_prefix():
+    files = sorted(VERSIONS.glob("*.py"))
+    assert files, f"no migrations in {VERSIONS}"
+    for path in files:
+        match = re.fullmatch(r"(\d{8})_\w+\.py", path.name)
+        assert match, f"{path.name} should be named YYYYMMDD_description_revision.py"
+        datetime.strptime(match.group(1), "%Y%m%d")  # a real date, not just eight digits
