@@ -67,14 +67,19 @@ def create_user_command(email, name, roles, password):
 @click.option("--interval", default=30, show_default=True, help="Seconds between rounds.")
 @with_appcontext
 def worker_command(once, interval):
-    """Run background work: send queued mail (and, later, due scans and index updates)."""
+    """Run background work: send queued mail and prune expired sign-in records."""
+    from portal.auth.sessions import prune_sessions
+    from portal.auth.throttle import prune_attempts
     from portal.mail import deliver_outbox
 
     while True:
         sent, failed = deliver_outbox()
+        pruned = prune_attempts() + prune_sessions()
         db.session.commit()
-        if sent or failed:
-            current_app.logger.info("worker: mail sent %d, failed %d", sent, failed)
+        if sent or failed or pruned:
+            current_app.logger.info(
+                "worker: mail sent %d, failed %d; %d expired records pruned", sent, failed, pruned
+            )
         if once:
             click.echo(f"mail sent: {sent}, failed: {failed}")
             return

@@ -4,6 +4,8 @@ The (signed) session cookie carries a random token. A copied cookie stops workin
 its row is revoked, which Flask-Login's cookie-only sessions cannot do on their own.
 """
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import current_app, request, session
 
@@ -80,3 +82,10 @@ def revoke_all_sessions(user: User, keep: UserSession | None = None) -> int:
     if keep is not None:
         query = query.where(UserSession.id != keep.id)
     return db.session.execute(query.values(revoked_at=utcnow())).rowcount
+
+
+def prune_sessions() -> int:
+    """Delete sessions revoked or idle for over a day (they can never be used again)."""
+    cutoff = utcnow() - max(current_app.config["SESSION_IDLE_TIMEOUT"], timedelta(days=1))
+    stale = sa.or_(UserSession.revoked_at < cutoff, UserSession.last_seen_at < cutoff)
+    return db.session.execute(sa.delete(UserSession).where(stale)).rowcount

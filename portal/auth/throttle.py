@@ -46,3 +46,9 @@ def clear_failures(email: str) -> None:
             SignInAttempt.email == email, SignInAttempt.succeeded.is_(False)
         )
     )
+
+
+def prune_attempts() -> int:
+    """Delete attempts too old to count towards throttling; return how many."""
+    cutoff = utcnow() - current_app.config["SIGN_IN_FAILURE_WINDOW"] * 4
+    return db.session.execute(sa.delete(SignInAttempt).where(SignInAttempt.at < cutoff)).rowcount

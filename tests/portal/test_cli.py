@@ -212,3 +212,29 @@ def test_deliver_outbox_records_a_refused_connection(app, connection, monkeypatc
         assert message.sent_at is None
         assert message.attempts == 1
         assert "refused" in message.last_error.lower()
+
+
+def test_worker_prunes_expired_sign_in_records(
+    app, client, runner, create_user, sign_in, clock, query
+):
+    from portal.auth.models import SignInAttempt, UserSession
+
+    def counts():
+        return query(
+            lambda: tuple(
+                db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                for model in (SignInAttempt, UserSession)
+            )
+        )
+
+    user = create_user()
+    client.post("/sign-in", data={"email": user.email, "password": "a wrong password"})
+    sign_in(client, user)
+    assert counts() == (1, 1)  # the success cleared the failure; the session is live
+    clock.advance(minutes=59)
+    runner.invoke(args=["worker", "--once"])
+    assert counts() == (1, 1)
+    clock.advance(days=1)
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0
+    assert counts() == (0, 0)
