@@ -8,6 +8,7 @@ app's sessions join it through savepoints, so services may commit as they do in 
 
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -74,14 +75,23 @@ def make_config(database_url, tmp_path, **overrides):
     }
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request, tmp_path_factory):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+@contextmanager
+def fresh_database(backend, directory):
+    """Yield the URL of a new, empty database: a SQLite file in `directory`, or PostgreSQL."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'test.sqlite3'}"
         return
     url, drop = postgres_database()
-    yield url
-    drop()
+    try:
+        yield url
+    finally:
+        drop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory):
+    with fresh_database(request.param, tmp_path_factory.mktemp(request.param)) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

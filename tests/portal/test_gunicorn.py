@@ -24,7 +24,7 @@ from flask_migrate import upgrade
 from portal import create_app
 from portal.auth.models import User
 from portal.extensions import db
-from tests.conftest import postgres_database
+from tests.conftest import fresh_database
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRATIONS = 16
@@ -32,12 +32,8 @@ REGISTRATIONS = 16
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def served_database(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'gunicorn.sqlite3'}"
-        return
-    url, drop = postgres_database()
-    yield url
-    drop()
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
 def free_port():

@@ -12,7 +12,7 @@ from flask_migrate import downgrade, upgrade
 from portal import create_app
 from portal.extensions import db
 from portal.settings import PROJECT_ROOT
-from tests.conftest import BACKENDS, make_config, postgres_database
+from tests.conftest import BACKENDS, fresh_database, make_config
 
 VERSIONS = PROJECT_ROOT / "migrations" / "versions"
 
@@ -37,16 +37,11 @@ def test_models_and_migrations_agree(app):
 @pytest.fixture(params=BACKENDS)
 def fresh_app(request, tmp_path):
     """An app on a new, empty database of each backend."""
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path / 'fresh.sqlite3'}", None
-    else:
-        url, drop = postgres_database()
-    app = create_app(make_config(url, tmp_path))
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    if drop:
-        drop()
+    with fresh_database(request.param, tmp_path) as url:
+        app = create_app(make_config(url, tmp_path))
+        yield app
+        with app.app_context():
+            db.engine.dispose()
 
 
 def test_migrations_downgrade_to_base_and_upgrade_again(fresh_app):

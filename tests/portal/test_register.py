@@ -1,13 +1,19 @@
 """Self-registration: an innovator account in a chosen or new organisation, or clear errors."""
 
+import threading
+import time
+
 import pytest
 import sqlalchemy as sa
+from flask_migrate import upgrade
 
+from portal import create_app
 from portal.audit import AuditEvent
-from portal.auth.models import Organisation, User
+from portal.auth.models import Organisation, OrganisationType, User
 from portal.auth.roles import Role
+from portal.auth.services import find_or_create_organisation
 from portal.extensions import db
-from tests.conftest import fetch_user
+from tests.conftest import fetch_user, fresh_database, make_config
 
 STRONG = "violet tractor harbour mosaic"
 
@@ -105,19 +111,8 @@ def test_signed_in_users_are_sent_home_from_register(innovator_client):
 
 def test_racing_registrations_adding_one_organisation_share_it(tmp_path):
     """On PostgreSQL, B inserts the organisation A has inserted but not yet committed."""
-    import threading
-    import time
-
-    from flask_migrate import upgrade
-
-    from portal import create_app
-    from portal.auth.models import OrganisationType
-    from portal.auth.services import find_or_create_organisation
-    from tests.conftest import make_config, postgres_database
-
-    url, drop = postgres_database()
-    racing = create_app(make_config(url, tmp_path))
-    try:
+    with fresh_database("postgresql", tmp_path) as url:
+        racing = create_app(make_config(url, tmp_path))
         with racing.app_context():
             upgrade()
         a_flushed, ids = threading.Event(), {}
@@ -149,5 +144,3 @@ def test_racing_registrations_adding_one_organisation_share_it(tmp_path):
             assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 1
             db.session.remove()
             db.engine.dispose()
-    finally:
-        drop()
