@@ -9,10 +9,24 @@ from portal.auth.models import (
     UserRole,
     UserSession,
 )
+from portal.ideas.models import (
+    Attachment,
+    Idea,
+    IdeaEvent,
+    IdeaQuestion,
+    IdeaVersion,
+    Workstream,
+)
 from portal.mail import OutboxMessage
 
 __all__ = [
+    "Attachment",
     "AuditEvent",
+    "Idea",
+    "IdeaEvent",
+    "IdeaQuestion",
+    "IdeaVersion",
+    "Workstream",
     "Organisation",
     "OutboxMessage",
     "PasswordResetToken",

@@ -34,6 +34,7 @@ def field_params(
 ):
     """Return (component, params) to render `field` with the NHS.UK macro of that name."""
     error = _text(field.errors[0]) if field.errors else None
+    hint = hint if hint is not None else field.description
     common = {"name": field.name, "hint": _text(hint), "errorMessage": error}
     kind = field.type
     if kind in ("RadioField", "MultiCheckboxField"):
@@ -73,7 +74,11 @@ def field_params(
             ],
         }
     if kind == "TextAreaField":
-        return "textarea", common | {"value": field.data or "", "rows": rows or 5}
+        params = common | {"value": field.data or "", "rows": rows or 5}
+        max_words = (field.render_kw or {}).get("max_words")
+        if max_words:
+            return "character_count", params | {"maxwords": max_words}
+        return "textarea", params
     if kind == "PasswordField":
         return "password_input", common | {"autocomplete": autocomplete or "current-password"}
     return "input", common | {

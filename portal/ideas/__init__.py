@@ -1,0 +1,7 @@
+"""Ideas: the innovator's form journey, attachments, the lifecycle and the leads' triage."""
+
+from flask import Blueprint
+
+bp = Blueprint("ideas", __name__)
+
+from portal.ideas import attachment_views, triage_views, views  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Attachments: upload, remove and download an idea's supporting files."""

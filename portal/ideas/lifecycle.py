@@ -1,0 +1,110 @@
+"""The idea lifecycle: every state an idea can be in and the one table of allowed moves.
+
+Every service that changes an idea's state calls `check_transition` (through
+`portal.ideas.services.move_idea`); nothing else assigns `Idea.state`.
+"""
+
+import enum
+
+
+class IdeaState(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    IN_TRIAGE = "in_triage"
+    INFORMATION_REQUESTED = "information_requested"
+    IN_REVIEW = "in_review"
+    SHORTLISTED = "shortlisted"
+    IN_PILOT = "in_pilot"
+    ADOPTED = "adopted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self][0]
+
+    @property
+    def explanation(self) -> str:
+        return STATE_LABELS[self][1]
+
+    @property
+    def is_open(self) -> bool:
+        return self not in CLOSED_STATES
+
+
+class Mover(enum.StrEnum):
+    """Who makes a move: the idea's owner (innovator) or a programme lead."""
+
+    OWNER = "owner"
+    LEAD = "lead"
+
+
+S = IdeaState
+CLOSED_STATES = frozenset({S.ADOPTED, S.DECLINED, S.WITHDRAWN})
+QUESTIONABLE_STATES = (S.SUBMITTED, S.IN_TRIAGE, S.IN_REVIEW)
+_AFTER_SUBMISSION = [s for s in S if s is not S.DRAFT and s not in CLOSED_STATES]
+
+# (from, to) -> who may make the move
+TRANSITIONS: dict[tuple[IdeaState, IdeaState], Mover] = {
+    (S.DRAFT, S.SUBMITTED): Mover.OWNER,
+    (S.SUBMITTED, S.IN_TRIAGE): Mover.LEAD,
+    (S.IN_TRIAGE, S.IN_REVIEW): Mover.LEAD,
+    (S.IN_REVIEW, S.SHORTLISTED): Mover.LEAD,
+    (S.SHORTLISTED, S.IN_PILOT): Mover.LEAD,
+    (S.IN_PILOT, S.ADOPTED): Mover.LEAD,
+    **{(s, S.INFORMATION_REQUESTED): Mover.LEAD for s in QUESTIONABLE_STATES},
+    # answering the question returns the idea to where it was
+    **{(S.INFORMATION_REQUESTED, s): Mover.OWNER for s in QUESTIONABLE_STATES},
+    **{(s, S.DECLINED): Mover.LEAD for s in _AFTER_SUBMISSION},
+    **{(s, S.WITHDRAWN): Mover.OWNER for s in _AFTER_SUBMISSION},
+}
+
+STATE_LABELS = {
+    S.DRAFT: ("Draft", "You have not submitted this idea yet."),
+    S.SUBMITTED: (
+        "Submitted",
+        "The programme team will check your idea, usually within 10 working days.",
+    ),
+    S.IN_TRIAGE: (
+        "Being checked",
+        "The programme team is checking your idea against the programme's priorities.",
+    ),
+    S.INFORMATION_REQUESTED: (
+        "Question for you",
+        "The programme team has asked you a question. Answer it so your idea can move on.",
+    ),
+    S.IN_REVIEW: ("With the review panel", "An independent panel is scoring your idea."),
+    S.SHORTLISTED: (
+        "Shortlisted",
+        "Your idea has been shortlisted. The programme team will contact you about next steps.",
+    ),
+    S.IN_PILOT: ("Being piloted", "Your idea is being tested in practice."),
+    S.ADOPTED: ("Adopted", "Your idea has been adopted into a programme workstream."),
+    S.DECLINED: (
+        "Not taken forward",
+        "The programme team has decided not to take this idea forward.",
+    ),
+    S.WITHDRAWN: ("Withdrawn", "This idea has been withdrawn."),
+}
+
+
+class TransitionError(ValueError):
+    """A move the lifecycle does not allow; the message is shown to the user."""
+
+
+def check_transition(current: IdeaState, target: IdeaState, mover: Mover) -> None:
+    """Refuse, with a message a person can act on, any move not in the table."""
+    allowed = TRANSITIONS.get((current, target))
+    if allowed is None:
+        raise TransitionError(
+            f"An idea that is '{current.label.lower()}' cannot be moved to "
+            f"'{target.label.lower()}'."
+        )
+    if allowed is not mover:
+        who = "the person who shared it" if allowed is Mover.OWNER else "a programme lead"
+        raise TransitionError(f"Only {who} can move this idea to '{target.label.lower()}'.")
+
+
+def moves_from(current: IdeaState, mover: Mover) -> list[IdeaState]:
+    """The states `mover` may move an idea in `current` to."""
+    return [to for (frm, to), who in TRANSITIONS.items() if frm is current and who is mover]

@@ -1,0 +1,1 @@
+"""The innovator's journey: landing page, draft form, check answers, submit, My ideas."""

@@ -1,0 +1,96 @@
+"""The idea lifecycle table and the reference number generator."""
+
+import pytest
+
+from portal.ideas.lifecycle import (
+    CLOSED_STATES,
+    TRANSITIONS,
+    IdeaState,
+    Mover,
+    TransitionError,
+    check_transition,
+    moves_from,
+)
+from portal.ideas.reference import format_reference, is_valid_reference, luhn_digit
+
+S = IdeaState
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "mover"),
+    [
+        (S.DRAFT, S.SUBMITTED, Mover.OWNER),
+        (S.SUBMITTED, S.IN_TRIAGE, Mover.LEAD),
+        (S.IN_TRIAGE, S.IN_REVIEW, Mover.LEAD),
+        (S.IN_REVIEW, S.SHORTLISTED, Mover.LEAD),
+        (S.SHORTLISTED, S.IN_PILOT, Mover.LEAD),
+        (S.IN_PILOT, S.ADOPTED, Mover.LEAD),
+        (S.IN_TRIAGE, S.INFORMATION_REQUESTED, Mover.LEAD),
+        (S.INFORMATION_REQUESTED, S.IN_TRIAGE, Mover.OWNER),
+        (S.IN_REVIEW, S.DECLINED, Mover.LEAD),
+        (S.SHORTLISTED, S.WITHDRAWN, Mover.OWNER),
+    ],
+)
+def test_allowed_moves(current, target, mover):
+    check_transition(current, target, mover)
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "mover", "message"),
+    [
+        (S.DRAFT, S.IN_REVIEW, Mover.LEAD, "cannot be moved"),
+        (S.SUBMITTED, S.IN_TRIAGE, Mover.OWNER, "Only a programme lead"),
+        (S.DRAFT, S.SUBMITTED, Mover.LEAD, "Only the person who shared it"),
+        (S.SUBMITTED, S.WITHDRAWN, Mover.LEAD, "Only the person who shared it"),
+        (S.DECLINED, S.IN_TRIAGE, Mover.LEAD, "cannot be moved"),
+        (S.ADOPTED, S.WITHDRAWN, Mover.OWNER, "cannot be moved"),
+        (S.SHORTLISTED, S.INFORMATION_REQUESTED, Mover.LEAD, "cannot be moved"),
+        (S.INFORMATION_REQUESTED, S.INFORMATION_REQUESTED, Mover.LEAD, "cannot be moved"),
+    ],
+)
+def test_refused_moves_say_why(current, target, mover, message):
+    with pytest.raises(TransitionError, match=message):
+        check_transition(current, target, mover)
+
+
+def test_closed_states_have_no_way_out():
+    for state in CLOSED_STATES:
+        assert moves_from(state, Mover.LEAD) == [] and moves_from(state, Mover.OWNER) == []
+
+
+def test_every_open_submitted_state_can_be_declined_and_withdrawn():
+    for state in S:
+        if state.is_open and state is not S.DRAFT:
+            assert TRANSITIONS[(state, S.DECLINED)] is Mover.LEAD
+            assert TRANSITIONS[(state, S.WITHDRAWN)] is Mover.OWNER
+
+
+def test_every_state_has_plain_english():
+    for state in S:
+        assert state.label and state.explanation.endswith(".")
+
+
+@pytest.mark.parametrize(("digits", "check"), [("7992739871", 3), ("26110042", 4), ("0", 0)])
+def test_luhn_check_digit(digits, check):
+    assert luhn_digit(digits) == check
+
+
+def test_reference_format_and_validation():
+    reference = format_reference("2611", 42)
+    assert reference == "PSI-2611-0042-4"
+    assert is_valid_reference(reference) and is_valid_reference(reference.lower())
+    assert not is_valid_reference("PSI-2611-0042-5")  # wrong check digit
+    assert not is_valid_reference("PSI-2611-0024-4")  # swapped digits caught
+    assert not is_valid_reference("PSI-2611-0043-4")  # one digit mistyped
+    assert not is_valid_reference("PSI-26-0042-4")
+    assert format_reference("2612", 12345).startswith("PSI-2612-12345-")
+
+
+def test_any_single_digit_error_is_caught():
+    reference = format_reference("2611", 1234)
+    digits = [i for i, c in enumerate(reference) if c.isdigit()][:-1]
+    for position in digits:
+        for replacement in "0123456789":
+            if replacement != reference[position]:
+                typo = reference[:position] + replacement + reference[position + 1 :]
+                assert not is_valid_reference(typo), typo
