@@ -6,12 +6,16 @@ walks `app.url_map` to prove every endpoint declares one. Object-level checks (m
 see *this* idea?) live in the views and services of each domain.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
-from portal.auth.roles import Role
+if TYPE_CHECKING:  # importing it for real would be circular (auth's views use this module)
+    from portal.auth.roles import Role
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,9 @@ SEARCH_INDEX_DIR = None  # default: <instance>/search-index
 UPLOAD_DIR = None  # default: <instance>/uploads
 NHSUK_FRONTEND_DIR = None  # default: <project>/node_modules/nhsuk-frontend/dist/nhsuk
 
-MAX_CONTENT_LENGTH = 10 * 1024 * 1024
+# A whole request: one 10 MB attachment (the per-file limit, checked in the view) plus the
+# multipart wrapping and the form's other fields. Anything larger is refused with 413 unread.
+MAX_CONTENT_LENGTH = 10 * 1024 * 1024 + 512 * 1024
 # How many reverse proxies sit in front of the app. Behind one (the usual TLS terminator), set
 # 1 so the client's address (for sign-in throttling) and https links come from X-Forwarded-*.
 TRUSTED_PROXIES = 0

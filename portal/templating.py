@@ -4,7 +4,7 @@ from flask import current_app
 
 from portal import ui
 from portal.auth.models import ORGANISATION_TYPE_LABELS
-from portal.auth.roles import ROLE_LABELS
+from portal.auth.roles import ROLE_LABELS, Role
 
 
 def init_app(app):
@@ -13,9 +13,13 @@ def init_app(app):
         error_list=ui.error_list,
         navigation_items=ui.navigation_items,
         ROLE_LABELS=ROLE_LABELS,
+        Role=Role,
         ORGANISATION_TYPE_LABELS=ORGANISATION_TYPE_LABELS,
     )
+    from portal.ideas.summary import section_rows
+
     app.jinja_env.filters.update(
+        idea_answer_rows=section_rows,
         datetime=ui.format_datetime,
         add_csrf_to_forms=ui.add_csrf_to_forms,
     )

@@ -52,6 +52,8 @@ def field_params(
             ],
         }
     common |= {"id": field.id, "label": {"text": field.label.text}}
+    if kind == "FileField":
+        return "file_upload", common
     if kind == "SelectField":
         return "select", common | {
             "items": [
@@ -116,6 +118,7 @@ def navigation_items():
         (Role.INNOVATOR, "Your ideas", HOME_ENDPOINTS[Role.INNOVATOR]),
         (Role.PANEL_MEMBER, "Reviews", HOME_ENDPOINTS[Role.PANEL_MEMBER]),
         (Role.PROGRAMME_LEAD, "Pipeline", HOME_ENDPOINTS[Role.PROGRAMME_LEAD]),
+        (Role.PROGRAMME_LEAD, "Triage", "ideas.triage"),
         (Role.ADMIN, "Admin", HOME_ENDPOINTS[Role.ADMIN]),
     ]
     items = []

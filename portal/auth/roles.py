@@ -24,7 +24,7 @@ ROLE_LABELS = {
 # The home a user lands on after signing in: the first role they hold in this order.
 HOME_ORDER = (Role.PROGRAMME_LEAD, Role.PANEL_MEMBER, Role.ADMIN, Role.INNOVATOR)
 HOME_ENDPOINTS = {
-    Role.INNOVATOR: "pages.innovator_home",
+    Role.INNOVATOR: "ideas.my_ideas",
     Role.PANEL_MEMBER: "pages.panel_home",
     Role.PROGRAMME_LEAD: "pages.lead_home",
     Role.ADMIN: "admin.home",

@@ -15,9 +15,9 @@ def _choices(mapping):
     return [SelectChoice(value, label) for value, label in mapping.items()]
 
 
-def text_area(label, required_message=None, words=300, hint=None):
+def text_area(label, required_message=None, words=300, hint=None, noun="Your answer"):
     validators = [RequiredToComplete(required_message)] if required_message else [Optional()]
-    validators.append(MaxWords(words, f"{label} must be {words} words or fewer"))
+    validators.append(MaxWords(words, f"{noun} must be {words} words or fewer"))
     return TextAreaField(
         label, validators=validators, description=hint or "", render_kw={"max_words": words}
     )
@@ -37,6 +37,7 @@ class AboutForm(FlaskForm):
         "Enter a summary of your idea",
         words=150,
         hint="In plain English, what is it and what difference will it make? Up to 150 words.",
+        noun="Your summary",
     )
 
 
@@ -67,6 +68,7 @@ class ChangeForm(FlaskForm):
         "Describe your idea",
         words=500,
         hint="What would change, and how would it make care safer?",
+        noun="Your description of the idea",
     )
     development_stage = RadioField(
         "How far has your idea got?",
@@ -134,6 +136,7 @@ class MeasuresForm(FlaskForm):
         "Enter at least one outcome measure",
         words=200,
         hint="How would you know care is safer? For example, 'falls with harm per 1,000 bed days'.",
+        noun="Your outcome measures",
     )
     process_measures = text_area(
         "Process measures",
@@ -141,12 +144,14 @@ class MeasuresForm(FlaskForm):
         words=200,
         hint="How would you know the change is being done? For example, "
         "'% of patients with a falls risk assessment within 6 hours'.",
+        noun="Your process measures",
     )
     balancing_measures = text_area(
         "Balancing measures",
         "Enter at least one balancing measure",
         words=200,
         hint="What could get worse elsewhere? For example, 'time nurses spend on paperwork'.",
+        noun="Your balancing measures",
     )
 
 

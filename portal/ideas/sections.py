@@ -4,6 +4,7 @@ import enum
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from wtforms.fields.core import UnboundField
 
 from portal.extensions import db
 from portal.ideas import forms
@@ -25,7 +26,10 @@ class Section:
 
     @property
     def fields(self) -> list[str]:
-        return [name for name in self.form_class() if name != "csrf_token"]
+        """The section's field names, in the order the form declares them."""
+        return [
+            name for name, value in vars(self.form_class).items() if isinstance(value, UnboundField)
+        ]
 
 
 SECTIONS = [

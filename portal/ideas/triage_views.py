@@ -1,8 +1,197 @@
 """Programme leads' triage: new ideas, the lead's idea page, versions and decisions."""
 
-from flask import render_template
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
+
+from portal.access import roles
+from portal.auth.roles import Role
+from portal.extensions import db
+from portal.ideas import bp, services
+from portal.ideas.diffs import compare
+from portal.ideas.forms import DeclineForm, QuestionForm
+from portal.ideas.lifecycle import IdeaState, Mover, TransitionError, moves_from
+from portal.ideas.loading import load_idea
+from portal.ideas.models import Idea, IdeaEvent, Workstream
+from portal.ideas.permissions import is_owner
+from portal.ideas.sections import SECTIONS
+from portal.ideas.summary import LABELS, section_rows
+
+EVENT_LABELS = {
+    "created": "Draft started",
+    "submitted": "Submitted",
+    "accepted": "Accepted into triage",
+    "question_asked": "Question asked",
+    "question_answered": "Question answered",
+    "edited": "Idea changed",
+    "declined": "Declined",
+    "withdrawn": "Withdrawn",
+}
 
 
-def lead_page(idea):
-    """The idea page as a programme lead sees it."""
-    return render_template("ideas/lead_idea.html", idea=idea, title=idea.display_title)
+@bp.route("/triage")
+@roles(Role.PROGRAMME_LEAD)
+def triage():
+    """New ideas waiting for a lead, oldest first, and the ideas already in hand."""
+    return render_template(
+        "ideas/triage_list.html",
+        new=_ideas_in(IdeaState.SUBMITTED),
+        in_hand=_ideas_in(IdeaState.INFORMATION_REQUESTED, IdeaState.IN_TRIAGE),
+        title="Triage",
+    )
+
+
+def _ideas_in(*states) -> list[Idea]:
+    return db.session.scalars(
+        sa.select(Idea)
+        .where(Idea.state.in_(states))
+        .options(selectinload(Idea.organisation))
+        .order_by(Idea.submitted_at, Idea.id)
+    ).all()
+
+
+def lead_page(idea, form=None, status=200, **forms):
+    """The idea page as a programme lead sees it, with the moves a lead may make now."""
+    moves = [] if is_owner(current_user, idea) else moves_from(idea.state, Mover.LEAD)
+    events = db.session.scalars(
+        sa.select(IdeaEvent)
+        .where(IdeaEvent.idea_id == idea.id)
+        .options(selectinload(IdeaEvent.actor))
+        .order_by(IdeaEvent.at.desc(), IdeaEvent.id.desc())
+    ).all()
+    return render_template(
+        "ideas/lead_idea.html",
+        idea=idea,
+        title=idea.display_title,
+        form=form,
+        groups=section_rows(idea),
+        events=events,
+        event_labels=EVENT_LABELS,
+        attachments=[(a, _attachment_href(idea, a)) for a in idea.attachments],
+        can_accept=IdeaState.IN_TRIAGE in moves,
+        can_ask=IdeaState.INFORMATION_REQUESTED in moves,
+        can_decline=IdeaState.DECLINED in moves,
+        accept_form=forms.get("accept_form") or FlaskForm(),
+        question_form=forms.get("question_form") or QuestionForm(formdata=None),
+        decline_form=forms.get("decline_form") or DeclineForm(formdata=None),
+    ), status
+
+
+def _attachment_href(idea, attachment) -> str:
+    return url_for(
+        "ideas.download_attachment", reference=idea.reference, attachment_id=attachment.id
+    )
+
+
+@bp.route("/ideas/<reference>/triage/accept", methods=["POST"])
+@roles(Role.PROGRAMME_LEAD)
+def accept(reference):
+    return _decide(
+        reference,
+        "accept_form",
+        FlaskForm(),
+        lambda idea, form: services.accept_into_triage(idea, current_user),
+        "You accepted {} into triage.",
+    )
+
+
+@bp.route("/ideas/<reference>/triage/question", methods=["POST"])
+@roles(Role.PROGRAMME_LEAD)
+def ask(reference):
+    return _decide(
+        reference,
+        "question_form",
+        QuestionForm(),
+        lambda idea, form: services.ask_question(idea, current_user, form.question.data),
+        "Your question about {} has been sent to the innovator.",
+        field="question",
+    )
+
+
+@bp.route("/ideas/<reference>/triage/decline", methods=["POST"])
+@roles(Role.PROGRAMME_LEAD)
+def decline(reference):
+    return _decide(
+        reference,
+        "decline_form",
+        DeclineForm(),
+        lambda idea, form: services.decline_idea(idea, current_user, form.reason.data),
+        "You declined {}. The innovator has been told why.",
+        field="reason",
+    )
+
+
+def _decide(reference, form_name, form, change, done, field=None):
+    """Validate, make one triage move, commit once; or show why nothing changed."""
+    idea = load_idea(reference, lock=True)
+    if is_owner(current_user, idea):
+        abort(403)  # a lead never decides on their own idea
+    status = 200
+    if form.validate_on_submit():
+        try:
+            change(idea, form)
+        except TransitionError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+            status = 409
+        except services.IdeaError as error:
+            db.session.rollback()
+            (form[field].errors if field else form.form_errors).append(str(error))
+        else:
+            db.session.commit()
+            flash(done.format(idea.reference), "success")
+            return redirect(url_for("ideas.show", reference=idea.reference))
+        idea = load_idea(reference)
+    return lead_page(idea, form=form, status=status, **{form_name: form})
+
+
+@bp.route("/ideas/<reference>/versions")
+@roles(Role.PROGRAMME_LEAD)
+def versions(reference):
+    """Every version of an idea's text, and what changed from one to the next."""
+    idea = load_idea(reference)
+    questions, labels = _questions(), _choice_labels()
+    history = []
+    for earlier, version in zip([None, *idea.versions], idea.versions, strict=False):
+        changes = compare(earlier.content, version.content, questions, labels) if earlier else None
+        history.append((version, changes))
+    chosen = _compared(idea, request.args.get("compare", ""))
+    comparison = chosen and compare(chosen[0].content, chosen[1].content, questions, labels)
+    return render_template(
+        "ideas/versions.html",
+        idea=idea,
+        history=list(reversed(history)),
+        chosen=chosen,
+        comparison=comparison,
+        title=f"Versions of {idea.display_title}",
+    )
+
+
+def _compared(idea, wanted: str):
+    """The two versions named by ?compare=a,b (oldest first), or None."""
+    by_number = {v.number: v for v in idea.versions}
+    try:
+        first, second = sorted(int(n) for n in wanted.split(","))
+    except ValueError:
+        return None
+    if first == second or first not in by_number or second not in by_number:
+        return None
+    return by_number[first], by_number[second]
+
+
+def _questions() -> dict[str, str]:
+    """Each versioned field's question, in the order of the form."""
+    questions = {}
+    for section in SECTIONS:
+        form = section.form_class(meta={"csrf": False}, formdata=None)
+        for name in section.fields:
+            if name != "consent_to_share":
+                questions[name] = form[name].label.text
+    return questions
+
+
+def _choice_labels() -> dict[str, dict]:
+    workstreams = db.session.scalars(sa.select(Workstream)).all()  # retired ones too
+    return {**LABELS, "workstreams": {w.key: w.label for w in workstreams}}

@@ -29,12 +29,6 @@ def index():
     return render_template("pages/index.html")
 
 
-@bp.route("/innovator")
-@roles(Role.INNOVATOR)
-def innovator_home():
-    return render_template("pages/innovator_home.html", activity=_my_activity())
-
-
 @bp.route("/panel")
 @roles(Role.PANEL_MEMBER)
 def panel_home():

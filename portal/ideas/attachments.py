@@ -1,0 +1,83 @@
+"""Attachment services: add and remove an idea's supporting files.
+
+Like the other services they flush but never commit, and write the audit event. The files
+themselves are written and deleted by `portal.ideas.files`; the view deletes a removed file
+only once the removal is committed, so a failed commit never leaves a row without its file.
+"""
+
+from portal import audit
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.ideas.files import MAX_FILES, StoredFile
+from portal.ideas.models import Attachment, Idea
+from portal.ideas.permissions import can_edit
+from portal.ideas.services import IdeaError
+
+FULL = f"You can add up to {MAX_FILES} files. Remove one before you add another"
+
+
+def check_can_change(idea: Idea, actor) -> None:
+    """Refuse unless `actor` may change this idea's files now."""
+    if not can_edit(actor, idea):
+        raise IdeaError(not_editable_message(idea))
+
+
+def not_editable_message(idea: Idea) -> str:
+    return (
+        f"This idea is '{idea.state.label.lower()}', so you cannot add or remove files now. "
+        "You can when the programme team asks you a question about it."
+    )
+
+
+def check_room(idea: Idea, actor) -> None:
+    """Refuse before a file is stored if the idea cannot take another one."""
+    check_can_change(idea, actor)
+    if len(idea.attachments) >= MAX_FILES:
+        raise IdeaError(FULL)
+
+
+def add_attachment(idea: Idea, actor, stored: StoredFile) -> Attachment:
+    """Record a stored file as one of the idea's attachments."""
+    check_room(idea, actor)
+    attachment = Attachment(
+        original_name=stored.original_name,
+        stored_name=stored.stored_name,
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+        uploaded_at=utcnow(),
+        uploaded_by_id=actor.id,
+    )
+    idea.attachments.append(attachment)
+    idea.updated_at = utcnow()
+    db.session.flush()
+    audit.record(
+        actor,
+        "idea.attachment_added",
+        idea,
+        attachment_id=attachment.id,
+        name=stored.original_name,
+        content_type=stored.content_type,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+    )
+    return attachment
+
+
+def remove_attachment(idea: Idea, actor, attachment: Attachment) -> str:
+    """Remove an attachment's record; return its stored name for deletion after commit."""
+    check_can_change(idea, actor)
+    if attachment.idea_id != idea.id:
+        raise ValueError("attachment belongs to another idea")
+    audit.record(
+        actor,
+        "idea.attachment_removed",
+        idea,
+        attachment_id=attachment.id,
+        name=attachment.original_name,
+        sha256=attachment.sha256,
+    )
+    idea.attachments.remove(attachment)  # delete-orphan deletes the row
+    idea.updated_at = utcnow()
+    db.session.flush()
+    return attachment.stored_name

@@ -1,0 +1,65 @@
+"""An idea's answers as question/answer rows, for check-your-answers and idea pages."""
+
+from flask import url_for
+from markupsafe import Markup, escape
+
+from portal.ideas import choices
+from portal.ideas.sections import SECTIONS
+
+LABELS = {
+    "development_stage": choices.DEVELOPMENT_STAGES,
+    "care_settings": choices.CARE_SETTINGS,
+    "populations": choices.CORE20PLUS5_GROUPS,
+    "clinical_areas": choices.CLINICAL_AREAS,
+    "involvement_level": choices.INVOLVEMENT_LEVELS,
+}
+NOT_ANSWERED = "Not answered"
+
+
+def answer_text(idea, name) -> str:
+    """An answer as a person reads it: labels for choices, one per line for lists."""
+    value = getattr(idea, name)
+    if name == "workstreams":
+        return "\n".join(w.label for w in value) or NOT_ANSWERED
+    if name == "consent_to_share":
+        return "Yes, I agree" if value else "Not agreed"
+    labels = LABELS.get(name)
+    if isinstance(value, list):
+        return "\n".join(labels.get(v, v) if labels else v for v in value) or NOT_ANSWERED
+    if labels and value:
+        return labels.get(value, value)
+    return value or NOT_ANSWERED
+
+
+def with_line_breaks(text: str) -> Markup:
+    """Escaped text with its line breaks kept, safe for a component's "html" parameter."""
+    return Markup("<br>").join(escape(line) for line in text.splitlines())
+
+
+def section_rows(idea, change_links=False) -> list[dict]:
+    """[{section, rows}] where rows are NHS.UK summary-list rows (user text escaped)."""
+    grouped = []
+    for section in SECTIONS:
+        form = section.form_class(meta={"csrf": False}, formdata=None)
+        rows = []
+        for name in section.fields:
+            row = {
+                "key": {"text": form[name].label.text},
+                "value": {"html": with_line_breaks(answer_text(idea, name))},
+            }
+            if change_links:
+                row["actions"] = {
+                    "items": [
+                        {
+                            "href": url_for(
+                                "ideas.section", reference=idea.reference, key=section.key
+                            )
+                            + f"#{name}",
+                            "text": "Change",
+                            "visuallyHiddenText": form[name].label.text.lower(),
+                        }
+                    ]
+                }
+            rows.append(row)
+        grouped.append({"section": section, "rows": rows})
+    return grouped
