@@ -179,6 +179,22 @@ class IdeaEvent(db.Model):
     idea: Mapped[Idea] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
 
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self.kind, self.kind.replace("_", " ").capitalize())
+
+
+EVENT_LABELS = {
+    "created": "Draft started",
+    "submitted": "Submitted",
+    "accepted": "Accepted for checking",
+    "question_asked": "Question asked",
+    "question_answered": "Question answered",
+    "edited": "Idea changed",
+    "declined": "Not taken forward",
+    "withdrawn": "Withdrawn",
+}
+
 
 class IdeaQuestion(db.Model):
     """A lead's question to the innovator; answering returns the idea to `return_state`."""

@@ -19,17 +19,6 @@ from portal.ideas.permissions import is_owner
 from portal.ideas.sections import SECTIONS
 from portal.ideas.summary import LABELS, section_rows
 
-EVENT_LABELS = {
-    "created": "Draft started",
-    "submitted": "Submitted",
-    "accepted": "Accepted into triage",
-    "question_asked": "Question asked",
-    "question_answered": "Question answered",
-    "edited": "Idea changed",
-    "declined": "Declined",
-    "withdrawn": "Withdrawn",
-}
-
 
 @bp.route("/triage")
 @roles(Role.PROGRAMME_LEAD)
@@ -68,7 +57,6 @@ def lead_page(idea, form=None, status=200, **forms):
         form=form,
         groups=section_rows(idea),
         events=events,
-        event_labels=EVENT_LABELS,
         attachments=[(a, _attachment_href(idea, a)) for a in idea.attachments],
         can_accept=IdeaState.IN_TRIAGE in moves,
         can_ask=IdeaState.INFORMATION_REQUESTED in moves,

@@ -172,7 +172,7 @@ def test_lead_accepts_an_idea_into_triage(lead_client, idea, query):
     assert events_of(query, idea)[-1] == ("accepted", lead_client.user.id, "Accepted for checking")
     html = lead_client.get(f"/ideas/{idea.reference}").get_data(as_text=True)
     assert f"You accepted {idea.reference} into triage." in html
-    assert "Accepted into triage" in html and "from 'Submitted' to 'Being checked'" in html
+    assert "Accepted for checking" in html and "from 'Submitted' to 'Being checked'" in html
     assert "Accept into triage</" not in html  # no second accept button
 
 
