@@ -39,6 +39,7 @@ def _register_blueprints(app):
     from portal.auth import bp as auth_bp
     from portal.ideas import bp as ideas_bp
     from portal.pages import bp as pages_bp
+    from portal.reviews import bp as reviews_bp
 
-    for bp in (pages_bp, auth_bp, admin_bp, ideas_bp):
+    for bp in (pages_bp, auth_bp, admin_bp, ideas_bp, reviews_bp):
         app.register_blueprint(bp)

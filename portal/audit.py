@@ -49,6 +49,9 @@ ACTION_LABELS = {
     "role.granted": "Role granted",
     "role.revoked": "Role revoked",
     "organisation.created": "Organisation added",
+    "conflict.none_declared": "No conflict of interest declared",
+    "conflict.declared": "Conflict of interest declared",
+    "conflict.cleared": "Conflict of interest cleared",
 }
 
 

@@ -18,8 +18,30 @@ from portal.ideas.models import (
     Workstream,
 )
 from portal.mail import OutboxMessage
+from portal.reviews.models import (
+    Assignment,
+    Conflict,
+    Criterion,
+    PanelInvitation,
+    PanelProfile,
+    Review,
+    ReviewRound,
+    ReviewScore,
+    RoundIdea,
+    Rubric,
+)
 
 __all__ = [
+    "Assignment",
+    "Conflict",
+    "Criterion",
+    "PanelInvitation",
+    "PanelProfile",
+    "Review",
+    "ReviewRound",
+    "ReviewScore",
+    "Rubric",
+    "RoundIdea",
     "Attachment",
     "AuditEvent",
     "Idea",

@@ -14,6 +14,8 @@ from portal.auth.roles import HOME_ENDPOINTS, Role
 from portal.clock import london
 
 _INPUT_TYPES = {"EmailField": "email", "TelField": "tel", "URLField": "url", "IntegerField": "text"}
+# A panel member's pages under "Reviews" (leads' round pages share the blueprint, not the tab).
+PANEL_REVIEW_PAGES = {"reviews.conflicts", "reviews.review", "reviews.decline"}
 _POST_FORM = re.compile(r'(<form\b[^>]*\bmethod="post"[^>]*>)', re.IGNORECASE)
 
 
@@ -49,6 +51,23 @@ def field_params(
             "items": [
                 {"value": c.value, "text": str(c.label), "checked": c.selected}
                 for c in field.iter_choices()
+            ],
+        }
+    if kind == "DatePartsField":
+        return "date_input", {
+            "id": field.id,
+            "namePrefix": field.name,
+            "fieldset": {"legend": {"text": legend or field.label.text, "size": "s"}},
+            "hint": _text(hint),
+            "errorMessage": error,
+            "items": [
+                {
+                    "name": part,
+                    "value": field.raw_parts[part],
+                    "width": 4 if part == "year" else 2,
+                    "classes": "nhsuk-input--error" if field.errors else None,
+                }
+                for part in field.PARTS
             ],
         }
     common |= {"id": field.id, "label": {"text": field.label.text}}
@@ -99,7 +118,8 @@ def error_list(form):
     items = []
     for field in form:
         if field.errors:
-            items.append({"text": field.errors[0], "href": f"#{field.id}"})
+            anchor = f"{field.id}-day" if field.type == "DatePartsField" else field.id
+            items.append({"text": field.errors[0], "href": f"#{anchor}"})
     return items
 
 
@@ -119,6 +139,8 @@ def navigation_items():
         (Role.PANEL_MEMBER, "Reviews", HOME_ENDPOINTS[Role.PANEL_MEMBER]),
         (Role.PROGRAMME_LEAD, "Pipeline", HOME_ENDPOINTS[Role.PROGRAMME_LEAD]),
         (Role.PROGRAMME_LEAD, "Triage", "ideas.triage"),
+        (Role.PROGRAMME_LEAD, "Panel", "reviews.panel_members"),
+        (Role.PROGRAMME_LEAD, "Review rounds", "reviews.rounds_list"),
         (Role.ADMIN, "Admin", HOME_ENDPOINTS[Role.ADMIN]),
     ]
     items = []
@@ -127,8 +149,10 @@ def navigation_items():
             href = url_for(endpoint)
             section = endpoint.split(".")[0] + "."
             current = request.endpoint == endpoint
-            active = current or (
-                section == "admin." and (request.endpoint or "").startswith(section)
+            active = (
+                current
+                or (section == "admin." and (request.endpoint or "").startswith(section))
+                or (endpoint == "reviews.queue" and request.endpoint in PANEL_REVIEW_PAGES)
             )
             items.append({"text": text, "href": href, "current": current, "active": active})
     return items

@@ -4,4 +4,6 @@ A pure library (numpy / scikit-learn): plain data in, plain data out; it imports
 nor SQLAlchemy. Its public API is listed in `__all__` as it is built.
 """
 
-__all__: list[str] = []
+from scoring.assignment import AssignmentResult, assign_reviewers
+
+__all__ = ["AssignmentResult", "assign_reviewers"]

@@ -245,6 +245,64 @@ def query(app, connection):
     return run
 
 
+IDEA_ANSWERS = {
+    "title": "Sepsis screening prompts for community nurses",
+    "summary": "A prompt on the visit app reminds nurses to screen for sepsis.",
+    "problem_harm": "Sepsis is missed in people cared for at home.",
+    "problem_who": "Older people receiving district nursing visits.",
+    "problem_frequency": "About once a month in our team.",
+    "problem_evidence": "Incident reports and a local audit.",
+    "proposed_change": "Add a sepsis screening prompt to every visit record.",
+    "development_stage": "piloted_locally",
+    "evidence": "A three-month pilot in one team.",
+    "care_settings": ["community", "primary_care"],
+    "populations": ["core20"],
+    "clinical_areas": [],
+    "inequalities": "Housebound people in deprived areas are screened least often.",
+    "involvement_level": "co_designed",
+    "involvement_detail": "Two carers helped design the prompt.",
+    "outcome_measures": "Sepsis admissions per 1,000 patients on the caseload.",
+    "process_measures": "Percentage of visits with a completed screen.",
+    "balancing_measures": "Visit length.",
+    "resources_needed": "App developer time and training.",
+    "innovator_role": "District nurse",
+    "consent_to_share": True,
+}
+
+
+@pytest.fixture
+def create_idea(app, create_user, create_organisation):
+    """Factory: an idea built through the services; submitted, and in triage if asked."""
+
+    def factory(
+        owner=None, submit=True, triage=False, workstreams=("medicines_safety",), **answers
+    ):
+        from portal.ideas import services
+        from portal.ideas.models import Workstream
+
+        if owner is None:
+            trust = create_organisation("Northshire Community Health NHS Trust")
+            owner = create_user(name="Asha Innovator", organisation=trust)
+        lead = create_user(roles=(Role.PROGRAMME_LEAD,)) if triage else None
+        with app.test_request_context():
+            user = db.session.get(User, owner.id)
+            idea = services.create_draft(user)
+            chosen = db.session.scalars(
+                sa.select(Workstream).where(Workstream.key.in_(workstreams))
+            ).all()
+            services.save_answers(idea, user, {**IDEA_ANSWERS, "workstreams": chosen, **answers})
+            if submit:
+                services.submit_idea(idea, user, missing_sections=[])
+            if triage:
+                services.accept_into_triage(idea, db.session.get(User, lead.id))
+            db.session.commit()
+            db.session.refresh(idea)
+            db.session.expunge(idea)
+            return idea
+
+    return factory
+
+
 def fetch_user(email):
     return db.session.scalar(sa.select(User).filter_by(email=email))
 

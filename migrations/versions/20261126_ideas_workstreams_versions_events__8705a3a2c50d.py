@@ -6,9 +6,8 @@ Create Date: 2026-11-26 15:20:12.074030
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "8705a3a2c50d"

@@ -25,7 +25,7 @@ ROLE_LABELS = {
 HOME_ORDER = (Role.PROGRAMME_LEAD, Role.PANEL_MEMBER, Role.ADMIN, Role.INNOVATOR)
 HOME_ENDPOINTS = {
     Role.INNOVATOR: "ideas.my_ideas",
-    Role.PANEL_MEMBER: "pages.panel_home",
+    Role.PANEL_MEMBER: "reviews.queue",
     Role.PROGRAMME_LEAD: "pages.lead_home",
     Role.ADMIN: "admin.home",
 }

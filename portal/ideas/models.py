@@ -191,6 +191,7 @@ EVENT_LABELS = {
     "question_asked": "Question asked",
     "question_answered": "Question answered",
     "edited": "Idea changed",
+    "review_started": "Review started",
     "declined": "Not taken forward",
     "withdrawn": "Withdrawn",
 }

@@ -16,7 +16,7 @@ from portal.ideas.forms import AnswerForm, WithdrawForm
 from portal.ideas.lifecycle import IdeaState, Mover, TransitionError, moves_from
 from portal.ideas.loading import load_idea
 from portal.ideas.models import Idea
-from portal.ideas.permissions import can_edit, is_owner
+from portal.ideas.permissions import can_edit, is_lead, is_owner
 from portal.ideas.sections import (
     SECTIONS,
     SECTIONS_BY_KEY,
@@ -88,6 +88,8 @@ def my_ideas():
 def show(reference):
     idea = load_idea(reference)
     if not is_owner(current_user, idea):
+        if not is_lead(current_user):  # panel members read ideas on their review pages
+            abort(404)
         return lead_page(idea)
     if idea.state is IdeaState.DRAFT:
         return render_template(

@@ -29,12 +29,6 @@ def index():
     return render_template("pages/index.html")
 
 
-@bp.route("/panel")
-@roles(Role.PANEL_MEMBER)
-def panel_home():
-    return render_template("pages/panel_home.html", activity=_my_activity())
-
-
 @bp.route("/lead")
 @roles(Role.PROGRAMME_LEAD)
 def lead_home():

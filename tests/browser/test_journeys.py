@@ -12,7 +12,7 @@ from portal.demo import DEMO_USERS
 
 HOME_PATHS = {
     Role.INNOVATOR: ("/innovator", "Your ideas"),
-    Role.PANEL_MEMBER: ("/panel", "Your reviews"),
+    Role.PANEL_MEMBER: ("/reviews", "Your reviews"),
     Role.PROGRAMME_LEAD: ("/lead", "Pipeline"),
     Role.ADMIN: ("/admin/", "Admin"),
 }

@@ -32,7 +32,7 @@ SIGNED_IN_PAGES = [
     "/account",
     "/account/password",
     "/innovator",
-    "/panel",
+    "/reviews",
     "/lead",
     "/admin/",
     "/admin/users",
@@ -56,14 +56,14 @@ def test_anonymous_post_to_a_signed_in_endpoint_is_401(client):
     ("role", "allowed"),
     [
         (Role.INNOVATOR, {"/innovator"}),
-        (Role.PANEL_MEMBER, {"/panel"}),
+        (Role.PANEL_MEMBER, {"/reviews"}),
         (Role.PROGRAMME_LEAD, {"/lead"}),
         (Role.ADMIN, {"/admin/", "/admin/users"}),
     ],
 )
 def test_role_pages_are_refused_to_other_roles(client_for, role, allowed):
     client = client_for(role)
-    for path in ["/innovator", "/panel", "/lead", "/admin/", "/admin/users"]:
+    for path in ["/innovator", "/reviews", "/lead", "/admin/", "/admin/users"]:
         status = client.get(path).status_code
         assert status == (200 if path in allowed else 403), path
 

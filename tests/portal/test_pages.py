@@ -26,7 +26,7 @@ def test_public_pages_render_with_nhs_layout(client, path):
     ("role", "path", "heading", "nav"),
     [
         (Role.INNOVATOR, "/innovator", "Your ideas", "Your ideas"),
-        (Role.PANEL_MEMBER, "/panel", "Your reviews", "Reviews"),
+        (Role.PANEL_MEMBER, "/reviews", "Your reviews", "Reviews"),
         (Role.PROGRAMME_LEAD, "/lead", "Pipeline", "Pipeline"),
         (Role.ADMIN, "/admin/", "Admin", "Admin"),
     ],
@@ -42,8 +42,8 @@ def test_each_role_lands_on_its_home_page(client_for, role, path, heading, nav):
 
 def test_navigation_shows_only_the_users_roles(client_for):
     client = client_for(Role.INNOVATOR, Role.PANEL_MEMBER)
-    html = client.get("/panel").get_data(as_text=True)
-    assert 'href="/innovator"' in html and 'href="/panel"' in html
+    html = client.get("/reviews").get_data(as_text=True)
+    assert 'href="/innovator"' in html and 'href="/reviews"' in html
     assert 'href="/lead"' not in html and 'href="/admin/"' not in html
 
 

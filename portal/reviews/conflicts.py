@@ -1,0 +1,116 @@
+"""Conflicts of interest: automatic (same organisation), declared by members, set by leads.
+
+A conflicted member is never assigned the idea and never sees its reviews or ranking,
+whatever roles they hold.
+"""
+
+import sqlalchemy as sa
+
+from portal import audit
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.reviews.models import Conflict, ConflictKind
+
+
+class ConflictError(ValueError):
+    """A conflict change the rules refuse; the message is shown to the user."""
+
+
+def _records(user_ids, idea_ids):
+    return db.session.scalars(
+        sa.select(Conflict).where(Conflict.user_id.in_(user_ids), Conflict.idea_id.in_(idea_ids))
+    ).all()
+
+
+def conflicted_pairs(members, ideas) -> set[tuple[int, int]]:
+    """The (member id, idea id) pairs that are conflicted, in one query."""
+    records = {
+        (c.user_id, c.idea_id, c.kind): c
+        for c in _records([m.id for m in members], [i.id for i in ideas])
+    }
+    pairs = set()
+    for member in members:
+        for idea in ideas:
+            if idea.owner_id == member.id:  # nobody reviews their own idea, ever
+                pairs.add((member.id, idea.id))
+                continue
+            same_org = (
+                member.organisation_id is not None
+                and member.organisation_id == idea.organisation_id
+            )
+            cleared = records.get((member.id, idea.id, ConflictKind.SAME_ORGANISATION))
+            if same_org and not (cleared is not None and not cleared.active):
+                pairs.add((member.id, idea.id))
+                continue
+            if any(
+                c.active and c.kind is not ConflictKind.SAME_ORGANISATION
+                for (u, i, _), c in records.items()
+                if u == member.id and i == idea.id
+            ):
+                pairs.add((member.id, idea.id))
+    return pairs
+
+
+def is_conflicted(user, idea) -> bool:
+    return (user.id, idea.id) in conflicted_pairs([user], [idea])
+
+
+def declare_conflict(member, idea, kind: ConflictKind, detail: str | None, actor=None):
+    """Record a conflict (declared by the member, or by a lead on their behalf)."""
+    if kind is ConflictKind.SAME_ORGANISATION:
+        raise ConflictError("Same-organisation conflicts are found automatically")
+    detail = (detail or "").strip() or None
+    if kind is ConflictKind.OTHER and not detail:
+        raise ConflictError("Describe the conflict of interest")
+    record = db.session.scalar(
+        sa.select(Conflict).filter_by(user_id=member.id, idea_id=idea.id, kind=kind)
+    )
+    if record is None:
+        record = Conflict(user_id=member.id, idea_id=idea.id, kind=kind)
+        db.session.add(record)
+    record.active, record.detail = True, detail
+    record.recorded_by_id, record.recorded_at = (actor or member).id, utcnow()
+    db.session.flush()
+    audit.record(
+        actor or member,
+        "conflict.declared",
+        record,
+        idea_id=idea.id,
+        member_id=member.id,
+        kind=kind.value,
+    )
+    return record
+
+
+def clear_conflict(member, idea, lead, reason: str):
+    """A lead clears a member's conflicts on an idea (the automatic one too), with a reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ConflictError("Enter the reason for clearing the conflict")
+    for record in _records([member.id], [idea.id]):
+        record.active, record.changed_reason = False, reason
+    same_org = db.session.scalar(
+        sa.select(Conflict).filter_by(
+            user_id=member.id, idea_id=idea.id, kind=ConflictKind.SAME_ORGANISATION
+        )
+    )
+    if same_org is None:
+        db.session.add(
+            Conflict(
+                user_id=member.id,
+                idea_id=idea.id,
+                kind=ConflictKind.SAME_ORGANISATION,
+                active=False,
+                recorded_by_id=lead.id,
+                recorded_at=utcnow(),
+                changed_reason=reason,
+            )
+        )
+    db.session.flush()
+    audit.record(
+        lead,
+        "conflict.cleared",
+        object_type="conflicts",
+        object_id=f"{member.id}:{idea.id}",
+        reason=reason,
+    )

@@ -1,0 +1,84 @@
+"""Panel forms: a member's profile, a lead's invitation, and the invitee's account set-up."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from portal.admin.forms import MultiCheckboxField
+from portal.auth.forms import RegisterForm
+from portal.ideas.choices import CARE_SETTINGS
+from portal.validators import MaxChars, MaxWords
+
+EXPERTISE_WORDS = 200
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class PanelProfileForm(FlaskForm):
+    workstreams = MultiCheckboxField(
+        "Which programme workstreams do you know well? (optional)",
+        description="Select all that apply. We use this to match you with proposals.",
+    )
+    care_settings = MultiCheckboxField(
+        "Which care settings do you know well? (optional)",
+        choices=[SelectChoice(value, label) for value, label in CARE_SETTINGS.items()],
+        description="As a member of staff, a patient or a carer. Select all that apply.",
+    )
+    is_patient_partner = RadioField(
+        "Are you joining the panel as a patient or carer partner?",
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        validators=[InputRequired("Choose yes if you are joining as a patient or carer partner")],
+        description="Patient and carer partners bring lived experience of care. A review round "
+        "can ask for at least one of them to review every proposal.",
+    )
+    expertise = TextAreaField(
+        "Your expertise (optional)",
+        filters=[_strip],
+        validators=[
+            Optional(),
+            MaxWords(EXPERTISE_WORDS, f"Your expertise must be {EXPERTISE_WORDS} words or fewer"),
+            MaxChars(2000, "Your expertise must be 2,000 characters or fewer"),
+        ],
+        description="For example, your profession or specialty, improvement or research "
+        "experience, or your experience as a patient or carer. Up to 200 words.",
+        render_kw={"max_words": EXPERTISE_WORDS},
+    )
+
+    def __init__(self, *args, workstreams=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.workstreams.choices = [SelectChoice(w.key, w.label) for w in workstreams]
+
+
+class InviteForm(FlaskForm):
+    name = StringField(
+        "Full name",
+        filters=[_strip],
+        validators=[
+            InputRequired("Enter the full name of the person you are inviting"),
+            Length(max=200, message="Full name must be 200 characters or fewer"),
+        ],
+    )
+    email = EmailField(
+        "Email address",
+        filters=[_strip],
+        validators=[
+            InputRequired("Enter their email address"),
+            Length(max=254, message="Email address must be 254 characters or fewer"),
+            Email(
+                "Enter an email address in the correct format, like name@example.com",
+                check_deliverability=False,
+            ),
+        ],
+    )
+
+
+class PanelAccountForm(RegisterForm):
+    """Registration without the email address: the invitation says whose account it is."""
+
+    email = None
+
+
+class AcceptForm(FlaskForm):
+    """Accept an invitation with an existing account (only the CSRF token)."""
