@@ -11,6 +11,8 @@ class IdeaProgress:
     wanted: int
     submitted: int = 0
     assignments: list = field(default_factory=list)
+    # criteria a reviewer could not score for lack of information: the lead may ask the innovator
+    cannot_score: set = field(default_factory=set)
 
     @property
     def assigned(self) -> int:
@@ -54,6 +56,10 @@ def round_progress(round_) -> RoundProgress:
         if a.state is not AssignmentState.ACTIVE or a.idea_id not in ideas:
             continue
         done = a.review is not None and a.review.state is ReviewState.SUBMITTED
+        if done:
+            ideas[a.idea_id].cannot_score.update(
+                s.criterion.name for s in a.review.scores if s.cannot_score
+            )
         ideas[a.idea_id].assignments.append(a)
         ideas[a.idea_id].submitted += done
         person.assigned += 1

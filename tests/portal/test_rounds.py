@@ -252,3 +252,37 @@ def test_round_pages_are_for_leads_only(client_for, role):
 
 def test_unknown_round_is_404(lead_client):
     assert lead_client.get("/rounds/999999").status_code == 404
+
+
+def test_cannot_score_is_shown_to_the_lead_who_can_ask_the_innovator(
+    app, lead_client, ideas, panel, query
+):
+    from portal.reviews.models import Review
+    from portal.reviews.reviewing import ReviewAnswers, save_review
+
+    open_by_form(
+        lead_client, ideas[:1], panel[:3], require_patient_partner="no", reviews_per_idea="1"
+    )
+    round_id = the_round(query)
+    lead_client.post(f"/rounds/{round_id}/auto-assign")
+    with app.test_request_context():
+        assignment = db.session.scalars(sa.select(Assignment).filter_by(round_id=round_id)).one()
+        criteria = assignment.round.rubric.criteria
+        answers = ReviewAnswers(
+            scores={c.id: "cannot" if c.key == "measurement" else "3" for c in criteria},
+            recommendation="progress_with_changes",
+            confidence="medium",
+        )
+        save_review(assignment, assignment.user, answers, submit=True)
+        db.session.commit()
+    assert query(lambda: db.session.scalar(sa.select(sa.func.count()).select_from(Review))) == 1
+    page = lead_client.get(f"/rounds/{round_id}").get_data(as_text=True)
+    assert "Reviewers need more information" in page and "Measurement" in page
+    asked = lead_client.post(
+        f"/ideas/{ideas[0].reference}/triage/question",
+        data={"question": "How will you measure falls?"},
+    )
+    assert asked.status_code == 302
+    assert query(lambda: db.session.get(Idea, ideas[0].id).state) is (
+        IdeaState.INFORMATION_REQUESTED
+    )
