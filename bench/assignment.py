@@ -1,7 +1,7 @@
 """Time `assign_reviewers` on a panel-sized instance: 600 ideas x 40 members x 3 reviews.
 
-Seeded random affinities, about 5% conflicts and 16 patient partners (enough places for every idea to
-have one), with the partner rule on.
+Seeded random affinities, about 5% conflicts and 16 patient partners (enough places for
+every idea to have one), with the partner rule on.
 Prints a few facts and, last, ``seconds=<best of 3 runs>``. Run: ``python bench/assignment.py``.
 """
 
