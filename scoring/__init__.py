@@ -4,6 +4,64 @@ A pure library (numpy / scikit-learn): plain data in, plain data out; it imports
 nor SQLAlchemy. Its public API is listed in `__all__` as it is built.
 """
 
+from scoring.aggregate import Aggregate, aggregate, weighted_review_scores
+from scoring.agreement import (
+    DisagreementFlags,
+    disagreement_flags,
+    disagreement_table,
+    krippendorff_alpha,
+)
 from scoring.assignment import AssignmentResult, assign_reviewers
+from scoring.calibration import ReviewerCalibrator
+from scoring.novelty import (
+    NEAR_DUPLICATE_THRESHOLD,
+    NearDuplicateFinder,
+    NearDuplicates,
+    near_duplicates,
+    novelty_scores,
+)
+from scoring.priority import (
+    PRIORITY_COMPONENTS,
+    PRIORITY_WEIGHTS,
+    Priority,
+    priority,
+    rank_ideas,
+)
+from scoring.relevance import TopicRelevance
+from scoring.uncertainty import (
+    WeightSensitivity,
+    prob_top_k,
+    score_intervals,
+    weight_sensitivity,
+)
 
-__all__ = ["AssignmentResult", "assign_reviewers"]
+__all__ = [
+    "AssignmentResult",
+    "assign_reviewers",
+    # aggregation, calibration, uncertainty and priority
+    "Aggregate",
+    "aggregate",
+    "weighted_review_scores",
+    "ReviewerCalibrator",
+    "WeightSensitivity",
+    "prob_top_k",
+    "score_intervals",
+    "weight_sensitivity",
+    "PRIORITY_COMPONENTS",
+    "PRIORITY_WEIGHTS",
+    "Priority",
+    "priority",
+    "rank_ideas",
+    # agreement
+    "DisagreementFlags",
+    "disagreement_flags",
+    "disagreement_table",
+    "krippendorff_alpha",
+    # text relevance and novelty
+    "TopicRelevance",
+    "NEAR_DUPLICATE_THRESHOLD",
+    "NearDuplicateFinder",
+    "NearDuplicates",
+    "near_duplicates",
+    "novelty_scores",
+]
