@@ -13,16 +13,11 @@ each criterion score is quality + offset + noise, rounded to 1-5; about 2% of ro
 Prints per-step times and, last, ``seconds=<best total>``. Run: ``python bench/scoring.py``.
 """
 
-import sys
 import time
-from pathlib import Path
 
+import _no_shadow  # noqa: F401  (before scoring: see bench/_no_shadow.py)
 import numpy as np
 from scipy import stats
-
-# This script shares its name with the package it times; its own folder, first on sys.path,
-# would shadow the package, so leave that folder out of the search.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 from scoring import (  # noqa: E402 - after the path fix above
     ReviewerCalibrator,
