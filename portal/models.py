@@ -18,6 +18,7 @@ from portal.ideas.models import (
     Workstream,
 )
 from portal.mail import OutboxMessage
+from portal.pipeline.models import ScoreSnapshot
 from portal.reviews.models import (
     Assignment,
     Conflict,
@@ -40,6 +41,7 @@ __all__ = [
     "Review",
     "ReviewRound",
     "ReviewScore",
+    "ScoreSnapshot",
     "Rubric",
     "RoundIdea",
     "Attachment",

@@ -139,6 +139,10 @@ def save_review(assignment, member, answers: ReviewAnswers, submit: bool) -> Rev
         else ("review.submitted" if submit else "review.draft_saved")
     )
     audit.record(member, action, review, idea_id=assignment.idea_id, round_id=round_.id)
+    if submit:
+        from portal.pipeline.snapshots import refresh_snapshots  # scores changed
+
+        refresh_snapshots(member, "review submitted" if not was_submitted else "review revised")
     return review
 
 

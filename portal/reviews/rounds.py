@@ -14,6 +14,7 @@ from portal.ideas.lifecycle import IdeaState, Mover
 from portal.ideas.models import Idea
 from portal.ideas.services import move_idea
 from portal.mail import queue_mail
+from portal.pipeline.snapshots import refresh_snapshots
 from portal.reviews.conflicts import conflicted_pairs
 from portal.reviews.models import (
     Assignment,
@@ -275,6 +276,7 @@ def close_round(round_, lead) -> None:
     _require_open(round_)
     round_.state, round_.closed_at = RoundState.CLOSED, utcnow()
     audit.record(lead, "round.closed", round_)
+    refresh_snapshots(lead, f"round closed: {round_.name}")
 
 
 def reopen_round(round_, lead, reason: str, deadline: date | None = None) -> None:

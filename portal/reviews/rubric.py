@@ -142,6 +142,9 @@ def new_rubric_version(lead, edits, note: str, base_version: int | None = None) 
         retired=retired,
         note=note,
     )
+    from portal.pipeline.snapshots import refresh_snapshots  # weights feed every score
+
+    refresh_snapshots(lead, f"rubric version {rubric.version}")
     return rubric
 
 

@@ -1,0 +1,1 @@
+"""The leads' pipeline: stored score snapshots (and, later, the ranked pipeline pages)."""

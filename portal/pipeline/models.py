@@ -1,0 +1,40 @@
+"""Score snapshots: each idea's latest computed scores, read by every page that ranks."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.database import UTCDateTime, now_utc
+from portal.extensions import db
+from portal.ideas.models import Idea
+
+
+class ScoreSnapshot(db.Model):
+    """One row per submitted idea, replaced whenever the scores are recomputed."""
+
+    __tablename__ = "score_snapshots"
+
+    idea_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("ideas.id", ondelete="CASCADE"), primary_key=True
+    )
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    reason: Mapped[str] = mapped_column(sa.String(80))
+    round_id: Mapped[int | None] = mapped_column(sa.ForeignKey("review_rounds.id"))
+    n_reviews: Mapped[int] = mapped_column(default=0)
+    sufficient: Mapped[bool] = mapped_column(default=False)
+    raw_score: Mapped[float | None] = mapped_column(sa.Float)  # weighted mean, 1 to 5
+    calibrated_score: Mapped[float | None] = mapped_column(sa.Float)
+    interval_low: Mapped[float | None] = mapped_column(sa.Float)
+    interval_high: Mapped[float | None] = mapped_column(sa.Float)
+    prob_top_k: Mapped[float | None] = mapped_column(sa.Float)
+    top_k: Mapped[int] = mapped_column(default=10)
+    rank_shift: Mapped[int | None]  # largest rank move under a ±25% change to one weight
+    relevance: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    novelty: Mapped[float] = mapped_column(sa.Float, default=1.0)
+    priority: Mapped[float] = mapped_column(sa.Float, default=0.0)
+    rank: Mapped[int] = mapped_column(index=True)
+    # per criterion key: mean, count, range, cannot, flag; and the rest of the explanation
+    details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    idea: Mapped[Idea] = relationship()

@@ -1,0 +1,192 @@
+"""Score snapshots: recomputed on review submission, round close and rubric change."""
+
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal.audit import AuditEvent
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.extensions import db
+from portal.ideas.models import Idea
+from portal.pipeline.models import ScoreSnapshot
+from portal.reviews import rounds
+from portal.reviews.conflict_check import confirm_no_conflict
+from portal.reviews.models import Assignment, ReviewRound
+from portal.reviews.reviewing import ReviewAnswers, save_review
+
+
+@pytest.fixture
+def round_setup(app, create_idea, create_user, create_organisation):
+    """Three ideas in a round, three panel members (own organisations), everyone assigned."""
+    ideas = [create_idea(triage=True, title=f"Idea {n}") for n in range(3)]
+    members = [
+        create_user(
+            roles=(Role.PANEL_MEMBER,),
+            name=f"Reviewer {n}",
+            organisation=create_organisation(f"Reviewer Org {n}"),
+        )
+        for n in range(3)
+    ]
+    lead = create_user(roles=(Role.PROGRAMME_LEAD,))
+    with app.test_request_context():
+        round_ = rounds.open_round(
+            db.session.get(User, lead.id),
+            name="Snapshot round",
+            deadline=date.today() + timedelta(days=10),
+            ideas=[db.session.get(Idea, i.id) for i in ideas],
+            panel=[db.session.get(User, m.id) for m in members],
+            reviews_per_idea=3,
+            require_patient_partner=False,
+        )
+        result = rounds.auto_assign(round_, db.session.get(User, lead.id))
+        assert result.feasible
+        db.session.commit()
+        round_id = round_.id
+    return round_id, ideas, members, lead
+
+
+def review(app, round_id, idea_id, member_id, score, submit=True):
+    with app.test_request_context():
+        assignment = db.session.scalar(
+            sa.select(Assignment).filter_by(round_id=round_id, idea_id=idea_id, user_id=member_id)
+        )
+        criteria = assignment.round.rubric.criteria
+        answers = ReviewAnswers(
+            scores={c.id: str(score) for c in criteria},
+            recommendation="progress",
+            confidence="high",
+        )
+        save_review(assignment, assignment.user, answers, submit=submit)
+        db.session.commit()
+
+
+def snapshots(query):
+    return query(
+        lambda: {
+            s.idea_id: (s.n_reviews, s.calibrated_score, s.rank, s.priority, s.details)
+            for s in db.session.scalars(sa.select(ScoreSnapshot))
+        }
+    )
+
+
+def test_submitting_a_review_updates_that_ideas_snapshot(app, round_setup, query):
+    round_id, ideas, members, _ = round_setup
+    assert snapshots(query) == {}
+    review(app, round_id, ideas[0].id, members[0].id, 4, submit=False)
+    assert snapshots(query) == {}  # a draft changes no scores
+    review(app, round_id, ideas[0].id, members[0].id, 4)
+    after = snapshots(query)
+    assert set(after) == {i.id for i in ideas}  # every open idea has a snapshot
+    n_reviews, calibrated, _, _, details = after[ideas[0].id]
+    assert n_reviews == 1 and calibrated == pytest.approx(4.0)
+    assert details["criteria"]["measurement"]["mean"] == 4.0
+    assert after[ideas[1].id][0] == 0 and after[ideas[1].id][1] is None
+    events = query(
+        lambda: db.session.scalars(
+            sa.select(AuditEvent.details).where(AuditEvent.action == "scores.recomputed")
+        ).all()
+    )
+    assert events[-1]["reason"] == "review submitted"
+
+
+def test_ranks_follow_the_calibrated_panel_scores_and_explanations_add_up(app, round_setup, query):
+    round_id, ideas, members, _ = round_setup
+    for idea, score in zip(ideas, (2, 5, 3), strict=True):
+        for member in members:
+            review(app, round_id, idea.id, member.id, score)
+    snaps = snapshots(query)
+    order = sorted(snaps, key=lambda idea_id: snaps[idea_id][2])
+    assert order == [ideas[1].id, ideas[2].id, ideas[0].id]
+    for idea, given in zip(ideas, (2, 5, 3), strict=True):
+        assert snaps[idea.id][1] == pytest.approx(given)  # everyone agreed: no offsets
+    for n_reviews, _calibrated, _rank, total, details in snaps.values():
+        assert n_reviews == 3
+        assert sum(details["contributions"].values()) == pytest.approx(total)
+        assert "priority" in details["explanation"]
+
+
+def test_split_reviews_are_flagged(app, round_setup, query):
+    round_id, ideas, members, _ = round_setup
+    for member, score in zip(members, (1, 5, 5), strict=True):
+        review(app, round_id, ideas[0].id, member.id, score)
+    details = snapshots(query)[ideas[0].id][4]
+    assert details["criteria"]["safety_impact"]["disagreement"] is True
+    assert details["criteria"]["safety_impact"]["range"] == 4
+
+
+def test_closing_a_round_recomputes(app, round_setup, query):
+    round_id, ideas, members, lead = round_setup
+    with app.test_request_context():
+        rounds.close_round(db.session.get(ReviewRound, round_id), db.session.get(User, lead.id))
+        db.session.commit()
+    assert len(snapshots(query)) == 3
+    reasons = query(
+        lambda: db.session.scalars(
+            sa.select(AuditEvent.details).where(AuditEvent.action == "scores.recomputed")
+        ).all()
+    )
+    assert reasons[-1]["reason"] == "round closed: Snapshot round"
+
+
+def test_submitting_through_the_review_page_updates_the_snapshot(
+    app, round_setup, client, sign_in, query
+):
+    round_id, ideas, members, _ = round_setup
+    with app.test_request_context():
+        assignment = db.session.scalar(
+            sa.select(Assignment).filter_by(
+                round_id=round_id, idea_id=ideas[2].id, user_id=members[1].id
+            )
+        )
+        confirm_no_conflict(assignment, assignment.user)
+        db.session.commit()
+        form = {
+            "rubric": str(assignment.round.rubric_id),
+            "idea_version": str(assignment.idea.version_number),
+            "recommendation": "progress_with_changes",
+            "confidence": "medium",
+            "comments_for_innovator": "",
+            "comments_for_panel": "",
+            "submit_review": "1",
+            **{f"score-{c.id}": "5" for c in assignment.round.rubric.criteria},
+        }
+        assignment_id = assignment.id
+    sign_in(client, members[1])
+    response = client.post(f"/reviews/{assignment_id}", data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    assert snapshots(query)[ideas[2].id][1] == pytest.approx(5.0)
+
+
+def test_bulk_loads_can_defer_to_one_refresh(app, round_setup, query):
+    from portal.pipeline.snapshots import deferred_snapshots
+
+    round_id, ideas, members, lead = round_setup
+    with app.test_request_context():
+        with deferred_snapshots(None, "bulk load"):
+            for member in members:
+                assignment = db.session.scalar(
+                    sa.select(Assignment).filter_by(
+                        round_id=round_id, idea_id=ideas[0].id, user_id=member.id
+                    )
+                )
+                criteria = assignment.round.rubric.criteria
+                save_review(
+                    assignment,
+                    assignment.user,
+                    ReviewAnswers(
+                        scores={c.id: "3" for c in criteria},
+                        recommendation="progress",
+                        confidence="low",
+                    ),
+                    submit=True,
+                )
+        db.session.commit()
+    reasons = query(
+        lambda: db.session.scalars(
+            sa.select(AuditEvent.details).where(AuditEvent.action == "scores.recomputed")
+        ).all()
+    )
+    assert [r["reason"] for r in reasons] == ["bulk load"]
+    assert snapshots(query)[ideas[0].id][0] == 3
