@@ -190,3 +190,32 @@ def test_bulk_loads_can_defer_to_one_refresh(app, round_setup, query):
     )
     assert [r["reason"] for r in reasons] == ["bulk load"]
     assert snapshots(query)[ideas[0].id][0] == 3
+
+
+def test_changing_rubric_weights_recomputes_the_ranking(app, round_setup, query):
+    from portal.reviews.rubric import CriterionEdit, current_rubric, new_rubric_version
+
+    round_id, ideas, members, lead = round_setup
+    review(app, round_id, ideas[0].id, members[0].id, 4)
+    with app.test_request_context():
+        rubric = current_rubric()
+        measurement = next(c for c in rubric.criteria if c.key == "measurement")
+        edit = CriterionEdit(
+            key=measurement.key,
+            name=measurement.name,
+            description=measurement.description,
+            weight=3.0,
+            anchors=dict(measurement.anchors),
+        )
+        new_rubric_version(db.session.get(User, lead.id), [edit], "Measurement matters more")
+        db.session.commit()
+    reasons = query(
+        lambda: [
+            d["reason"]
+            for d in db.session.scalars(
+                sa.select(AuditEvent.details).where(AuditEvent.action == "scores.recomputed")
+            )
+        ]
+    )
+    assert reasons[-1] == "rubric version 2"
+    assert len(snapshots(query)) == 3
