@@ -18,7 +18,7 @@ from portal.ideas.models import (
     Workstream,
 )
 from portal.mail import OutboxMessage
-from portal.pipeline.models import ScoreSnapshot
+from portal.pipeline.models import Decision, ScoreSnapshot
 from portal.reviews.models import (
     Assignment,
     Conflict,
@@ -36,6 +36,7 @@ __all__ = [
     "Assignment",
     "Conflict",
     "Criterion",
+    "Decision",
     "PanelInvitation",
     "PanelProfile",
     "Review",

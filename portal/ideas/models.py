@@ -59,6 +59,8 @@ class Workstream(db.Model):
     name: Mapped[str] = mapped_column(sa.String(120))
     short_name: Mapped[str | None] = mapped_column(sa.String(20))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    aim: Mapped[str | None] = mapped_column(sa.Text)  # the driver diagram's aim
+    capacity: Mapped[int | None]  # how many change ideas it can take on at once
     position: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
 

@@ -5,9 +5,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.auth.models import User, enum_column
 from portal.database import UTCDateTime, now_utc
 from portal.extensions import db
-from portal.ideas.models import Idea
+from portal.ideas.lifecycle import IdeaState
+from portal.ideas.models import Idea, Workstream
 
 
 class ScoreSnapshot(db.Model):
@@ -38,3 +40,29 @@ class ScoreSnapshot(db.Model):
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
     idea: Mapped[Idea] = relationship()
+
+
+class Decision(db.Model):
+    """A lead's stage-gate decision, with the scores and rank as they stood at that moment."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(sa.ForeignKey("ideas.id", ondelete="CASCADE"),
+                                         index=True)
+    from_state: Mapped[IdeaState] = mapped_column(enum_column(IdeaState))
+    to_state: Mapped[IdeaState] = mapped_column(enum_column(IdeaState))
+    workstream_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workstreams.id"))
+    rationale: Mapped[str] = mapped_column(sa.Text)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    batch: Mapped[str | None] = mapped_column(sa.String(32), index=True)  # bulk decisions
+    scores: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # the snapshot at the time
+    released_feedback: Mapped[list] = mapped_column(sa.JSON, default=list)
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reopen_reason: Mapped[str | None] = mapped_column(sa.Text)
+
+    idea: Mapped[Idea] = relationship()
+    workstream: Mapped[Workstream | None] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
