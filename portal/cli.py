@@ -16,8 +16,15 @@ def init_app(app):
 
 
 @click.command("demo")
+@click.option(
+    "--scale",
+    type=click.IntRange(1, 100_000),
+    default=None,
+    metavar="N",
+    help="Also add N synthetic ideas, their innovators and a closed review round (load tests).",
+)
 @with_appcontext
-def demo_command():
+def demo_command(scale):
     """Load demo data (idempotent) and print the demo accounts."""
     from portal.demo import load_demo
 
@@ -26,6 +33,26 @@ def demo_command():
     click.echo("Demo accounts (email / password):")
     for role, email, password in accounts:
         click.echo(f"  {role:<15} {email:<32} {password}")
+    if scale:
+        _load_scale(scale)
+
+
+def _load_scale(n_ideas):
+    from portal.demo_scale import MARK, load_scale_demo
+
+    started = time.perf_counter()
+    summary = load_scale_demo(n_ideas)
+    db.session.commit()
+    if summary is None:
+        click.echo(f"Scale data (organisations named '... {MARK}') is already loaded: none added.")
+        return
+    states = ", ".join(f"{state.label.lower()} {n:,}" for state, n in summary.by_state.items())
+    click.echo(
+        f"Added {summary.ideas:,} synthetic ideas ({states}) from {summary.innovators:,} "
+        f"innovators in {summary.organisations:,} organisations; {summary.panel} panel members "
+        f"wrote {summary.reviews:,} reviews; {summary.snapshots:,} open ideas scored. Took "
+        f"{time.perf_counter() - started:.1f} s, {summary.scoring_seconds:.1f} s of it scoring."
+    )
 
 
 @click.group("users")

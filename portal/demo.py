@@ -11,6 +11,7 @@ from portal.ideas import services
 from portal.ideas.demo_ideas import DEMO_IDEAS
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, Workstream
+from portal.reviews.demo_reviews import load_demo_reviews
 
 DEMO_ORGANISATIONS = {
     "trust": ("Northshire Teaching Hospitals NHS Foundation Trust", OrganisationType.NHS_TRUST),
@@ -69,7 +70,7 @@ LIFECYCLE_KEYS = ("innovator", "state", "question", "revised", "answer", "reason
 
 
 def load_demo():
-    """Create the demo organisations, users and ideas; return (role, email, password)."""
+    """Create the demo users, ideas, panel and review rounds; return (role, email, password)."""
     organisations = {
         key: find_or_create_organisation(name, type_)
         for key, (name, type_) in DEMO_ORGANISATIONS.items()
@@ -87,8 +88,10 @@ def load_demo():
         )
     # Submitting and asking questions email a link to the idea; without a request (as under
     # `flask demo`) url_for needs one, and a link to localhost is fine for demo data.
+    lead = find_user_by_email(DEMO_LEAD)
     with current_app.test_request_context():
-        load_demo_ideas(innovators, find_user_by_email(DEMO_LEAD))
+        load_demo_ideas(innovators, lead)
+        load_demo_reviews(organisations, lead)
     return accounts
 
 

@@ -56,13 +56,15 @@ def field_params(
     if kind == "DatePartsField":
         return "date_input", {
             "id": field.id,
-            "namePrefix": field.name,
             "fieldset": {"legend": {"text": legend or field.label.text, "size": "s"}},
             "hint": _text(hint),
             "errorMessage": error,
             "items": [
                 {
-                    "name": part,
+                    # posted as "<name>-day" and so on: the names DatePartsField reads
+                    "name": f"{field.name}-{part}",
+                    "id": f"{field.id}-{part}",
+                    "label": part.capitalize(),
                     "value": field.raw_parts[part],
                     "width": 4 if part == "year" else 2,
                     "classes": "nhsuk-input--error" if field.errors else None,
@@ -138,9 +140,11 @@ def navigation_items():
         (Role.INNOVATOR, "Your ideas", HOME_ENDPOINTS[Role.INNOVATOR]),
         (Role.PANEL_MEMBER, "Reviews", HOME_ENDPOINTS[Role.PANEL_MEMBER]),
         (Role.PROGRAMME_LEAD, "Pipeline", HOME_ENDPOINTS[Role.PROGRAMME_LEAD]),
+        (Role.PROGRAMME_LEAD, "Portfolio", "pipeline.portfolio"),
         (Role.PROGRAMME_LEAD, "Triage", "ideas.triage"),
         (Role.PROGRAMME_LEAD, "Panel", "reviews.panel_members"),
         (Role.PROGRAMME_LEAD, "Review rounds", "reviews.rounds_list"),
+        (Role.PROGRAMME_LEAD, "Dashboard", "pipeline.dashboard"),
         (Role.ADMIN, "Admin", HOME_ENDPOINTS[Role.ADMIN]),
     ]
     items = []

@@ -20,6 +20,7 @@ from scoring.novelty import (
     near_duplicates,
     novelty_scores,
 )
+from scoring.portfolio import PortfolioResult, select_portfolio, top_k
 from scoring.priority import (
     PRIORITY_COMPONENTS,
     PRIORITY_WEIGHTS,
@@ -64,4 +65,8 @@ __all__ = [
     "NearDuplicates",
     "near_duplicates",
     "novelty_scores",
+    # capacity-aware portfolio
+    "PortfolioResult",
+    "select_portfolio",
+    "top_k",
 ]

@@ -6,9 +6,8 @@ Create Date: 2026-11-26 16:20:41.831437
 
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "69836b37c01f"

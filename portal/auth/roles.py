@@ -26,6 +26,6 @@ HOME_ORDER = (Role.PROGRAMME_LEAD, Role.PANEL_MEMBER, Role.ADMIN, Role.INNOVATOR
 HOME_ENDPOINTS = {
     Role.INNOVATOR: "ideas.my_ideas",
     Role.PANEL_MEMBER: "reviews.queue",
-    Role.PROGRAMME_LEAD: "pages.lead_home",
+    Role.PROGRAMME_LEAD: "pipeline.ranked",
     Role.ADMIN: "admin.home",
 }

@@ -59,6 +59,16 @@ TRANSITIONS: dict[tuple[IdeaState, IdeaState], Mover] = {
     **{(s, S.WITHDRAWN): Mover.OWNER for s in _AFTER_SUBMISSION},
 }
 
+# Reopening a lead's decision sends the idea back to the state the decision found it in:
+# (current, back to). These moves are kept out of TRANSITIONS on purpose, so closed states stay
+# closed in ordinary work; only `portal.pipeline.decisions.reopen_decision` (a lead, with a
+# reason, audited) makes them, through `check_reopen`. A question is answered, never reopened.
+REOPENS: frozenset[tuple[IdeaState, IdeaState]] = frozenset(
+    (to, frm)
+    for (frm, to), who in TRANSITIONS.items()
+    if who is Mover.LEAD and to is not S.INFORMATION_REQUESTED
+)
+
 STATE_LABELS = {
     S.DRAFT: ("Draft", "You have not submitted this idea yet."),
     S.SUBMITTED: (
@@ -108,3 +118,14 @@ def check_transition(current: IdeaState, target: IdeaState, mover: Mover) -> Non
 def moves_from(current: IdeaState, mover: Mover) -> list[IdeaState]:
     """The states `mover` may move an idea in `current` to."""
     return [to for (frm, to), who in TRANSITIONS.items() if frm is current and who is mover]
+
+
+def check_reopen(current: IdeaState, target: IdeaState, mover: Mover) -> None:
+    """Refuse a reopening move that is not in REOPENS, or not made by a lead."""
+    if mover is not Mover.LEAD:
+        raise TransitionError("Only a programme lead can reopen a decision.")
+    if (current, target) not in REOPENS:
+        raise TransitionError(
+            f"A decision cannot be reopened to send an idea that is '{current.label.lower()}' "
+            f"back to '{target.label.lower()}'."
+        )

@@ -196,6 +196,8 @@ EVENT_LABELS = {
     "review_started": "Review started",
     "declined": "Not taken forward",
     "withdrawn": "Withdrawn",
+    "decided": "Decision made",
+    "reopened": "Decision reopened",
 }
 
 

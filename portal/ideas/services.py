@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import audit
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.ideas.lifecycle import IdeaState, Mover, check_transition
+from portal.ideas.lifecycle import IdeaState, Mover, check_reopen, check_transition
 from portal.ideas.models import CONTENT_FIELDS, Idea, IdeaEvent, IdeaQuestion, IdeaVersion
 from portal.ideas.permissions import can_edit
 from portal.ideas.reference import format_reference, period_of, sequence_of
@@ -126,9 +126,13 @@ def move_idea(
     kind: str,
     message=None,
     visible_to_innovator=True,
+    reopening=False,
 ) -> IdeaEvent:
-    """The one place an idea changes state: check the table, then record why."""
-    check_transition(idea.state, target, mover)
+    """The one place an idea changes state: check the table, then record why.
+
+    `reopening` checks the lead-only REOPENS table instead (a decision being reopened).
+    """
+    (check_reopen if reopening else check_transition)(idea.state, target, mover)
     previous, idea.state = idea.state, target
     idea.updated_at = utcnow()
     event = _event(idea, actor, kind, previous, target, message, visible_to_innovator)

@@ -19,6 +19,8 @@ from portal.ideas.permissions import is_owner
 from portal.ideas.sections import SECTIONS
 from portal.ideas.summary import LABELS, section_rows
 
+TRIAGE_STATES = (IdeaState.SUBMITTED, IdeaState.IN_TRIAGE, IdeaState.INFORMATION_REQUESTED)
+
 
 @bp.route("/triage")
 @roles(Role.PROGRAMME_LEAD)
@@ -42,8 +44,17 @@ def _ideas_in(*states) -> list[Idea]:
 
 
 def lead_page(idea, form=None, status=200, **forms):
-    """The idea page as a programme lead sees it, with the moves a lead may make now."""
-    moves = [] if is_owner(current_user, idea) else moves_from(idea.state, Mover.LEAD)
+    """The idea page as a programme lead sees it, with the moves a lead may make now.
+
+    Conflicts beat roles: a conflicted lead sees the idea but not its reviews, scores, rank or
+    similar ideas, and makes no moves.
+    """
+    from portal.pipeline.decision_forms import ReopenForm  # the pipeline imports ideas
+    from portal.pipeline.evidence import idea_evidence
+
+    evidence = idea_evidence(idea, current_user)
+    blocked = is_owner(current_user, idea) or evidence["conflicted"]
+    moves = [] if blocked else moves_from(idea.state, Mover.LEAD)
     events = db.session.scalars(
         sa.select(IdeaEvent)
         .where(IdeaEvent.idea_id == idea.id)
@@ -60,10 +71,13 @@ def lead_page(idea, form=None, status=200, **forms):
         attachments=[(a, _attachment_href(idea, a)) for a in idea.attachments],
         can_accept=IdeaState.IN_TRIAGE in moves,
         can_ask=IdeaState.INFORMATION_REQUESTED in moves,
-        can_decline=IdeaState.DECLINED in moves,
+        # from review on, declining is a stage-gate decision (scores recorded, feedback released)
+        can_decline=IdeaState.DECLINED in moves and idea.state in TRIAGE_STATES,
         accept_form=forms.get("accept_form") or FlaskForm(),
         question_form=forms.get("question_form") or QuestionForm(formdata=None),
         decline_form=forms.get("decline_form") or DeclineForm(formdata=None),
+        evidence=evidence,
+        reopen_form=ReopenForm(formdata=None),
     ), status
 
 
@@ -113,9 +127,11 @@ def decline(reference):
 
 def _decide(reference, form_name, form, change, done, field=None):
     """Validate, make one triage move, commit once; or show why nothing changed."""
+    from portal.reviews.conflicts import is_conflicted  # reviews imports ideas
+
     idea = load_idea(reference, lock=True)
-    if is_owner(current_user, idea):
-        abort(403)  # a lead never decides on their own idea
+    if is_owner(current_user, idea) or is_conflicted(current_user, idea):
+        abort(403)  # conflicts beat roles: never on their own idea or a conflicted one
     status = 200
     if form.validate_on_submit():
         try:

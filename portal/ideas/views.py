@@ -77,9 +77,16 @@ def my_ideas():
         .where(Idea.owner_id == current_user.id)
         .order_by(Idea.updated_at.desc(), Idea.id.desc())
     ).all()
+    from portal.pipeline.decisions import latest_decisions  # the pipeline imports ideas
+
     waiting = [i for i in ideas if i.state is IdeaState.INFORMATION_REQUESTED]
     return render_template(
-        "ideas/my_ideas.html", ideas=ideas, waiting=waiting, start=start_form(), title="Your ideas"
+        "ideas/my_ideas.html",
+        ideas=ideas,
+        waiting=waiting,
+        decisions=latest_decisions(ideas),
+        start=start_form(),
+        title="Your ideas",
     )
 
 
@@ -103,6 +110,8 @@ def show(reference):
 
 
 def _owner_page(idea, answer_form=None, status=200):
+    from portal.pipeline.decisions import history_of  # the pipeline imports ideas
+
     return render_template(
         "ideas/owner_idea.html",
         idea=idea,
@@ -113,6 +122,7 @@ def _owner_page(idea, answer_form=None, status=200):
         can_withdraw=IdeaState.WITHDRAWN in moves_from(idea.state, Mover.OWNER),
         editable=can_edit(current_user, idea),
         statuses=statuses(idea),
+        decisions=history_of(idea),
     ), status
 
 

@@ -1,15 +1,11 @@
-"""The landing page, role home pages, information pages and front-end assets."""
+"""The landing page, information pages and front-end assets."""
 
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import abort, current_app, redirect, render_template, send_from_directory
 from flask_login import current_user
 
-from portal.access import public, roles
-from portal.audit import AuditEvent
-from portal.auth.roles import Role
-from portal.extensions import db
+from portal.access import public
 from portal.pages import bp
 from portal.pages.home import home_url_for
 
@@ -27,21 +23,6 @@ def index():
     if current_user.is_authenticated:
         return redirect(home_url_for(current_user))
     return render_template("pages/index.html")
-
-
-@bp.route("/lead")
-@roles(Role.PROGRAMME_LEAD)
-def lead_home():
-    return render_template("pages/lead_home.html", activity=_my_activity())
-
-
-def _my_activity(limit=5):
-    return db.session.scalars(
-        sa.select(AuditEvent)
-        .where(AuditEvent.actor_id == current_user.id)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(limit)
-    ).all()
 
 
 @bp.route("/<any(privacy, accessibility, cookies, contact):page>")

@@ -48,8 +48,7 @@ class Decision(db.Model):
     __tablename__ = "decisions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    idea_id: Mapped[int] = mapped_column(sa.ForeignKey("ideas.id", ondelete="CASCADE"),
-                                         index=True)
+    idea_id: Mapped[int] = mapped_column(sa.ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
     from_state: Mapped[IdeaState] = mapped_column(enum_column(IdeaState))
     to_state: Mapped[IdeaState] = mapped_column(enum_column(IdeaState))
     workstream_id: Mapped[int | None] = mapped_column(sa.ForeignKey("workstreams.id"))

@@ -1,1 +1,21 @@
-"""(being written)"""
+"""The portfolio page: driver diagrams per workstream and the capacity-aware shortlist."""
+
+from flask import render_template
+from flask_login import current_user
+
+from portal.access import roles
+from portal.auth.roles import Role
+from portal.pipeline import bp
+from portal.pipeline.portfolio import STRONG_MEAN, capacity_shortlist, driver_diagrams
+
+
+@bp.route("/pipeline/portfolio")
+@roles(Role.PROGRAMME_LEAD)
+def portfolio():
+    return render_template(
+        "pipeline/portfolio.html",
+        title="Portfolio",
+        diagrams=driver_diagrams(current_user),
+        shortlist=capacity_shortlist(current_user),
+        strong_mean=STRONG_MEAN,
+    )

@@ -6,6 +6,7 @@ one new review can move every idea a little: the whole table is recomputed each 
 a second for thousands of ideas; see bench/scoring.py).
 """
 
+import hashlib
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -21,10 +22,10 @@ from portal.ideas.sections import active_workstreams
 from portal.pipeline.inputs import ScoringInputs, gather, idea_text
 from portal.pipeline.models import ScoreSnapshot
 from scoring import (
+    NearDuplicateFinder,
     ReviewerCalibrator,
     TopicRelevance,
     aggregate,
-    near_duplicates,
     priority,
     prob_top_k,
     rank_ideas,
@@ -67,9 +68,11 @@ def refresh_snapshots(actor, reason: str) -> int:
         pending.append(reason)
         return 0
     data = gather()
+    texts = [idea_text(idea) for idea in data.ideas]
+    neighbours = _neighbours(data.ideas, texts)
     db.session.execute(sa.delete(ScoreSnapshot))
     if data.ideas:
-        for snapshot in _compute(data, reason):
+        for snapshot in _compute(data, reason, texts, neighbours):
             db.session.add(snapshot)
     db.session.flush()
     audit.record(
@@ -83,7 +86,39 @@ def refresh_snapshots(actor, reason: str) -> int:
     return len(data.ideas)
 
 
-def _compute(data: ScoringInputs, reason: str):
+def _corpus_key(ideas, texts) -> str:
+    digest = hashlib.sha256()
+    for idea, text in zip(ideas, texts, strict=True):
+        digest.update(f"{idea.id}\0{text}\0".encode())
+    return digest.hexdigest()
+
+
+def _neighbours(ideas, texts) -> list[list[tuple[int, float]]]:
+    """Each idea's most similar others, reused from the last snapshots while no text changed.
+
+    Comparing every idea's text with every other is the slow part at thousands of ideas,
+    and reviews, decisions and weight changes do not change any text.
+    """
+    key = _corpus_key(ideas, texts)
+    previous = dict(
+        db.session.execute(sa.select(ScoreSnapshot.idea_id, ScoreSnapshot.details)).all()
+    )
+    index = {idea.id: n for n, idea in enumerate(ideas)}
+    if previous.keys() == index.keys() and all(d.get("corpus") == key for d in previous.values()):
+        return [
+            [
+                (index[near["idea_id"]], near["similarity"])
+                for near in previous[idea.id].get("nearest", [])
+                if near["idea_id"] in index
+            ]
+            for idea in ideas
+        ]
+    if len(texts) < 2:
+        return [[] for _ in texts]
+    return NearDuplicateFinder(n_neighbors=3).fit(texts).kneighbors()
+
+
+def _compute(data: ScoringInputs, reason: str, texts, neighbours):
     n_ideas, n_criteria = len(data.ideas), len(data.criteria)
     k = min(current_app.config.get("PIPELINE_TOP_K", 10), n_ideas)
     summary = aggregate(
@@ -99,6 +134,7 @@ def _compute(data: ScoringInputs, reason: str):
     )
     centre = np.full(n_ideas, np.nan)
     low = high = chance = np.full(n_ideas, np.nan)
+    per_review: dict[int, dict] = {}  # idea index -> review id -> its calibration effect
     if len(data.reviews):
         overall = weighted_review_scores(
             data.scores,
@@ -118,6 +154,7 @@ def _compute(data: ScoringInputs, reason: str):
                 n_reviewers=data.n_reviewers,
             )
             centre = model.idea_effects_
+            per_review = _review_effects(data, overall, model)
             if np.isfinite(model.residual_variance_) and model.dof_ > 0:
                 # too few reviews to estimate the noise: no interval rather than a false one
                 low, high = score_intervals(
@@ -125,9 +162,8 @@ def _compute(data: ScoringInputs, reason: str):
                 )
                 chance = prob_top_k(centre, model.idea_std_errors_, k)
     sensitivity = weight_sensitivity(summary.mean, data.weights)
-    texts = [idea_text(idea) for idea in data.ideas]
-    duplicates = near_duplicates(texts)
-    novelty = np.array([1.0 - (row[0][1] if row else 0.0) for row in duplicates.neighbors])
+    novelty = np.array([1.0 - (row[0][1] if row else 0.0) for row in neighbours])
+    corpus = _corpus_key(data.ideas, texts)
     relevance, topics = _relevance(data.ideas, texts)
     parts = priority(
         centre, relevance.max(axis=1) if relevance.size else np.zeros(n_ideas), novelty
@@ -155,8 +191,27 @@ def _compute(data: ScoringInputs, reason: str):
             novelty=float(novelty[n]),
             priority=float(parts.total[n]),
             rank=int(ranks[n]),
-            details=_details(data, summary, parts, sensitivity, duplicates, relevance, topics, n),
+            details={
+                **_details(data, summary, parts, sensitivity, neighbours, relevance, topics, n),
+                "reviews": per_review.get(n, {}),
+                "corpus": corpus,
+            },
         )
+
+
+def _review_effects(data, overall, model) -> dict[int, dict]:
+    """Each review's overall score before and after its reviewer's offset is taken out."""
+    effects: dict[int, dict] = {}
+    for r, review in enumerate(data.reviews):
+        if np.isnan(overall[r]):
+            continue
+        offset = float(model.offsets_[data.review_reviewer[r]])
+        effects.setdefault(int(data.review_idea[r]), {})[str(review.id)] = {
+            "overall": float(overall[r]),
+            "offset": offset,
+            "calibrated": float(overall[r]) - offset,
+        }
+    return effects
 
 
 def _relevance(ideas, texts):
@@ -176,7 +231,7 @@ def _relevance(ideas, texts):
     return model.predict(texts), topics
 
 
-def _details(data, summary, parts, sensitivity, duplicates, relevance, topics, n) -> dict:
+def _details(data, summary, parts, sensitivity, neighbours, relevance, topics, n) -> dict:
     criteria = {}
     for c, criterion in enumerate(data.criteria):
         spread = summary.range[n, c]
@@ -206,9 +261,9 @@ def _details(data, summary, parts, sensitivity, duplicates, relevance, topics, n
             {
                 "idea_id": data.ideas[j].id,
                 "reference": data.ideas[j].reference,
-                "similarity": round(float(s), 3),
+                "similarity": float(s),
             }
-            for j, s in duplicates.neighbors[n][:3]
+            for j, s in neighbours[n][:3]
         ],
     }
 

@@ -13,7 +13,7 @@ from portal.demo import DEMO_USERS
 HOME_PATHS = {
     Role.INNOVATOR: ("/innovator", "Your ideas"),
     Role.PANEL_MEMBER: ("/reviews", "Your reviews"),
-    Role.PROGRAMME_LEAD: ("/lead", "Pipeline"),
+    Role.PROGRAMME_LEAD: ("/pipeline", "Pipeline"),
     Role.ADMIN: ("/admin/", "Admin"),
 }
 DEMO = {role: (email, password) for role, email, _name, _org, password in DEMO_USERS}

@@ -231,7 +231,7 @@ def test_share_an_idea_journey(page, check_accessibility, tmp_path):
     sign_out(page)
 
     # A programme lead asks the innovator a question from the triage pages.
-    sign_in(page, *DEMO[Role.PROGRAMME_LEAD], home="/lead")
+    sign_in(page, *DEMO[Role.PROGRAMME_LEAD], home="/pipeline")
     page.get_by_role("navigation").get_by_role("link", name="Triage", exact=True).click()
     expect(page).to_have_url(re.compile(r"/triage$"))
     check_accessibility(page)

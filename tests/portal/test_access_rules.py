@@ -33,7 +33,7 @@ SIGNED_IN_PAGES = [
     "/account/password",
     "/innovator",
     "/reviews",
-    "/lead",
+    "/pipeline",
     "/admin/",
     "/admin/users",
 ]
@@ -57,13 +57,13 @@ def test_anonymous_post_to_a_signed_in_endpoint_is_401(client):
     [
         (Role.INNOVATOR, {"/innovator"}),
         (Role.PANEL_MEMBER, {"/reviews"}),
-        (Role.PROGRAMME_LEAD, {"/lead"}),
+        (Role.PROGRAMME_LEAD, {"/pipeline"}),
         (Role.ADMIN, {"/admin/", "/admin/users"}),
     ],
 )
 def test_role_pages_are_refused_to_other_roles(client_for, role, allowed):
     client = client_for(role)
-    for path in ["/innovator", "/reviews", "/lead", "/admin/", "/admin/users"]:
+    for path in ["/innovator", "/reviews", "/pipeline", "/admin/", "/admin/users"]:
         status = client.get(path).status_code
         assert status == (200 if path in allowed else 403), path
 

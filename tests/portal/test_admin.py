@@ -61,12 +61,12 @@ def test_admin_grants_and_revokes_roles(admin_client, create_user, client_for, q
 
 def test_role_change_takes_effect_on_the_users_next_request(admin_client, client_for):
     panel = client_for(Role.PANEL_MEMBER)
-    assert panel.get("/lead").status_code == 403
+    assert panel.get("/pipeline").status_code == 403
     admin_client.post(
         f"/admin/users/{panel.user.id}",
         data={"roles-roles": ["panel_member", "programme_lead"], "roles-submit": "1"},
     )
-    assert panel.get("/lead").status_code == 200
+    assert panel.get("/pipeline").status_code == 200
 
 
 def test_admin_cannot_remove_their_own_admin_role(admin_client, query):

@@ -27,7 +27,7 @@ def test_public_pages_render_with_nhs_layout(client, path):
     [
         (Role.INNOVATOR, "/innovator", "Your ideas", "Your ideas"),
         (Role.PANEL_MEMBER, "/reviews", "Your reviews", "Reviews"),
-        (Role.PROGRAMME_LEAD, "/lead", "Pipeline", "Pipeline"),
+        (Role.PROGRAMME_LEAD, "/pipeline", "Pipeline", "Pipeline"),
         (Role.ADMIN, "/admin/", "Admin", "Admin"),
     ],
 )
@@ -44,7 +44,7 @@ def test_navigation_shows_only_the_users_roles(client_for):
     client = client_for(Role.INNOVATOR, Role.PANEL_MEMBER)
     html = client.get("/reviews").get_data(as_text=True)
     assert 'href="/innovator"' in html and 'href="/reviews"' in html
-    assert 'href="/lead"' not in html and 'href="/admin/"' not in html
+    assert 'href="/pipeline"' not in html and 'href="/admin/"' not in html
 
 
 def test_sign_out_button_in_header_carries_a_csrf_field(app, innovator_client):

@@ -286,3 +286,9 @@ def test_cannot_score_is_shown_to_the_lead_who_can_ask_the_innovator(
     assert query(lambda: db.session.get(Idea, ideas[0].id).state) is (
         IdeaState.INFORMATION_REQUESTED
     )
+
+
+def test_the_deadline_boxes_post_the_names_the_form_reads(lead_client, ideas, panel):
+    html = lead_client.get("/rounds/new").get_data(as_text=True)
+    for part in ("day", "month", "year"):
+        assert f'name="deadline-{part}"' in html and f'id="deadline-{part}"' in html

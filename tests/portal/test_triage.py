@@ -136,7 +136,7 @@ def test_triage_is_for_programme_leads_only(client_for, idea, role):
 
 
 def test_leads_see_triage_in_the_header(lead_client, innovator_client):
-    assert 'href="/triage"' in lead_client.get("/lead").get_data(as_text=True)
+    assert 'href="/triage"' in lead_client.get("/pipeline").get_data(as_text=True)
     assert 'href="/triage"' not in innovator_client.get("/").get_data(as_text=True)
 
 

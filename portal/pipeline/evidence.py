@@ -1,0 +1,159 @@
+"""What a programme lead reads before deciding: scores, reviews, similar ideas, decisions.
+
+Built for the lead's idea page from the stored score snapshot (pages never compute scores)
+and the submitted reviews. Conflicts beat roles: a conflicted lead gets the decision history
+without scores and nothing else.
+"""
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from portal.extensions import db
+from portal.ideas.models import Idea
+from portal.pipeline.decisions import can_reopen, decision_targets, history_of
+from portal.pipeline.models import ScoreSnapshot
+from portal.reviews.conflicts import conflicted_pairs
+from portal.reviews.models import Review, ReviewRound, ReviewState
+from scoring import NEAR_DUPLICATE_THRESHOLD, PRIORITY_WEIGHTS
+
+PART_LABELS = {
+    "panel": "Panel score (calibrated)",
+    "relevance": "Relevance to the workstreams",
+    "novelty": "Novelty (unlike other ideas)",
+}
+
+
+@dataclass
+class ReviewView:
+    review: Review
+    rows: list  # (criterion name, score text, comment)
+    calibration: dict | None  # overall, offset, calibrated: the ranked round only
+
+
+@dataclass
+class RoundView:
+    round: ReviewRound
+    ranked: bool  # the round the idea's scores come from
+    reviews: list[ReviewView] = field(default_factory=list)
+
+
+def score_text(score) -> str:
+    if score is None or (score.score is None and not score.cannot_score):
+        return "Not scored"
+    if score.cannot_score:
+        return "Cannot score"
+    anchor = score.criterion.anchors.get(str(score.score), "")
+    return f"{score.score} – {anchor}" if anchor else str(score.score)
+
+
+def idea_evidence(idea, viewer) -> dict:
+    """Everything the lead's idea page shows beyond the idea itself, for `viewer`."""
+    history = history_of(idea)
+    conflicted = bool(conflicted_pairs([viewer], [idea]))
+    evidence = {
+        "conflicted": conflicted,
+        "history": history,
+        "reopenable": None if conflicted else next((d for d in history if can_reopen(d)), None),
+        "can_decide": not conflicted
+        and idea.owner_id != viewer.id
+        and bool(decision_targets(idea.state)),
+    }
+    if conflicted:
+        return evidence
+    snapshot = db.session.get(ScoreSnapshot, idea.id)
+    details = snapshot.details if snapshot else {}
+    rounds = _reviews(idea, snapshot, details)
+    ranked = next((r for r in rounds if r.ranked), None)
+    evidence.update(
+        snapshot=snapshot,
+        ranked_ideas=db.session.scalar(sa.select(sa.func.count()).select_from(ScoreSnapshot)),
+        parts=_parts(snapshot, details),
+        sensitive_to=details.get("criteria", {}).get(details.get("sensitive_to") or "", {}),
+        agreement=_agreement(details, ranked),
+        rounds=rounds,
+        similar=_similar(details),
+    )
+    return evidence
+
+
+def _reviews(idea, snapshot, details) -> list[RoundView]:
+    reviews = db.session.scalars(
+        sa.select(Review)
+        .where(Review.idea_id == idea.id, Review.state == ReviewState.SUBMITTED)
+        .options(selectinload(Review.reviewer))
+        .order_by(Review.round_id.desc(), Review.id)
+    ).all()
+    effects = details.get("reviews", {})
+    rounds: dict[int, RoundView] = {}
+    for review in reviews:
+        if review.round_id not in rounds:
+            ranked = snapshot is not None and snapshot.round_id == review.round_id
+            rounds[review.round_id] = RoundView(
+                db.session.get(ReviewRound, review.round_id), ranked
+            )
+        view = rounds[review.round_id]
+        scores = sorted(review.scores, key=lambda s: s.criterion.position)
+        rows = [(s.criterion.name, score_text(s), s.comment) for s in scores]
+        calibration = effects.get(str(review.id)) if view.ranked else None
+        view.reviews.append(ReviewView(review, rows, calibration))
+    return list(rounds.values())
+
+
+def _agreement(details, ranked: RoundView | None) -> list[dict]:
+    """Per criterion of the ranked round: each review's score, the mean and the spread."""
+    if ranked is None:
+        return []
+    rows = []
+    for key, info in details.get("criteria", {}).items():
+        given = []
+        for view in ranked.reviews:
+            score = next((s for s in view.review.scores if s.criterion.key == key), None)
+            if score is None:
+                given.append("–")
+            elif score.cannot_score:
+                given.append("Cannot score")
+            else:
+                given.append("–" if score.score is None else str(score.score))
+        rows.append({**info, "key": key, "given": given})
+    return rows
+
+
+def _parts(snapshot, details) -> list[dict]:
+    """The priority's parts; their contributions add up to the priority."""
+    if snapshot is None:
+        return []
+    contributions = details.get("contributions", {})
+    total_weight = sum(PRIORITY_WEIGHTS.values())
+    values = {"relevance": snapshot.relevance, "novelty": snapshot.novelty}
+    if snapshot.calibrated_score is not None:
+        values["panel"] = min(max((snapshot.calibrated_score - 1) / 4, 0.0), 1.0)
+    return [
+        {
+            "label": PART_LABELS[name],
+            "value": values.get(name),
+            "weight": weight / total_weight,
+            "contribution": contributions.get(name, 0.0),
+        }
+        for name, weight in PRIORITY_WEIGHTS.items()
+    ]
+
+
+def _similar(details) -> list[dict]:
+    nearest = [n for n in details.get("nearest", []) if n.get("similarity", 0) > 0]
+    ideas = {
+        i.id: i
+        for i in db.session.scalars(
+            sa.select(Idea).where(Idea.id.in_([n["idea_id"] for n in nearest]))
+        )
+    }
+    return [
+        {
+            "idea": ideas[n["idea_id"]],
+            "similarity": n["similarity"],
+            "likely_duplicate": n["similarity"] >= NEAR_DUPLICATE_THRESHOLD,
+        }
+        for n in nearest
+        if n["idea_id"] in ideas
+    ]

@@ -1,0 +1,176 @@
+"""'What if' weights: re-rank the pipeline in memory from the snapshots, saving nothing.
+
+The stored snapshots keep each idea's per-criterion means. New criterion weights give a new
+weighted mean (renormalised over the criteria scored, as `scoring.aggregate` does); the
+calibrated score moves by the same amount, which keeps each reviewer's calibration offset
+without refitting it. `scoring.priority` and `scoring.rank_ideas` then rank the ideas the
+lead can see. With the current weights every idea stays where it is.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import sqlalchemy as sa
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import ValidationError
+
+from portal.extensions import db
+from portal.ideas.models import Idea
+from portal.pipeline.models import ScoreSnapshot
+from portal.pipeline.ranking import visible_clause
+from portal.reviews.rubric import WEIGHT_MAX
+from scoring import PRIORITY_COMPONENTS, PRIORITY_WEIGHTS, priority, rank_ideas
+
+COMPONENT_LABELS = {
+    "panel": "Panel score",
+    "relevance": "Relevance to the workstreams",
+    "novelty": "Novelty",
+}
+MIN_REVIEWS = 2  # as in portal.pipeline.snapshots: each weighted criterion needs 2 scores
+SAME = 1e-9  # smaller changes in a weighted mean are rounding, not a change
+
+
+def _check_weight(form, field):
+    try:
+        value = float(field.data)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (math.isfinite(value) and 0 <= value <= WEIGHT_MAX):
+        raise ValidationError(
+            f"Enter a weight for {field.label.text.lower()} from 0 to {WEIGHT_MAX}"
+        )
+    field.weight = value
+
+
+class WhatIfForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET form that saves nothing
+
+    def criterion_fields(self):
+        return [f for f in self if f.name.startswith("w-")]
+
+    def component_fields(self):
+        return [f for f in self if f.name.startswith("p-")]
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        for group, what in (
+            (self.criterion_fields(), "criterion"),
+            (self.component_fields(), "priority"),
+        ):
+            if ok and group and not any(f.weight > 0 for f in group):
+                self.form_errors.append(f"Give at least one {what} weight a value above 0")
+                ok = False
+        return ok
+
+
+def what_if_form(criteria, formdata):
+    """A form with one weight per rubric criterion and per priority component."""
+
+    class Form(WhatIfForm):
+        pass
+
+    for c in criteria:
+        setattr(
+            Form,
+            f"w-{c.key}",
+            StringField(
+                c.name,
+                default=_plain(c.weight),
+                description=f"Now {_plain(c.weight)}",
+                validators=[_check_weight],
+            ),
+        )
+    for name in PRIORITY_COMPONENTS:
+        setattr(
+            Form,
+            f"p-{name}",
+            StringField(
+                COMPONENT_LABELS[name],
+                default=_plain(PRIORITY_WEIGHTS[name]),
+                description=f"Now {_plain(PRIORITY_WEIGHTS[name])}",
+                validators=[_check_weight],
+            ),
+        )
+    return Form(formdata=formdata)
+
+
+def _plain(number) -> str:
+    return f"{number:g}"
+
+
+@dataclass
+class Move:
+    reference: str
+    title: str
+    before: int
+    after: int
+
+    @property
+    def places(self) -> int:
+        """Places gained (positive) or lost (negative)."""
+        return self.before - self.after
+
+
+def _snapshots(user):
+    return db.session.execute(
+        sa.select(
+            ScoreSnapshot.idea_id,
+            Idea.reference,
+            Idea.title,
+            ScoreSnapshot.raw_score,
+            ScoreSnapshot.calibrated_score,
+            ScoreSnapshot.relevance,
+            ScoreSnapshot.novelty,
+            # only the per-criterion part of the details: decoding all of it for thousands
+            # of ideas would be most of the work
+            ScoreSnapshot.details["criteria"].label("criteria"),
+        )
+        .join(Idea, Idea.id == ScoreSnapshot.idea_id)
+        .where(visible_clause(user))
+        .order_by(ScoreSnapshot.rank)
+    ).all()
+
+
+def rerank(rows, criterion_weights: dict, component_weights: dict) -> np.ndarray:
+    """New ranks (1 = first) of `rows`, snapshot rows in their current order."""
+    if not rows:
+        return np.zeros(0, dtype=int)
+    keys = list(criterion_weights)
+    w = np.array([criterion_weights[k] for k in keys], dtype=float)
+    cells = [[(r.criteria or {}).get(k) or {} for k in keys] for r in rows]
+    mean = np.array([[c.get("mean") for c in row] for row in cells], dtype=float)
+    count = np.array([[c.get("count", 0) for c in row] for row in cells], dtype=int)
+    present = ~np.isnan(mean) & (w > 0)
+    coverage = present @ w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weighted = np.where(present, np.nan_to_num(mean), 0.0) @ w / coverage
+    weighted[coverage <= 0] = np.nan
+    raw = np.array([r.raw_score for r in rows], dtype=float)
+    calibrated = np.array([r.calibrated_score for r in rows], dtype=float)
+    shift = weighted - raw
+    shift[np.abs(shift) < SAME] = 0.0
+    panel = np.where(np.isnan(raw), calibrated, calibrated + shift)
+    parts = priority(
+        panel,
+        np.array([r.relevance for r in rows], dtype=float),
+        np.array([r.novelty for r in rows], dtype=float),
+        weights=component_weights,
+    )
+    sufficient = (count[:, w > 0] >= MIN_REVIEWS).all(axis=1)
+    return rank_ideas(parts.total, np.array([r.idea_id for r in rows]), eligible=sufficient)
+
+
+def what_if(user, criterion_weights: dict, component_weights: dict) -> tuple[list[Move], int]:
+    """Ideas that move under the new weights, biggest moves first, and how many were ranked."""
+    rows = _snapshots(user)
+    after = rerank(rows, criterion_weights, component_weights)
+    moves = [
+        Move(r.reference, r.title or "Untitled idea", before, int(new))
+        for before, (r, new) in enumerate(zip(rows, after, strict=True), start=1)
+        if before != new
+    ]
+    moves.sort(key=lambda m: (-abs(m.places), m.after))
+    return moves, len(rows)
