@@ -13,33 +13,12 @@ from portal.ideas.diffs import word_diff
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaEvent, Workstream
 from portal.mail import OutboxMessage
+from tests.conftest import IDEA_ANSWERS
 
 SCRIPT = "<script>alert(1)</script>"
 ADDED = '<ins><span class="nhsuk-u-visually-hidden">Added: </span>'
 REMOVED = '<del><span class="nhsuk-u-visually-hidden">Removed: </span>'
-ANSWERS = {
-    "title": "Sepsis screening prompts for community nurses",
-    "summary": "A prompt on the visit app reminds nurses to screen for sepsis.",
-    "problem_harm": "Sepsis is missed in people cared for at home.",
-    "problem_who": "Older people receiving district nursing visits.",
-    "problem_frequency": "About once a month in our team.",
-    "problem_evidence": "Incident reports and a local audit.",
-    "proposed_change": "Add a sepsis screening prompt to every visit record.",
-    "development_stage": "piloted_locally",
-    "evidence": "A three-month pilot in one team.",
-    "care_settings": ["community", "primary_care"],
-    "populations": ["core20"],
-    "clinical_areas": [],
-    "inequalities": "Housebound people in deprived areas are screened least often.",
-    "involvement_level": "co_designed",
-    "involvement_detail": "Two carers helped design the prompt.",
-    "outcome_measures": "Sepsis admissions per 1,000 patients on the caseload.",
-    "process_measures": "Percentage of visits with a completed screen.",
-    "balancing_measures": "Visit length.",
-    "resources_needed": "App developer time and training.",
-    "innovator_role": "District nurse",
-    "consent_to_share": True,
-}
+ANSWERS = IDEA_ANSWERS
 
 
 @pytest.fixture
