@@ -125,10 +125,17 @@ def conflicted_events(viewer, events) -> set[int]:
     return {event_id for event_id, idea in idea_of.items() if idea in conflicted}
 
 
-def details_text(details) -> str:
+# Personal data in event details (where people signed in from, emails typed at sign-in):
+# only admins, who investigate account security, see it.
+PERSONAL_KEYS = frozenset({"ip", "email"})
+
+
+def details_text(details, *, personal=False) -> str:
     """An event's details as one line of text: 'key: value; key: a, b'."""
     parts = []
     for key, value in sorted((details or {}).items()):
+        if key in PERSONAL_KEYS and not personal:
+            continue
         if isinstance(value, list | tuple):
             value = ", ".join(str(v) for v in value) or "none"
         elif isinstance(value, dict):

@@ -1,5 +1,7 @@
 """The audit log: every recorded event, filtered by who, what, when and which object."""
 
+from functools import partial
+
 from flask import render_template, request
 from flask_login import current_user
 
@@ -32,5 +34,5 @@ def audit():
         found=found,
         hidden=hidden,
         filters=form.filters,
-        details_text=details_text,
+        details_text=partial(details_text, personal=current_user.has_role(Role.ADMIN)),
     )

@@ -244,3 +244,18 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 def test_admin_home_links_to_the_full_audit_log(admin_client):
     html = admin_client.get("/admin/").get_data(as_text=True)
     assert '<a href="/pipeline/audit">See the full audit log</a>' in html
+
+
+def test_only_admins_see_where_people_signed_in_from(client_for, create_user, client):
+    from portal.auth.roles import Role
+
+    user = create_user(email="someone@example.org")
+    client.post(
+        "/sign-in",
+        data={"email": user.email, "password": "correct horse battery staple"},
+        environ_base={"REMOTE_ADDR": "198.51.100.77"},
+    )
+    lead = client_for(Role.PROGRAMME_LEAD)
+    admin = client_for(Role.ADMIN)
+    assert "198.51.100.77" not in lead.get("/pipeline/audit").get_data(as_text=True)
+    assert "198.51.100.77" in admin.get("/pipeline/audit").get_data(as_text=True)
