@@ -1,0 +1,150 @@
+"""The leads' pipeline in a real browser, checked with axe: a lead filters the ranked ideas,
+opens one, tries different weights, shortlists two ideas with a reason and downloads the CSV;
+the innovator then sees the decision on their home page."""
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import expect
+
+from portal.auth.roles import Role
+from portal.demo import DEMO_INNOVATORS, DEMO_USERS
+
+DEMO = {role: (email, password) for role, email, _name, _org, password in DEMO_USERS}
+AISHA = next((email, password) for key, email, *_, password in DEMO_INNOVATORS if key == "aisha")
+WORKSTREAM = "medicines_safety"
+WORKSTREAM_LABEL = "Medicines Safety"
+# Aisha's two Medicines Safety ideas in the demo's closed Autumn round: both in review, and no
+# other browser test decides on them.
+SHORTLIST = [
+    "Electronic prescribing alert when a dose of insulin",
+    "Referring patients to their community pharmacy",
+]
+RATIONALE = "The panel scored it highly and the harm it tackles is common: we will pilot it."
+REFERENCE = re.compile(r"PSI-\d{4}-\d{4}-\d")
+
+
+def sign_in(page, email, password, home):
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    expect(page).to_have_url(re.compile(re.escape(home) + "$"))
+
+
+def success(page):
+    return page.locator(".nhsuk-notification-banner--success")
+
+
+def ranked_rows(page):
+    return page.get_by_role("region", name="Ranked ideas").locator("tbody tr")
+
+
+def test_lead_shortlists_from_the_pipeline(page, browser, live_server, check_accessibility):
+    lead = page
+    sign_in(lead, *DEMO[Role.PROGRAMME_LEAD], home="/pipeline")
+    expect(lead.get_by_role("heading", level=1)).to_have_text("Pipeline")
+    check_accessibility(lead)
+
+    filter_by_workstream(lead, check_accessibility)
+    open_an_idea(lead, check_accessibility)
+    try_weights(lead, check_accessibility)
+    references = [shortlist(lead, start, check_accessibility) for start in SHORTLIST]
+    download_csv(lead, references)
+
+    context = browser.new_context(base_url=live_server)
+    context.set_default_timeout(5_000)
+    innovator = context.new_page()
+    innovator.route("https://assets.nhs.uk/**", lambda route: route.abort())
+    try:
+        sign_in(innovator, *AISHA, home="/innovator")
+        for start, reference in zip(SHORTLIST, references, strict=True):
+            card = innovator.locator(".nhsuk-card").filter(has_text=reference)
+            expect(card.get_by_role("heading", level=2)).to_contain_text(start)
+            expect(card.locator(".nhsuk-tag").first).to_have_text("Shortlisted")
+            expect(card.get_by_role("heading", level=3)).to_contain_text(": Shortlisted")
+            expect(card).to_contain_text(RATIONALE)
+        check_accessibility(innovator, "#decision")
+    finally:
+        context.close()
+
+
+def filter_by_workstream(lead, check_accessibility):
+    """Open 'Filter and sort', choose a workstream and apply: only its ideas are listed."""
+    lead.get_by_text("Filter and sort", exact=True).click()
+    workstream = lead.get_by_label("Workstream", exact=True)
+    expect(workstream).to_be_visible()
+    workstream.select_option(value=WORKSTREAM)
+    lead.get_by_role("button", name="Apply").click()
+    expect(lead).to_have_url(re.compile(rf"/pipeline\?.*workstream={WORKSTREAM}"))
+    rows = ranked_rows(lead)
+    expect(rows.first).to_be_visible()
+    count = rows.count()
+    assert count >= len(SHORTLIST)
+    for n in range(count):
+        expect(rows.nth(n).locator("td").nth(3)).to_contain_text(WORKSTREAM_LABEL)
+    for start in SHORTLIST:
+        row = rows.filter(has_text=start)
+        expect(row).to_have_count(1)
+        expect(row.locator("td").nth(4)).to_contain_text("In review")
+    check_accessibility(lead, "#filtered")
+
+
+def open_an_idea(lead, check_accessibility):
+    """Open the first shortlisted idea from the table, then go back to the filtered table."""
+    filtered = lead.url
+    ranked_rows(lead).filter(has_text=SHORTLIST[0]).get_by_role("link").click()
+    expect(lead).to_have_url(re.compile(r"/ideas/PSI-[\d-]+$"))
+    expect(lead.get_by_role("heading", level=1)).to_contain_text(SHORTLIST[0])
+    expect(lead.get_by_role("link", name="Make a decision")).to_be_visible()
+    check_accessibility(lead)
+    lead.go_back()
+    expect(lead).to_have_url(filtered)
+
+
+def try_weights(lead, check_accessibility):
+    """Change a priority weight on the 'what if' page: the ideas that would move are listed."""
+    lead.get_by_role("link", name="Try different weights").click()
+    expect(lead).to_have_url(re.compile(r"/pipeline/what-if$"))
+    expect(lead.get_by_role("heading", level=1)).to_have_text("What if the weights changed?")
+    check_accessibility(lead)
+    weights = lead.get_by_role("group", name="Priority weights").get_by_role("textbox")
+    weights.first.fill("0.05")
+    lead.get_by_role("button", name="Show what would change").click()
+    expect(lead).to_have_url(re.compile(r"/pipeline/what-if\?"))
+    expect(lead.get_by_role("heading", level=2, name="What would change")).to_be_visible()
+    movers = lead.get_by_role("table", name="Ideas that would move, biggest moves first")
+    expect(movers.locator("tbody tr").first).to_be_visible()
+    check_accessibility(lead, "#movers")
+
+
+def shortlist(lead, start, check_accessibility) -> str:
+    """Shortlist one idea from its page; return its reference."""
+    lead.goto(f"/pipeline?workstream={WORKSTREAM}")
+    ranked_rows(lead).filter(has_text=start).get_by_role("link").click()
+    expect(lead.get_by_role("heading", level=1)).to_contain_text(start)
+    reference = REFERENCE.search(lead.url).group()
+    lead.get_by_role("link", name="Make a decision").click()
+    expect(lead).to_have_url(re.compile(rf"/ideas/{reference}/decide$"))
+    expect(lead.get_by_role("heading", level=1)).to_have_text("Make a decision")
+    check_accessibility(lead)
+    decided = lead.get_by_role("group", name="What have you decided?")
+    decided.get_by_label("Shortlist it", exact=True).check()
+    lead.get_by_label("Why?", exact=True).fill(RATIONALE)
+    lead.get_by_role("button", name="Record decision").click()
+    expect(lead).to_have_url(re.compile(rf"/ideas/{reference}(#decisions)?$"))
+    expect(success(lead)).to_contain_text(f"You moved {reference} to 'Shortlisted'")
+    expect(lead.get_by_role("main")).to_contain_text(RATIONALE)
+    return reference
+
+
+def download_csv(lead, references):
+    """Download the filtered pipeline as CSV: a header row, then the shortlisted ideas."""
+    lead.goto(f"/pipeline?workstream={WORKSTREAM}")
+    with lead.expect_download() as download:
+        lead.get_by_role("link", name="Download CSV").click()
+    text = Path(download.value.path()).read_text(encoding="utf-8-sig")
+    assert text.startswith("Rank,Reference,Title,Workstreams,Stage,Source,")
+    for reference in references:
+        assert reference in text
