@@ -1,0 +1,332 @@
+"""Load-test the pipeline page under `gunicorn -w 4` with wrk, beside a static page as baseline.
+
+Fills a database with the demo data plus `flask demo --scale N` synthetic ideas (5,000 by
+default), serves it with four gunicorn workers on a free 127.0.0.1 port, signs in as the
+programme lead and runs ``wrk -t2 -c8 --latency`` against ``/pipeline`` and then against
+``/static/portal.css``. Target: p95 under 150 ms at 8 concurrent clients, on SQLite and on
+PostgreSQL. Prints a small table and, last, ``p50_ms=… p95_ms=… rps=… baseline_rps=…``.
+
+Run: ``python bench/pipeline_load.py [--database sqlite|postgresql] [--scale 5000]
+[--duration 15s] [--connections 8] [--keep [PATH_OR_NAME]]``. Loading the data takes about
+45 s; ``--keep`` reuses (and if need be prepares) /tmp/pipeline-bench.sqlite3 or the
+PostgreSQL database ``pipeline_bench`` so later runs skip it. Needs wrk (apt-get install -y
+wrk) and, for PostgreSQL, a server at $PIPELINE_BENCH_POSTGRES_URL (default
+postgresql://postgres@127.0.0.1:5432/postgres).
+"""
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from http.cookiejar import CookieJar
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.parse import urlencode, urlsplit
+from urllib.request import HTTPCookieProcessor, HTTPRedirectHandler, Request, build_opener
+
+import _no_shadow  # noqa: F401  (bench convention: keep bench/ off sys.path)
+
+ROOT = Path(__file__).resolve().parents[1]
+LEAD_EMAIL, LEAD_PASSWORD = "lead@example.org", "demo-lead-meadow-83"
+SECRET_KEY = "pipeline-load-bench-secret"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "PIPELINE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+KEEP_DEFAULTS = {"sqlite": "/tmp/pipeline-bench.sqlite3", "postgresql": "pipeline_bench"}
+PAGE, BASELINE = "/pipeline", "/static/portal.css"
+TARGET_P95_MS = 150
+LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("bench_p50_us=%d bench_p95_us=%d\\n",
+    latency:percentile(50), latency:percentile(95)))
+end
+"""
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--scale", type=int, default=5000, help="synthetic ideas to load")
+    parser.add_argument("--duration", default="15s", help="wrk duration per page, e.g. 15s")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent wrk clients")
+    parser.add_argument(
+        "--keep",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH_OR_NAME",
+        help="reuse (prepare once) a SQLite file or PostgreSQL database name; defaults: "
+        + ", ".join(f"{k} {v}" for k, v in KEEP_DEFAULTS.items()),
+    )
+    args = parser.parse_args()
+    if args.keep == "":
+        args.keep = KEEP_DEFAULTS[args.database]
+    if re.fullmatch(r"\d+", args.duration):
+        args.duration += "s"
+    return args
+
+
+# --- database -----------------------------------------------------------------------------
+
+
+def _postgres_url(name):
+    import sqlalchemy as sa
+
+    return (
+        sa.make_url(POSTGRES_ADMIN_URL)
+        .set(drivername="postgresql+psycopg", database=name)
+        .render_as_string(hide_password=False)
+    )
+
+
+def _postgres_admin(sql):
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        cursor = conn.execute(sql)
+        return cursor.fetchall() if cursor.description else None
+
+
+@contextmanager
+def database(args):
+    """Yield a database URL: the kept one (created if missing) or a throwaway one."""
+    if args.database == "sqlite":
+        if args.keep:
+            yield f"sqlite:///{Path(args.keep).resolve()}"
+            return
+        directory = tempfile.mkdtemp(prefix="pipeline-bench-")
+        try:
+            yield f"sqlite:///{directory}/portal.sqlite3"
+        finally:
+            shutil.rmtree(directory, ignore_errors=True)
+        return
+    name = args.keep or f"pipeline_bench_{uuid.uuid4().hex[:10]}"
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        sys.exit(f"PostgreSQL database name must be a plain lower-case identifier: {name!r}")
+    exists = _postgres_admin(f"SELECT 1 FROM pg_database WHERE datname = '{name}'")
+    if not exists:
+        _postgres_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield _postgres_url(name)
+    finally:
+        if not args.keep:
+            _postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def scale_data_loaded(url):
+    """True if the database is migrated and holds the scale demo data."""
+    import sqlalchemy as sa
+
+    from portal.demo_scale.people import MARK
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            tables = sa.inspect(conn).get_table_names()
+            if "alembic_version" not in tables or "organisations" not in tables:
+                return False
+            query = sa.text("SELECT 1 FROM organisations WHERE name LIKE :pattern LIMIT 1")
+            return conn.execute(query, {"pattern": f"%{MARK}"}).first() is not None
+    except sa.exc.OperationalError:
+        return False
+    finally:
+        engine.dispose()
+
+
+def prepare(url, env, scale):
+    flask = [sys.executable, "-m", "flask", "--app", "wsgi:app"]
+    started = time.perf_counter()
+    print(f"preparing {redact(url)}: flask db upgrade; flask demo --scale {scale} ...", flush=True)
+    for command in (["db", "upgrade"], ["demo", "--scale", str(scale)]):
+        done = subprocess.run(flask + command, cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"flask {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+    lines = done.stdout.strip().splitlines()
+    print(f"  {lines[-1] if lines else ''}\n  prepared in {time.perf_counter() - started:.0f} s")
+
+
+def redact(url):
+    return re.sub(r"//([^:@/]+):[^@/]+@", r"//\1:***@", url)
+
+
+# --- server and client --------------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_gunicorn(env, port, log):
+    command = [sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}"]
+    command += ["--log-level", "warning", "wsgi:app"]
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_until_answering(server, base, log_path, timeout=60):
+    deadline = time.monotonic() + timeout
+    opener = build_opener()
+    while True:
+        try:
+            with opener.open(f"{base}{BASELINE}", timeout=5) as response:
+                response.read()
+                return
+        except (OSError, HTTPError):
+            if server.poll() is not None:
+                sys.exit(f"gunicorn exited ({server.returncode}):\n{Path(log_path).read_text()}")
+            if time.monotonic() > deadline:
+                sys.exit(f"gunicorn did not answer within {timeout} s")
+            time.sleep(0.2)
+
+
+class _NoRedirect(HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def sign_in(base):
+    """Sign in as the lead; return the sp_session cookie value, checking /pipeline answers 200."""
+    jar = CookieJar()
+    opener = build_opener(HTTPCookieProcessor(jar))
+    with opener.open(f"{base}/sign-in", timeout=60) as response:
+        html = response.read().decode()
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    if not match:
+        sys.exit("no csrf_token in the sign-in form")
+    form = {"csrf_token": match.group(1), "email": LEAD_EMAIL, "password": LEAD_PASSWORD}
+    with opener.open(f"{base}/sign-in", data=urlencode(form).encode(), timeout=60) as response:
+        landed = urlsplit(response.geturl()).path
+        response.read()
+    cookie = next((c.value for c in jar if c.name == "sp_session"), None)
+    if cookie is None or landed == "/sign-in":
+        sys.exit(f"sign-in as {LEAD_EMAIL} failed (landed on {landed})")
+    check = build_opener(_NoRedirect())
+    request = Request(f"{base}{PAGE}", headers={"Cookie": f"sp_session={cookie}"})
+    try:
+        with check.open(request, timeout=60) as response:
+            status, size = response.status, len(response.read())
+    except HTTPError as error:
+        status, size = error.code, 0
+    if status != 200:
+        sys.exit(f"GET {PAGE} as the lead answered {status}, not 200")
+    return cookie, size
+
+
+def run_wrk(url, args, lua_path, cookie=None):
+    command = ["wrk", "-t2", f"-c{args.connections}", f"-d{args.duration}", "--latency"]
+    command += ["-s", lua_path]
+    if cookie:
+        command += ["-H", f"Cookie: sp_session={cookie}"]
+    done = subprocess.run(command + [url], capture_output=True, text=True)
+    out = done.stdout
+    if done.returncode:
+        sys.exit(f"wrk failed ({done.returncode}):\n{out}{done.stderr}")
+
+    def grab(pattern, default=None):
+        match = re.search(pattern, out, re.MULTILINE)
+        if match is None and default is None:
+            sys.exit(f"could not find {pattern!r} in wrk's output:\n{out}")
+        return match.group(1) if match else default
+
+    percentiles = re.search(r"bench_p50_us=(\d+) bench_p95_us=(\d+)", out)
+    if percentiles is None:
+        sys.exit(f"the wrk Lua script printed no percentiles:\n{out}")
+    return {
+        "p50_ms": int(percentiles.group(1)) / 1000,
+        "p95_ms": int(percentiles.group(2)) / 1000,
+        "p99": grab(r"^\s*99%\s+(\S+)"),
+        "rps": float(grab(r"^Requests/sec:\s+([\d.]+)")),
+        "requests": int(grab(r"^\s*(\d+) requests in")),
+        "non_2xx": int(grab(r"Non-2xx or 3xx responses:\s+(\d+)", "0")),
+        "socket_errors": grab(r"^\s*Socket errors:\s*(.+)$", ""),
+    }
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+def main():
+    args = parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install -y wrk", file=sys.stderr)
+        sys.exit(1)
+    with database(args) as url:
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "PORTAL_ENV": "development",
+            "SECRET_KEY": SECRET_KEY,
+        }
+        if scale_data_loaded(url):
+            print(f"reusing prepared {redact(url)} (scale data already loaded)")
+        else:
+            prepare(url, env, args.scale)
+        bench(args, env)
+
+
+def bench(args, env):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as tmp:
+        log_path, lua_path = f"{tmp}/gunicorn.log", f"{tmp}/percentiles.lua"
+        Path(lua_path).write_text(LUA)
+        with open(log_path, "w") as log:
+            server = start_gunicorn(env, port, log)
+        try:
+            wait_until_answering(server, base, log_path)
+            cookie, size = sign_in(base)
+            print(
+                f"gunicorn -w 4 on {base} ({args.database}); signed in as {LEAD_EMAIL}; "
+                f"{PAGE} is {size / 1024:.0f} KiB"
+            )
+            print(f"wrk -t2 -c{args.connections} -d{args.duration} per page ...", flush=True)
+            page = run_wrk(f"{base}{PAGE}", args, lua_path, cookie)
+            static = run_wrk(f"{base}{BASELINE}", args, lua_path)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        server_log = Path(log_path).read_text()
+    report(args, page, static, server_log)
+
+
+def report(args, page, static, server_log):
+    print(f"{'page':<26} {'p50 ms':>8} {'p95 ms':>8} {'p99':>9} {'req/s':>9} {'requests':>9}")
+    for label, r in ((PAGE, page), (f"{BASELINE} (base)", static)):
+        print(
+            f"{label:<26} {r['p50_ms']:>8.1f} {r['p95_ms']:>8.1f} {r['p99']:>9} "
+            f"{r['rps']:>9.1f} {r['requests']:>9}"
+        )
+    for label, r in ((PAGE, page), (BASELINE, static)):
+        if r["non_2xx"]:
+            print(f"WARNING: {label}: {r['non_2xx']} non-2xx/3xx responses of {r['requests']}")
+        if r["socket_errors"]:
+            print(f"WARNING: {label}: socket errors: {r['socket_errors']}")
+    if "Traceback" in server_log:
+        print("WARNING: gunicorn logged a traceback:\n" + server_log[-3000:])
+    verdict = "meets" if page["p95_ms"] < TARGET_P95_MS else "MISSES"
+    print(
+        f"{args.database}, scale {args.scale}, {args.connections} clients: p95 "
+        f"{page['p95_ms']:.1f} ms {verdict} the {TARGET_P95_MS} ms target"
+    )
+    print(
+        f"p50_ms={page['p50_ms']:.1f} p95_ms={page['p95_ms']:.1f} rps={page['rps']:.1f} "
+        f"baseline_rps={static['rps']:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
