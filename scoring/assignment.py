@@ -20,6 +20,8 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from scoring._checks import bool_mask, whole_counts
+
 __all__ = ["AssignmentResult", "assign_reviewers"]
 
 _LISTED = 10  # ideas named in the message before "and N more"
@@ -124,11 +126,11 @@ def assign_reviewers(
     if (affinity < 0).any():
         raise ValueError("affinity must be >= 0")
     n_ideas, n_members = affinity.shape
-    k = _counts(reviews_per_idea, n_ideas, "reviews_per_idea")
-    conflicts = _mask(conflicts, (n_ideas, n_members), "conflicts")
-    forbidden = _mask(forbidden, (n_ideas, n_members), "forbidden")
-    fixed = _mask(fixed, (n_ideas, n_members), "fixed")
-    partners = _mask(patient_partners, (n_members,), "patient_partners")
+    k = whole_counts(reviews_per_idea, n_ideas, "reviews_per_idea")
+    conflicts = bool_mask(conflicts, (n_ideas, n_members), "conflicts")
+    forbidden = bool_mask(forbidden, (n_ideas, n_members), "forbidden")
+    fixed = bool_mask(fixed, (n_ideas, n_members), "fixed")
+    partners = bool_mask(patient_partners, (n_members,), "patient_partners")
     if require_patient_partner and patient_partners is None:
         raise ValueError("require_patient_partner=True needs patient_partners")
     if isinstance(load_slack, bool) or not isinstance(load_slack, int | np.integer):
@@ -146,7 +148,7 @@ def assign_reviewers(
         share = -(-int(k.sum()) // n_members) if n_members else 0
         caps = np.full(n_members, share + load_slack, dtype=np.int64)
     else:
-        caps = _counts(max_load, n_members, "max_load")
+        caps = whole_counts(max_load, n_members, "max_load")
 
     fixed_count = fixed.sum(axis=1)
     fixed_load = fixed.sum(axis=0)
@@ -348,34 +350,3 @@ def _listed(items):
     """Join the first few items with semicolons and say how many more there are."""
     text = "; ".join(items[:_LISTED])
     return text + (f"; and {len(items) - _LISTED} more" if len(items) > _LISTED else "")
-
-
-def _counts(value, size, name):
-    """Return a non-negative int64 vector of length `size` from a scalar or a sequence."""
-    array = np.asarray(value)
-    if array.dtype == bool or not np.issubdtype(array.dtype, np.integer):
-        if not (
-            np.issubdtype(array.dtype, np.floating)
-            and np.isfinite(array).all()
-            and (array == np.round(array)).all()
-        ):
-            raise ValueError(f"{name} must be whole numbers")
-    if array.ndim == 0:
-        array = np.full(size, array)
-    if array.shape != (size,):
-        raise ValueError(f"{name} must be a number or have shape ({size},), got {array.shape}")
-    if (array < 0).any():
-        raise ValueError(f"{name} must be >= 0")
-    return array.astype(np.int64)
-
-
-def _mask(value, shape, name):
-    """Return a bool array of `shape` (all False when None), rejecting other values."""
-    if value is None:
-        return np.zeros(shape, dtype=bool)
-    array = np.asarray(value)
-    if array.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {array.shape}")
-    if array.dtype != bool and not np.isin(array, (0, 1)).all():
-        raise ValueError(f"{name} must hold booleans (True/False or 0/1)")
-    return array.astype(bool)

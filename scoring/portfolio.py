@@ -32,6 +32,8 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from scoring._checks import bool_mask, whole_counts
+
 __all__ = ["PortfolioResult", "select_portfolio", "top_k"]
 
 STRONG = 0.6  # default strength at which an idea counts towards an enabler
@@ -134,8 +136,8 @@ def select_portfolio(
             f"workstream_of must have shape ({n_ideas}, n_workstreams), got {fits.shape}"
         )
     n_ws = fits.shape[1]
-    fits = _mask(fits, (n_ideas, n_ws), "workstream_of")
-    caps = _counts(capacity, n_ws, "capacity")
+    fits = bool_mask(fits, (n_ideas, n_ws), "workstream_of")
+    caps = whole_counts(capacity, n_ws, "capacity")
     if enabler_strength is None:
         strength = np.zeros((n_ideas, 0))
     else:
@@ -144,7 +146,7 @@ def select_portfolio(
             raise ValueError(
                 f"enabler_strength must have shape ({n_ideas}, n_enablers), got {strength.shape}"
             )
-    flags = _mask(inequality, (n_ideas,), "inequality")
+    flags = bool_mask(inequality, (n_ideas,), "inequality")
     cw = _weight(coverage_weight, "coverage_weight")
     iw = _weight(inequality_weight, "inequality_weight")
     threshold = _weight(strength_threshold, "strength_threshold")
@@ -195,8 +197,8 @@ def top_k(value, k, *, eligible=None):
     value = np.asarray(value, dtype=float)
     if value.ndim != 1:
         raise ValueError(f"value must be 1-D (ideas), got shape {value.shape}")
-    k = int(_counts(k, 1, "k")[0])
-    allowed = _mask(eligible, value.shape, "eligible") if eligible is not None else None
+    k = int(whole_counts(k, 1, "k")[0])
+    allowed = bool_mask(eligible, value.shape, "eligible") if eligible is not None else None
     allowed = ~np.isnan(value) if allowed is None else allowed & ~np.isnan(value)
     candidates = np.flatnonzero(allowed)
     order = candidates[np.argsort(-value[candidates], kind="stable")]
@@ -353,33 +355,3 @@ def _weight(value, name, negative=False):
     if not np.isfinite(number) or (number < 0 and not negative):
         raise ValueError(f"{name} must be a finite number{'' if negative else ' >= 0'}")
     return number
-
-
-def _counts(value, size, name):
-    """Return a non-negative int64 vector of length `size` from a scalar or a sequence."""
-    array = np.asarray(value)
-    if array.dtype == bool or not np.issubdtype(array.dtype, np.number):
-        raise ValueError(f"{name} must be whole numbers")
-    if not np.issubdtype(array.dtype, np.integer) and not (
-        np.isfinite(array).all() and (array == np.round(array)).all()
-    ):
-        raise ValueError(f"{name} must be whole numbers")
-    if array.ndim == 0:
-        array = np.full(size, array)
-    if array.shape != (size,):
-        raise ValueError(f"{name} must be a number or have shape ({size},), got {array.shape}")
-    if (array < 0).any():
-        raise ValueError(f"{name} must be >= 0")
-    return array.astype(np.int64)
-
-
-def _mask(value, shape, name):
-    """Return a bool array of `shape` (all False when None), rejecting other values."""
-    if value is None:
-        return np.zeros(shape, dtype=bool)
-    array = np.asarray(value)
-    if array.shape != shape:
-        raise ValueError(f"{name} must have shape {shape}, got {array.shape}")
-    if array.dtype != bool and not np.isin(array, (0, 1)).all():
-        raise ValueError(f"{name} must hold booleans (True/False or 0/1)")
-    return array.astype(bool)

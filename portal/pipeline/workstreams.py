@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import audit
 from portal.extensions import db
 from portal.ideas.models import Workstream, idea_workstreams
+from portal.keys import new_key
 
 FIELDS = ("name", "short_name", "description", "aim", "capacity", "active")
 SHOWN_IN_AUDIT = ("name", "short_name", "capacity", "active")  # short enough to show old → new
@@ -44,7 +45,9 @@ def create_workstream(lead, values: dict) -> Workstream:
     _check_name_free(values["name"])
     used = set(db.session.scalars(sa.select(Workstream.key)))
     last = db.session.scalar(sa.select(sa.func.max(Workstream.position)))
-    workstream = Workstream(key=_new_key(values["name"], used), position=(last or 0) + 1, **values)
+    workstream = Workstream(
+        key=new_key(values["name"], used, "workstream", KEY_MAX), position=(last or 0) + 1, **values
+    )
     try:
         with db.session.begin_nested():  # another lead may take the same key meanwhile
             db.session.add(workstream)
@@ -110,15 +113,6 @@ def _check_name_free(name: str, workstream: Workstream | None = None) -> None:
         query = query.where(Workstream.id != workstream.id)
     if db.session.scalar(query.limit(1)) is not None:
         raise WorkstreamError("There is already a workstream with this name")
-
-
-def _new_key(name: str, used: set[str]) -> str:
-    """A key for a new workstream: a slug of its name, never one in use."""
-    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[: KEY_MAX - 4] or "workstream"
-    key, n = slug, 2
-    while key in used:
-        key, n = f"{slug}_{n}", n + 1
-    return key
 
 
 def _shown(value) -> str:

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import audit
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.keys import new_key
 from portal.reviews.models import Criterion, Rubric
 
 SCORE_POINTS = ("1", "2", "3", "4", "5")
@@ -115,7 +116,7 @@ def new_rubric_version(lead, edits, note: str, base_version: int | None = None) 
     added_keys = []
     for edit in added:
         values = _clean(edit)
-        key = _new_key(values["name"], used_keys)
+        key = new_key(values["name"], used_keys, "criterion", KEY_MAX)
         used_keys.add(key)
         added_keys.append(key)
         rubric.criteria.append(
@@ -210,12 +211,3 @@ def _check_whole(criteria) -> None:
 
 def _one_line(text: str | None) -> str:
     return re.sub(r"\s+", " ", text or "").strip()
-
-
-def _new_key(name: str, used: set[str]) -> str:
-    """A stable key for a new criterion: a slug of its name, never one used before."""
-    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[: KEY_MAX - 4] or "criterion"
-    key, n = slug, 2
-    while key in used:
-        key, n = f"{slug}_{n}", n + 1
-    return key
