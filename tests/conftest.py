@@ -303,6 +303,44 @@ def create_idea(app, create_user, create_organisation):
     return factory
 
 
+@pytest.fixture
+def create_assigned_round(app, create_idea, create_user, create_organisation):
+    """Factory: `n_ideas` ideas in an open round, `n_members` panel members (each in their own
+    organisation) assigned by the optimiser; returns (round id, ideas, members, lead)."""
+
+    def factory(name, n_ideas=3, n_members=3, reviews_per_idea=3, title="Idea"):
+        from datetime import date, timedelta
+
+        from portal.ideas.models import Idea
+        from portal.reviews import rounds
+
+        ideas = [create_idea(triage=True, title=f"{title} {n}") for n in range(n_ideas)]
+        members = [
+            create_user(
+                roles=(Role.PANEL_MEMBER,),
+                name=f"Reviewer {n}",
+                organisation=create_organisation(f"Reviewer Org {n}"),
+            )
+            for n in range(n_members)
+        ]
+        lead = create_user(roles=(Role.PROGRAMME_LEAD,))
+        with app.test_request_context():
+            round_ = rounds.open_round(
+                db.session.get(User, lead.id),
+                name=name,
+                deadline=date.today() + timedelta(days=10),
+                ideas=[db.session.get(Idea, i.id) for i in ideas],
+                panel=[db.session.get(User, m.id) for m in members],
+                reviews_per_idea=reviews_per_idea,
+                require_patient_partner=False,
+            )
+            assert rounds.auto_assign(round_, db.session.get(User, lead.id)).feasible
+            db.session.commit()
+            return round_.id, ideas, members, lead
+
+    return factory
+
+
 def fetch_user(email):
     return db.session.scalar(sa.select(User).filter_by(email=email))
 

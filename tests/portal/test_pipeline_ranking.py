@@ -3,7 +3,7 @@
 import random
 import re
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +15,6 @@ from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaSource
 from portal.pipeline.models import ScoreSnapshot
 from portal.pipeline.ranking import conflict_clause
-from portal.reviews import rounds
 from portal.reviews.conflicts import clear_conflict, conflicted_pairs, declare_conflict
 from portal.reviews.models import Assignment, Conflict, ConflictKind
 from portal.reviews.reviewing import ReviewAnswers, save_review
@@ -350,31 +349,11 @@ def _review(app, round_id, idea_id, member_id, scores, others):
 
 
 @pytest.fixture
-def reviewed(app, create_idea, create_user, create_organisation):
+def reviewed(app, create_assigned_round):
     """Three ideas reviewed for real: the second leads on safety impact, the first overall."""
-    ideas = [create_idea(triage=True, title=f"Reviewed idea {n}") for n in range(3)]
-    members = [
-        create_user(
-            roles=(Role.PANEL_MEMBER,),
-            name=f"Reviewer {n}",
-            organisation=create_organisation(f"Reviewer Org {n}"),
-        )
-        for n in range(2)
-    ]
-    lead = create_user(roles=(Role.PROGRAMME_LEAD,))
-    with app.test_request_context():
-        round_ = rounds.open_round(
-            db.session.get(User, lead.id),
-            name="What-if round",
-            deadline=date.today() + timedelta(days=10),
-            ideas=[db.session.get(Idea, i.id) for i in ideas],
-            panel=[db.session.get(User, m.id) for m in members],
-            reviews_per_idea=2,
-            require_patient_partner=False,
-        )
-        assert rounds.auto_assign(round_, db.session.get(User, lead.id)).feasible
-        db.session.commit()
-        round_id = round_.id
+    round_id, ideas, members, lead = create_assigned_round(
+        "What-if round", n_members=2, reviews_per_idea=2, title="Reviewed idea"
+    )
     given = [(2, 4), (5, 3), (1, 3)]  # (safety impact, every other criterion)
     for idea, (safety, others) in zip(ideas, given, strict=True):
         for member in members:

@@ -1,15 +1,11 @@
 """Score snapshots: recomputed on review submission, round close and rubric change."""
 
-from datetime import date, timedelta
-
 import pytest
 import sqlalchemy as sa
 
 from portal.audit import AuditEvent
 from portal.auth.models import User
-from portal.auth.roles import Role
 from portal.extensions import db
-from portal.ideas.models import Idea
 from portal.pipeline.models import ScoreSnapshot
 from portal.reviews import rounds
 from portal.reviews.conflict_check import confirm_no_conflict
@@ -18,33 +14,9 @@ from portal.reviews.reviewing import ReviewAnswers, save_review
 
 
 @pytest.fixture
-def round_setup(app, create_idea, create_user, create_organisation):
+def round_setup(create_assigned_round):
     """Three ideas in a round, three panel members (own organisations), everyone assigned."""
-    ideas = [create_idea(triage=True, title=f"Idea {n}") for n in range(3)]
-    members = [
-        create_user(
-            roles=(Role.PANEL_MEMBER,),
-            name=f"Reviewer {n}",
-            organisation=create_organisation(f"Reviewer Org {n}"),
-        )
-        for n in range(3)
-    ]
-    lead = create_user(roles=(Role.PROGRAMME_LEAD,))
-    with app.test_request_context():
-        round_ = rounds.open_round(
-            db.session.get(User, lead.id),
-            name="Snapshot round",
-            deadline=date.today() + timedelta(days=10),
-            ideas=[db.session.get(Idea, i.id) for i in ideas],
-            panel=[db.session.get(User, m.id) for m in members],
-            reviews_per_idea=3,
-            require_patient_partner=False,
-        )
-        result = rounds.auto_assign(round_, db.session.get(User, lead.id))
-        assert result.feasible
-        db.session.commit()
-        round_id = round_.id
-    return round_id, ideas, members, lead
+    return create_assigned_round("Snapshot round")
 
 
 def review(app, round_id, idea_id, member_id, score, submit=True):
