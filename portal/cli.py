@@ -91,15 +91,21 @@ def create_user_command(email, name, roles, password):
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Do one round of work, then stop.")
-@click.option("--interval", default=30, show_default=True, help="Seconds between rounds.")
+@click.option("--interval", default=10, show_default=True, help="Seconds between rounds.")
 @with_appcontext
 def worker_command(once, interval):
-    """Run background work: send queued mail and prune expired sign-in records."""
+    """Run background work: recompute queued scores, send mail, prune expired sign-in records."""
     from portal.auth.sessions import prune_sessions
     from portal.auth.throttle import prune_attempts
     from portal.mail import deliver_outbox
+    from portal.pipeline.snapshots import run_requested_refresh
 
     while True:
+        scored = run_requested_refresh()
+        if scored is not None:
+            current_app.logger.info("worker: scores recomputed for %d open ideas", scored)
+            if once:
+                click.echo(f"scores recomputed: {scored} open ideas")
         sent, failed = deliver_outbox()
         pruned = prune_attempts() + prune_sessions()
         db.session.commit()

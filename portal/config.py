@@ -46,5 +46,9 @@ MAIL_PASSWORD = None
 MAIL_USE_TLS = True
 MAIL_DEFAULT_SENDER = "Patient Safety Innovation Pipeline <no-reply@safety-pipeline.invalid>"
 
+# Score snapshots are recomputed in the request that changed them while the pipeline holds at
+# most this many open ideas (well under a second); beyond it `flask worker` recomputes them.
+SNAPSHOT_INLINE_LIMIT = 400
+
 SERVICE_NAME = "Patient Safety Innovation Pipeline"
 CONTACT_EMAIL = "safety-pipeline@example.nhs.uk"

@@ -18,7 +18,8 @@ from portal.ideas.models import (
     Workstream,
 )
 from portal.mail import OutboxMessage
-from portal.pipeline.models import Decision, ScoreSnapshot
+from portal.page_cache import DataVersion
+from portal.pipeline.models import Decision, ScoreSnapshot, SnapshotRequest
 from portal.reviews.models import (
     Assignment,
     Conflict,
@@ -43,6 +44,8 @@ __all__ = [
     "ReviewRound",
     "ReviewScore",
     "ScoreSnapshot",
+    "SnapshotRequest",
+    "DataVersion",
     "Rubric",
     "RoundIdea",
     "Attachment",

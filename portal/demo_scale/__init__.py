@@ -103,7 +103,7 @@ def load_scale_demo(n_ideas: int, seed: int = 2026) -> ScaleSummary | None:
     idea_rows.add_decisions(decisions, feedback)
     audit.record(lead, "demo.scale_loaded", object_type="ideas", ideas=n_ideas)
     started = time.perf_counter()
-    snapshots = refresh_snapshots(lead, "scale demo data loaded")
+    snapshots = refresh_snapshots(lead, "scale demo data loaded", inline=True)
     scoring_seconds = time.perf_counter() - started
     counts = Counter(idea["row"]["state"] for idea in ideas)
     return ScaleSummary(

@@ -207,17 +207,16 @@ def answer_question(idea: Idea, owner, answer: str) -> None:
 
 
 def decline_idea(idea: Idea, lead, reason: str) -> None:
+    """Decline an idea from triage: a stage-gate decision like any other (recorded, told)."""
+    from portal.pipeline.decisions import DecisionError, decide  # pipeline imports ideas
+
     reason = (reason or "").strip()
     if not reason:
         raise IdeaError("Enter the reason for declining, which the innovator will see")
-    move_idea(idea, IdeaState.DECLINED, lead, Mover.LEAD, "declined", reason)
-    if idea.owner is not None:
-        queue_mail(
-            idea.owner.email,
-            f"Your idea {idea.reference}: decision",
-            f'Hello {idea.owner.name},\n\nThank you for sharing "{idea.display_title}". The '
-            f"programme team has decided not to take it forward. Their reason:\n\n{reason}\n",
-        )
+    try:
+        decide(idea, lead, IdeaState.DECLINED, reason, release_feedback=False)
+    except DecisionError as error:
+        raise IdeaError(str(error)) from error
 
 
 def withdraw_idea(idea: Idea, owner, reason: str | None) -> None:

@@ -65,3 +65,20 @@ class Decision(db.Model):
     idea: Mapped[Idea] = relationship()
     workstream: Mapped[Workstream | None] = relationship()
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+class SnapshotRequest(db.Model):
+    """A recomputation of the snapshots that is owed: the worker does it and deletes the row.
+
+    Small pipelines are recomputed in the request that changed them; large ones queue here so
+    a review or decision answers at once (see `snapshots.refresh_snapshots`).
+    """
+
+    __tablename__ = "snapshot_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(sa.String(80))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    actor = relationship(User)

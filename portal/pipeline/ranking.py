@@ -12,16 +12,33 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from portal import page_cache
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.ideas.lifecycle import CLOSED_STATES, IdeaState
 from portal.ideas.models import Idea, IdeaEvent, IdeaSource, Workstream, idea_workstreams
 from portal.pipeline.filters import STAGE_LABELS, PipelineQuery
-from portal.pipeline.models import ScoreSnapshot
-from portal.reviews.models import Conflict, ConflictKind
+from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
+from portal.reviews.models import Conflict, ConflictKind, ReviewRound
 from scoring import NEAR_DUPLICATE_THRESHOLD
 
 PAGE_SIZE = 50
+PIPELINE_DATA = "pipeline"  # the data version of everything the pipeline page shows
+
+
+page_cache.watch(
+    PIPELINE_DATA,
+    [
+        Idea.__table__,
+        IdeaEvent.__table__,
+        idea_workstreams,
+        Workstream.__table__,
+        ScoreSnapshot.__table__,
+        SnapshotRequest.__table__,
+        Conflict.__table__,
+        ReviewRound.__table__,
+    ],
+)
 
 
 def conflict_clause(user):

@@ -1,11 +1,12 @@
 """The leads' ranked pipeline (their home page), its 'what if' weights and its exports."""
 
-from flask import Response, render_template, request, url_for
+from flask import Response, current_app, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import SelectChoice, SelectField
 
-from portal import audit
+from portal import audit, page_cache
 from portal.access import roles
 from portal.auth.roles import Role
 from portal.clock import london, utcnow
@@ -13,7 +14,8 @@ from portal.database import write_intent
 from portal.extensions import db
 from portal.pipeline import bp, exports, whatif
 from portal.pipeline.filters import FILTERS, SORTS, SOURCE_LABELS, filter_choices, parse_query
-from portal.pipeline.ranking import pipeline_page, pipeline_rows
+from portal.pipeline.ranking import PIPELINE_DATA, pipeline_page, pipeline_rows
+from portal.pipeline.snapshots import refresh_pending
 from portal.reviews.rubric import current_rubric
 
 ANY = {
@@ -80,6 +82,25 @@ def pagination(current: int, pages: int, link) -> dict | None:
 @bp.route("/pipeline")
 @roles(Role.PROGRAMME_LEAD)
 def ranked():
+    # The table is the same for this lead until the data changes (a new data version) or the
+    # day turns (days in stage), so it is rendered once and reused: the page stays fast for
+    # thousands of ideas. The token is read first; data read after it is never older.
+    key = (
+        page_cache.current_token(PIPELINE_DATA),
+        current_user.id,
+        current_user.organisation_id,
+        london(utcnow()).date(),
+        tuple(sorted(request.args.items(multi=True))),
+    )
+    cache = page_cache.for_app(current_app, "pipeline")
+    body = cache.get(key)
+    if body is None:
+        body = Markup(_ranked_body())
+        cache.put(key, body)
+    return render_template("pipeline/ranked.html", title="Pipeline", body=body)
+
+
+def _ranked_body():
     allowed = filter_choices()
     query = parse_query(request.args, allowed)
     page = pipeline_page(current_user, query)
@@ -99,8 +120,8 @@ def ranked():
         }
 
     return render_template(
-        "pipeline/ranked.html",
-        title="Pipeline",
+        "pipeline/_ranked_body.html",
+        refreshing=refresh_pending(),
         query=query,
         page=page,
         filter_form=_filter_form(query, allowed),

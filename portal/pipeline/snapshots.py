@@ -2,8 +2,10 @@
 
 Called when a review is submitted, a round closes or the rubric's weights change. Pages read
 the snapshots and never compute scores themselves. Calibration is fitted across all reviews, so
-one new review can move every idea a little: the whole table is recomputed each time (well under
-a second for thousands of ideas; see bench/scoring.py).
+one new review can move every idea a little: the whole table is recomputed each time. The
+scoring itself is quick (bench/scoring.py), but gathering and storing thousands of ideas takes
+seconds, so beyond `SNAPSHOT_INLINE_LIMIT` open ideas a change only queues a `SnapshotRequest`
+and `flask worker` recomputes (`run_requested_refresh`), computing outside the write lock.
 """
 
 import hashlib
@@ -15,12 +17,16 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal import audit
+from portal.auth.models import User
 from portal.clock import utcnow
+from portal.database import write_intent
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
+from portal.ideas.models import Idea
 from portal.ideas.sections import active_workstreams
+from portal.pipeline.filters import OPEN_STATES
 from portal.pipeline.inputs import ScoringInputs, gather, idea_text
-from portal.pipeline.models import ScoreSnapshot
+from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
 from scoring import (
     NearDuplicateFinder,
     ReviewerCalibrator,
@@ -61,29 +67,83 @@ def deferred_snapshots(actor, reason: str):
         refresh_snapshots(actor, reason)
 
 
-def refresh_snapshots(actor, reason: str) -> int:
-    """Replace every snapshot; return how many open ideas were scored."""
+def refresh_snapshots(actor, reason: str, *, inline: bool = False) -> int | None:
+    """Recompute every snapshot now, or queue it for the worker when the pipeline is large.
+
+    `inline` recomputes now whatever the size (command-line bulk loads). Returns how many
+    open ideas were scored, or None when the work was queued.
+    """
     pending = _deferred.get()
     if pending is not None:
         pending.append(reason)
         return 0
+    if not inline and _open_ideas() > current_app.config["SNAPSHOT_INLINE_LIMIT"]:
+        db.session.add(SnapshotRequest(reason=reason[:80], actor_id=actor.id if actor else None))
+        db.session.flush()
+        return None
+    rows, counts = compute_snapshots(reason)
+    _store(rows, actor, reason, counts)
+    return counts[0]
+
+
+def refresh_pending() -> bool:
+    """Whether a queued recomputation has not been done yet."""
+    return db.session.scalar(sa.select(sa.exists().where(SnapshotRequest.id.is_not(None))))
+
+
+def run_requested_refresh() -> int | None:
+    """Do the queued recomputations as one (the worker's job); None when none was queued.
+
+    Scores are computed in a read transaction and written in a short one, so SQLite's write
+    lock is held for the store alone. A change made meanwhile queues its own request, which
+    the next run picks up.
+    """
+    queued = db.session.execute(
+        sa.select(SnapshotRequest.id, SnapshotRequest.reason, SnapshotRequest.actor_id).order_by(
+            SnapshotRequest.id
+        )
+    ).all()
+    if not queued:
+        db.session.rollback()
+        return None
+    reason = "; ".join(dict.fromkeys(r.reason for r in queued))[:80]
+    rows, counts = compute_snapshots(reason)
+    db.session.rollback()  # end the read before taking the write lock
+    with write_intent():
+        actor = db.session.get(User, queued[-1].actor_id) if queued[-1].actor_id else None
+        _store(rows, actor, reason, counts)
+        db.session.execute(sa.delete(SnapshotRequest).where(SnapshotRequest.id <= queued[-1].id))
+        db.session.commit()
+    return counts[0]
+
+
+def compute_snapshots(reason: str) -> tuple[list[dict], tuple[int, int]]:
+    """Every open idea's snapshot as column values, and (ideas, reviews) counted."""
     data = gather()
     texts = [idea_text(idea) for idea in data.ideas]
     neighbours = _neighbours(data.ideas, texts)
+    rows = list(_compute(data, reason, texts, neighbours)) if data.ideas else []
+    return rows, (len(data.ideas), len(data.reviews))
+
+
+def _store(rows, actor, reason, counts) -> None:
     db.session.execute(sa.delete(ScoreSnapshot))
-    if data.ideas:
-        for snapshot in _compute(data, reason, texts, neighbours):
-            db.session.add(snapshot)
-    db.session.flush()
+    if rows:
+        db.session.execute(sa.insert(ScoreSnapshot), rows)
     audit.record(
         actor,
         "scores.recomputed",
         object_type="score_snapshots",
         reason=reason,
-        ideas=len(data.ideas),
-        reviews=len(data.reviews),
+        ideas=counts[0],
+        reviews=counts[1],
     )
-    return len(data.ideas)
+
+
+def _open_ideas() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Idea).where(Idea.state.in_(OPEN_STATES))
+    )
 
 
 def _corpus_key(ideas, texts) -> str:
@@ -173,7 +233,7 @@ def _compute(data: ScoringInputs, reason: str, texts, neighbours):
     )
     now = utcnow()
     for n, idea in enumerate(data.ideas):
-        yield ScoreSnapshot(
+        yield dict(
             idea_id=idea.id,
             computed_at=now,
             reason=reason[:80],

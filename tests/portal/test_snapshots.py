@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from portal.audit import AuditEvent
 from portal.auth.models import User
 from portal.extensions import db
-from portal.pipeline.models import ScoreSnapshot
+from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
 from portal.reviews import rounds
 from portal.reviews.conflict_check import confirm_no_conflict
 from portal.reviews.models import Assignment, ReviewRound
@@ -191,3 +191,33 @@ def test_changing_rubric_weights_recomputes_the_ranking(app, round_setup, query)
     )
     assert reasons[-1] == "rubric version 2"
     assert len(snapshots(query)) == 3
+
+
+def test_a_large_pipeline_queues_the_recomputation_for_the_worker(
+    app, round_setup, query, runner, lead_client, monkeypatch
+):
+    monkeypatch.setitem(app.config, "SNAPSHOT_INLINE_LIMIT", 2)  # three open ideas: "large"
+    round_id, ideas, members, _ = round_setup
+    review(app, round_id, ideas[0].id, members[0].id, 4)
+    assert snapshots(query) == {}  # the review was saved at once; scores wait
+    assert query(lambda: db.session.scalar(sa.select(sa.func.count(SnapshotRequest.id)))) == 1
+    page = lead_client.get("/pipeline").get_data(as_text=True)
+    assert "Scores are being brought up to date" in page
+
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "scores recomputed: 3 open ideas" in result.output
+    after = snapshots(query)
+    assert set(after) == {i.id for i in ideas} and after[ideas[0].id][0] == 1
+    assert query(lambda: db.session.scalar(sa.select(sa.func.count(SnapshotRequest.id)))) == 0
+    page = lead_client.get("/pipeline").get_data(as_text=True)
+    assert "Scores are being brought up to date" not in page
+    reasons = query(
+        lambda: db.session.scalars(
+            sa.select(AuditEvent.details).where(AuditEvent.action == "scores.recomputed")
+        ).all()
+    )
+    assert reasons[-1]["reason"] == "review submitted"
+
+    result = runner.invoke(args=["worker", "--once"])  # nothing queued: nothing recomputed
+    assert "scores recomputed" not in result.output

@@ -13,6 +13,7 @@ from portal.ideas.diffs import word_diff
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaEvent, Workstream
 from portal.mail import OutboxMessage
+from portal.pipeline.models import Decision
 from tests.conftest import IDEA_ANSWERS
 
 SCRIPT = "<script>alert(1)</script>"
@@ -197,7 +198,14 @@ def test_lead_declines_with_a_reason(lead_client, idea, query):
     response = lead_client.post(f"/ideas/{idea.reference}/triage/decline", data={"reason": reason})
     assert response.status_code == 302
     assert state_of(query, idea) is IdeaState.DECLINED
-    assert events_of(query, idea)[-1] == ("declined", lead_client.user.id, reason)
+    assert events_of(query, idea)[-1] == ("decided", lead_client.user.id, reason)
+    decisions = query(
+        lambda: [
+            (d.from_state, d.to_state, d.rationale, d.decided_by_id)
+            for d in db.session.scalars(sa.select(Decision).filter_by(idea_id=idea.id))
+        ]
+    )  # declining from triage is a stage-gate decision like any other, with its record
+    assert decisions == [(IdeaState.SUBMITTED, IdeaState.DECLINED, reason, lead_client.user.id)]
     (mail,) = [m for m in mail_to(query, idea.owner.email) if "decision" in m.subject]
     assert reason in mail.body
     html = lead_client.get(f"/ideas/{idea.reference}").get_data(as_text=True)

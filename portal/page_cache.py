@@ -1,0 +1,134 @@
+"""Rendered fragments of busy pages, reused until the data they show changes.
+
+Each cached fragment belongs to a *data version*: a row in `data_versions` holding a random
+token that is replaced whenever a transaction commits a change to any table the fragment
+reads (`watch(name, tables)`). The change is seen by SQLAlchemy session events, for ORM flushes
+and for bulk statements alike, and the new token is written in the same transaction, so every
+gunicorn worker sees it the moment the change is visible. A page asks for the token (one
+primary-key read) and reuses its fragment only when the token matches.
+
+Tokens are random rather than counters so that a rolled-back transaction (or a restored
+backup) can never bring back a token that once meant other data.
+"""
+
+import secrets
+import threading
+import time
+from collections import OrderedDict
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from portal.extensions import db
+
+_WATCHED: dict[str, set[str]] = {}  # table name -> names of the data versions it feeds
+_PENDING = "page_cache.changed"
+
+
+class DataVersion(db.Model):
+    __tablename__ = "data_versions"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    token: Mapped[str] = mapped_column(sa.String(32))
+
+
+def watch(name: str, tables) -> None:
+    """Replace the token of data version `name` whenever any of `tables` changes."""
+    for table in tables:
+        _WATCHED.setdefault(getattr(table, "name", table), set()).add(name)
+
+
+def current_token(name: str) -> str:
+    """The data version's token now ("" until its first change)."""
+    token = db.session.scalar(sa.select(DataVersion.token).where(DataVersion.name == name))
+    return token or ""
+
+
+def _mark(session, table_name):
+    names = _WATCHED.get(table_name)
+    if names:
+        session.info.setdefault(_PENDING, set()).update(names)
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session, _context):
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        table = getattr(obj, "__table__", None)
+        if table is not None and (obj not in session.dirty or session.is_modified(obj)):
+            _mark(session, table.name)
+    # many-to-many rows (an idea's workstreams) change through their parent's collection
+    for obj in (*session.new, *session.dirty):
+        for rel in sa.inspect(obj).mapper.relationships:
+            if rel.secondary is not None and sa.inspect(obj).attrs[rel.key].history.has_changes():
+                _mark(session, rel.secondary.name)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state):
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if table is not None:
+            _mark(state.session, table.name)
+
+
+@event.listens_for(Session, "before_commit")
+def _bump(session):
+    session.flush()  # flushing now lets this commit's own changes be seen
+    names = session.info.pop(_PENDING, None)
+    if not names:
+        return
+    connection = session.connection()
+    table = DataVersion.__table__
+    for name in sorted(names):  # a fixed order: concurrent committers lock rows alike
+        token = secrets.token_hex(16)
+        updated = connection.execute(
+            table.update().where(table.c.name == name).values(token=token)
+        ).rowcount
+        if not updated:
+            connection.execute(table.insert().values(name=name, token=token))
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session):
+    session.info.pop(_PENDING, None)
+
+
+class FragmentCache:
+    """A small per-process LRU of rendered fragments; entries also expire after `max_age`."""
+
+    def __init__(self, max_entries=256, max_age=600.0):
+        self.max_entries, self.max_age = max_entries, max_age
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            found = self._entries.get(key)
+            if found is None:
+                return None
+            stored_at, value = found
+            if time.monotonic() - stored_at > self.max_age:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self._lock:
+            self._entries[key] = (time.monotonic(), value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self):
+        with self._lock:
+            self._entries.clear()
+
+
+def for_app(app, name: str) -> FragmentCache:
+    """The app's fragment cache called `name` (one per app: tests run several apps)."""
+    caches = app.extensions.setdefault("page_cache", {})
+    if name not in caches:
+        caches[name] = FragmentCache()
+    return caches[name]
