@@ -57,6 +57,12 @@ ACTION_LABELS = {
     "conflict.none_declared": "No conflict of interest declared",
     "conflict.declared": "Conflict of interest declared",
     "conflict.cleared": "Conflict of interest cleared",
+    "feed.added": "Feed added",
+    "feed.updated": "Feed changed",
+    "feed.paused": "Feed paused",
+    "feed.resumed": "Feed resumed",
+    "feed.scan_requested": "Feed scan requested",
+    "scanned_item.dismissed": "Scanned item dismissed",
 }
 
 

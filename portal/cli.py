@@ -1,4 +1,4 @@
-"""Command-line tools: `flask demo`, `flask users create`, `flask worker`."""
+"""Command-line tools: `flask demo`, `flask users create`, `flask worker`, `flask scan`."""
 
 import time
 
@@ -10,9 +10,13 @@ from portal.extensions import db
 
 
 def init_app(app):
+    from portal.horizon.cli import demo_feeds_group, scan_command
+
     app.cli.add_command(demo_command)
     app.cli.add_command(users_group)
     app.cli.add_command(worker_command)
+    app.cli.add_command(scan_command)
+    app.cli.add_command(demo_feeds_group)
 
 
 @click.command("demo")
@@ -94,13 +98,16 @@ def create_user_command(email, name, roles, password):
 @click.option("--interval", default=10, show_default=True, help="Seconds between rounds.")
 @with_appcontext
 def worker_command(once, interval):
-    """Run background work: recompute queued scores, send mail, prune expired sign-in records."""
+    """Run background work: scan due feeds, recompute queued scores, send mail, prune expired
+    sign-in records."""
     from portal.auth.sessions import prune_sessions
     from portal.auth.throttle import prune_attempts
+    from portal.horizon.cli import scan_in_worker
     from portal.mail import deliver_outbox
     from portal.pipeline.snapshots import run_requested_refresh
 
     while True:
+        scanned = scan_in_worker()
         scored = run_requested_refresh()
         if scored is not None:
             current_app.logger.info("worker: scores recomputed for %d open ideas", scored)
@@ -115,5 +122,6 @@ def worker_command(once, interval):
             )
         if once:
             click.echo(f"mail sent: {sent}, failed: {failed}")
+            click.echo(scanned)
             return
         time.sleep(interval)

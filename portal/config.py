@@ -50,5 +50,13 @@ MAIL_DEFAULT_SENDER = "Patient Safety Innovation Pipeline <no-reply@safety-pipel
 # most this many open ideas (well under a second); beyond it `flask worker` recomputes them.
 SNAPSHOT_INLINE_LIMIT = 400
 
+# Horizon scanning. The scanners refuse feeds on loopback, private, link-local and metadata
+# addresses; networks listed here (CIDRs, such as "127.0.0.0/8" in tests) are let through.
+SCANNER_ALLOWED_NETWORKS: tuple[str, ...] = ()
+SCANNER_TIMEOUT = 30.0  # seconds for a whole fetch; checking a feed on a page waits 10
+# The offline demo: the base URL of `flask demo-feeds serve`. When set, the demo feeds' real
+# addresses are fetched from this mirror instead (scripts/run.sh sets it unless told not to).
+DEMO_FEED_MIRROR = None
+
 SERVICE_NAME = "Patient Safety Innovation Pipeline"
 CONTACT_EMAIL = "safety-pipeline@example.nhs.uk"

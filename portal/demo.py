@@ -7,6 +7,9 @@ from portal.auth.models import OrganisationType
 from portal.auth.roles import Role
 from portal.auth.services import create_user, find_or_create_organisation, find_user_by_email
 from portal.extensions import db
+from portal.horizon.demo_feeds import DEMO_FEEDS
+from portal.horizon.models import Feed
+from portal.horizon.services import add_feed
 from portal.ideas import services
 from portal.ideas.demo_ideas import DEMO_IDEAS
 from portal.ideas.lifecycle import IdeaState
@@ -92,7 +95,21 @@ def load_demo():
     with current_app.test_request_context():
         load_demo_ideas(innovators, lead)
         load_demo_reviews(organisations, lead)
+    load_demo_feeds(lead)
     return accounts
+
+
+def load_demo_feeds(lead) -> int:
+    """Register the demo feeds at their real addresses (see demo_feeds.py for the offline
+    mirror); due at once, so the worker scans them. Return how many were added."""
+    known = set(db.session.scalars(sa.select(Feed.url)))
+    added = 0
+    for demo in DEMO_FEEDS:
+        if demo.url not in known:
+            values = {"url": demo.url, "name": demo.name, "description": demo.description}
+            add_feed(lead, values)
+            added += 1
+    return added
 
 
 def load_demo_ideas(innovators: dict, lead) -> int:

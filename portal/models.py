@@ -9,6 +9,7 @@ from portal.auth.models import (
     UserRole,
     UserSession,
 )
+from portal.horizon.models import Feed, FeedFetch, ItemSource, ScannedItem, Tombstone
 from portal.ideas.models import (
     Attachment,
     Idea,
@@ -38,6 +39,11 @@ __all__ = [
     "Conflict",
     "Criterion",
     "Decision",
+    "Feed",
+    "FeedFetch",
+    "ItemSource",
+    "ScannedItem",
+    "Tombstone",
     "PanelInvitation",
     "PanelProfile",
     "Review",

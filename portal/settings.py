@@ -20,9 +20,12 @@ ENVIRONMENT_VARIABLES = {
     "MAIL_DEFAULT_SENDER": "MAIL_DEFAULT_SENDER",
     "CONTACT_EMAIL": "CONTACT_EMAIL",
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
+    "SCANNER_ALLOWED_NETWORKS": "SCANNER_ALLOWED_NETWORKS",
+    "DEMO_FEED_MIRROR": "DEMO_FEED_MIRROR",
 }
 _INTEGERS = {"MAIL_PORT", "TRUSTED_PROXIES"}
 _BOOLEANS = {"MAIL_USE_TLS"}
+_LISTS = {"SCANNER_ALLOWED_NETWORKS"}  # comma-separated
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +46,8 @@ def from_environment(environ=None) -> dict:
             values[key] = int(raw)
         elif key in _BOOLEANS:
             values[key] = raw.strip().lower() in {"1", "true", "yes", "on"}
+        elif key in _LISTS:
+            values[key] = tuple(part.strip() for part in raw.split(",") if part.strip())
         else:
             values[key] = raw
     return values

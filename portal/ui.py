@@ -16,6 +16,8 @@ from portal.clock import london
 _INPUT_TYPES = {"EmailField": "email", "TelField": "tel", "URLField": "url", "IntegerField": "text"}
 # A panel member's pages under "Reviews" (leads' round pages share the blueprint, not the tab).
 PANEL_REVIEW_PAGES = {"reviews.conflicts", "reviews.review", "reviews.decline"}
+# Sections whose every page marks their navigation item active.
+SECTIONS = ("admin.", "horizon.")
 _POST_FORM = re.compile(r'(<form\b[^>]*\bmethod="post"[^>]*>)', re.IGNORECASE)
 
 
@@ -145,17 +147,18 @@ def navigation_items():
         (Role.PROGRAMME_LEAD, "Panel", "reviews.panel_members"),
         (Role.PROGRAMME_LEAD, "Review rounds", "reviews.rounds_list"),
         (Role.PROGRAMME_LEAD, "Dashboard", "pipeline.dashboard"),
+        ((Role.PROGRAMME_LEAD, Role.ADMIN), "Horizon scanning", "horizon.feeds"),
         (Role.ADMIN, "Admin", HOME_ENDPOINTS[Role.ADMIN]),
     ]
     items = []
-    for role, text, endpoint in candidates:
-        if role in roles:
+    for allowed, text, endpoint in candidates:
+        if roles & set(allowed if isinstance(allowed, tuple) else (allowed,)):
             href = url_for(endpoint)
             section = endpoint.split(".")[0] + "."
             current = request.endpoint == endpoint
             active = (
                 current
-                or (section == "admin." and (request.endpoint or "").startswith(section))
+                or (section in SECTIONS and (request.endpoint or "").startswith(section))
                 or (endpoint == "reviews.queue" and request.endpoint in PANEL_REVIEW_PAGES)
             )
             items.append({"text": text, "href": href, "current": current, "active": active})

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Migrate, load demo data, then serve the portal on http://127.0.0.1:5000 with its worker.
+# The demo feeds are served offline from copies (flask demo-feeds serve) unless ONLINE_FEEDS=1,
+# when the worker fetches them from their real addresses on the internet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FLASK_APP=portal PORTAL_ENV="${PORTAL_ENV:-development}"
@@ -8,9 +10,22 @@ BIN=.venv/bin
 "$BIN/flask" db upgrade
 "$BIN/flask" demo
 
-"$BIN/flask" worker &
-worker=$!
-trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
+if [ "${ONLINE_FEEDS:-0}" != "1" ] && [ -z "${DEMO_FEED_MIRROR:-}" ]; then
+  mirror_port="${DEMO_FEED_PORT:-5081}"
+  "$BIN/flask" demo-feeds serve --port "$mirror_port" &
+  pids+=($!)
+  export DEMO_FEED_MIRROR="http://127.0.0.1:$mirror_port"
+  # the worker scans the demo feeds at once: let the mirror listen first
+  for _ in $(seq 1 50); do
+    (: <"/dev/tcp/127.0.0.1/$mirror_port") 2>/dev/null && break
+    sleep 0.1
+  done
+fi
 
-echo "Serving on http://127.0.0.1:5000 (Ctrl+C to stop)"
+"$BIN/flask" worker &
+pids+=($!)
+
+echo "Serving on http://127.0.0.1:${PORT:-5000} (Ctrl+C to stop)"
 "$BIN/flask" run --host 127.0.0.1 --port "${PORT:-5000}"

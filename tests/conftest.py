@@ -71,6 +71,7 @@ def make_config(database_url, tmp_path, **overrides):
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "SERVER_NAME": "localhost",
+        "SCANNER_ALLOWED_NETWORKS": ("127.0.0.0/8",),  # the tests' feed server
         **overrides,
     }
 
