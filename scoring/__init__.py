@@ -29,6 +29,15 @@ from scoring.priority import (
     rank_ideas,
 )
 from scoring.relevance import TopicRelevance
+from scoring.screening import ScreeningModel, next_to_screen
+from scoring.stopping import (
+    RemainingEstimate,
+    StoppingResult,
+    estimate_remaining,
+    stopping_p_value,
+    stopping_rule,
+)
+from scoring.topic_screening import TopicScreening
 from scoring.uncertainty import (
     WeightSensitivity,
     prob_top_k,
@@ -69,4 +78,13 @@ __all__ = [
     "PortfolioResult",
     "select_portfolio",
     "top_k",
+    # screening scanned literature: active learning and when to stop
+    "ScreeningModel",
+    "TopicScreening",
+    "next_to_screen",
+    "RemainingEstimate",
+    "StoppingResult",
+    "estimate_remaining",
+    "stopping_p_value",
+    "stopping_rule",
 ]

@@ -1,4 +1,6 @@
-"""Input checks shared by the text-scoring modules."""
+"""Input checks and the word TF-IDF set-up shared by the text-scoring modules."""
+
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 
 def check_texts(texts, name="texts"):
@@ -10,3 +12,18 @@ def check_texts(texts, name="texts"):
         if not isinstance(text, str):
             raise ValueError(f"{name}[{n}] is {type(text).__name__}, expected str")
     return texts
+
+
+def word_tfidf(ngram_range=(1, 2), min_df=1):
+    """Return the unfitted word TF-IDF vectoriser used for topical relevance.
+
+    English stop words, accents stripped, sublinear term frequency (a word said ten times is
+    not ten times the evidence) and L2-normalised rows, so dot products are cosine similarities.
+    """
+    return TfidfVectorizer(
+        stop_words="english",
+        sublinear_tf=True,
+        strip_accents="unicode",
+        ngram_range=tuple(ngram_range),
+        min_df=min_df,
+    )

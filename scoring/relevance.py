@@ -24,10 +24,9 @@ from collections.abc import Mapping
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from scoring._text import check_texts
+from scoring._text import check_texts, word_tfidf
 
 __all__ = ["TopicRelevance"]
 
@@ -172,13 +171,7 @@ class TopicRelevance(BaseEstimator):
             raise ValueError(f"prior_weight must be a number >= 0, got {self.prior_weight}")
         y, labelled = (None, None) if labels is None else _label_matrix(labels, keys, len(texts))
 
-        self.vectorizer_ = TfidfVectorizer(
-            stop_words="english",
-            sublinear_tf=True,
-            strip_accents="unicode",
-            ngram_range=tuple(self.ngram_range),
-            min_df=self.min_df,
-        ).fit(descriptions + texts)
+        self.vectorizer_ = word_tfidf(self.ngram_range, self.min_df).fit(descriptions + texts)
         self.topic_matrix_ = self.vectorizer_.transform(descriptions)
         self.topics_ = keys
         self.models_ = [None] * len(keys)
