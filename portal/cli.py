@@ -98,17 +98,23 @@ def create_user_command(email, name, roles, password):
 @click.option("--interval", default=10, show_default=True, help="Seconds between rounds.")
 @with_appcontext
 def worker_command(once, interval):
-    """Run background work: scan due feeds, recompute queued scores, send mail, prune expired
-    sign-in records."""
+    """Run background work: scan due feeds, recompute queued scores and relevance, send mail,
+    prune expired sign-in records."""
     from portal.auth.sessions import prune_sessions
     from portal.auth.throttle import prune_attempts
     from portal.horizon.cli import scan_in_worker
+    from portal.horizon.triage import run_requested_rescoring
     from portal.mail import deliver_outbox
     from portal.pipeline.snapshots import run_requested_refresh
 
     while True:
         scanned = scan_in_worker()
         scored = run_requested_refresh()
+        rescored = run_requested_rescoring()
+        if rescored is not None:
+            current_app.logger.info("worker: relevance rescored for %d scanned items", rescored)
+            if once:
+                click.echo(f"relevance rescored: {rescored} scanned items")
         if scored is not None:
             current_app.logger.info("worker: scores recomputed for %d open ideas", scored)
             if once:

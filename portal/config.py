@@ -49,6 +49,9 @@ MAIL_DEFAULT_SENDER = "Patient Safety Innovation Pipeline <no-reply@safety-pipel
 # Score snapshots are recomputed in the request that changed them while the pipeline holds at
 # most this many open ideas (well under a second); beyond it `flask worker` recomputes them.
 SNAPSHOT_INLINE_LIMIT = 400
+# Scanned items are rescored for relevance in the request that triaged one while there are at
+# most this many items (about a second); beyond it `flask worker` rescores them.
+SCREENING_INLINE_LIMIT = 1000
 
 # Horizon scanning. The scanners refuse feeds on loopback, private, link-local and metadata
 # addresses; networks listed here (CIDRs, such as "127.0.0.0/8" in tests) are let through.

@@ -138,6 +138,8 @@ def navigation_items():
     if not current_user.is_authenticated:
         return []
     roles = current_user.role_set
+    # leads start at the triage inbox; admins (who do not triage) at the feeds
+    horizon = "horizon.inbox" if Role.PROGRAMME_LEAD in roles else "horizon.feeds"
     candidates = [
         (Role.INNOVATOR, "Your ideas", HOME_ENDPOINTS[Role.INNOVATOR]),
         (Role.PANEL_MEMBER, "Reviews", HOME_ENDPOINTS[Role.PANEL_MEMBER]),
@@ -147,7 +149,7 @@ def navigation_items():
         (Role.PROGRAMME_LEAD, "Panel", "reviews.panel_members"),
         (Role.PROGRAMME_LEAD, "Review rounds", "reviews.rounds_list"),
         (Role.PROGRAMME_LEAD, "Dashboard", "pipeline.dashboard"),
-        ((Role.PROGRAMME_LEAD, Role.ADMIN), "Horizon scanning", "horizon.feeds"),
+        ((Role.PROGRAMME_LEAD, Role.ADMIN), "Horizon scanning", horizon),
         (Role.ADMIN, "Admin", HOME_ENDPOINTS[Role.ADMIN]),
     ]
     items = []

@@ -81,6 +81,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Horizon scanning: the inbox's keyboard shortcuts (on unless turned off, WCAG 2.1.4)
+    # and the secret of the user's private digest feed address.
+    keyboard_shortcuts: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    digest_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="users")
     role_grants: Mapped[list["UserRole"]] = relationship(

@@ -9,4 +9,4 @@ from flask import Blueprint
 
 bp = Blueprint("horizon", __name__)
 
-from portal.horizon import views  # noqa: E402,F401  (registers the routes on bp)
+from portal.horizon import inbox_views, views  # noqa: E402,F401  (registers the routes on bp)

@@ -1,4 +1,8 @@
-"""`flask scan` and `flask demo-feeds serve`; `flask worker` calls `scan_in_worker`."""
+"""`flask scan` and `flask demo-feeds serve`; `flask worker` calls `scan_in_worker`.
+
+New items are rescored for the inbox after a scan: `flask scan` at once, the worker in its
+next step (`portal.horizon.triage.run_requested_rescoring`).
+"""
 
 import click
 from flask import current_app
@@ -7,6 +11,7 @@ from flask.cli import with_appcontext
 from portal.extensions import db
 from portal.horizon.models import Feed
 from portal.horizon.scanning import due_feed_ids, scan_due_feeds, scan_feeds
+from portal.horizon.triage import queue_rescoring, run_requested_rescoring
 
 
 @click.command("scan")
@@ -36,6 +41,10 @@ def scan_command(feed_id):
         item_show_func=lambda i: names.get(i) if i is not None else None,
     ) as bar:
         summary = scan_feeds(bar, force=feed_id is not None)
+    if summary.count("new_items"):
+        queue_rescoring(None, "new items scanned")
+        db.session.commit()
+        click.echo(f"Relevance rescored for {run_requested_rescoring()} items.")
     for result in summary.failed:
         click.echo(f"Failed: {names.get(result.feed_id, result.feed_id)}: {result.error}")
     click.echo(summary.describe())
@@ -70,6 +79,9 @@ def scan_in_worker() -> str:
         current_app.logger.info("worker: %s", summary.describe())
         for result in summary.failed:
             current_app.logger.warning("worker: feed %s failed: %s", result.feed_id, result.error)
+    if summary.count("new_items"):  # the worker's next step rescores them
+        queue_rescoring(None, "new items scanned")
+        db.session.commit()
     scanned = [r for r in summary.results if not r.skipped]
     return (
         f"feeds scanned: {len(scanned)}, failed: {len(summary.failed)}, "

@@ -60,9 +60,21 @@ def format_label(version: str | None) -> str:
 
 
 class ItemStatus(enum.StrEnum):
-    """Where a scanned item stands; the triage inbox adds its own states."""
+    """Where a scanned item stands in the leads' triage (see `portal.horizon.triage`)."""
 
     NEW = "new"
+    RELEVANT = "relevant"
+    NOT_RELEVANT = "not_relevant"
+    PROMOTED = "promoted"
+
+    @property
+    def label(self) -> str:
+        return {
+            "new": "Not screened",
+            "relevant": "Relevant",
+            "not_relevant": "Not relevant",
+            "promoted": "Promoted to the pipeline",
+        }[self.value]
 
 
 class Feed(db.Model):
@@ -129,7 +141,19 @@ class ScannedItem(db.Model):
     published_guessed: Mapped[bool] = mapped_column(default=False)
     title_key: Mapped[str] = mapped_column(sa.String(500), default="", index=True)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc, index=True)
-    status: Mapped[ItemStatus] = mapped_column(enum_column(ItemStatus), default=ItemStatus.NEW)
+    status: Mapped[ItemStatus] = mapped_column(
+        enum_column(ItemStatus), default=ItemStatus.NEW, index=True
+    )
+    triaged_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    triaged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The screening model's stored scores (`triage.rescore_items`): overall relevance in
+    # [0, 1] and per active workstream key.
+    relevance: Mapped[float | None] = mapped_column(sa.Float)
+    topic_relevance: Mapped[dict | None] = mapped_column(sa.JSON, default=dict)
+
+    triaged_by: Mapped[User | None] = relationship(foreign_keys=[triaged_by_id])
 
     sources: Mapped[list["ItemSource"]] = relationship(
         back_populates="item",
@@ -196,3 +220,14 @@ class Tombstone(db.Model):
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
     dismissed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+
+class ScreeningRequest(db.Model):
+    """A rescoring of the scanned items queued for `flask worker` (large pools only)."""
+
+    __tablename__ = "screening_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason: Mapped[str] = mapped_column(sa.String(80))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)

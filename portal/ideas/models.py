@@ -77,6 +77,12 @@ class Idea(db.Model):
     # The random token of the "start" form that created it: a double-click creates one idea.
     start_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # Literature a lead promoted from the horizon-scanning inbox: the item it came from and
+    # the lead. The lead is not its owner (an owner is conflicted on their idea).
+    scanned_item_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("scanned_items.id", ondelete="SET NULL"), unique=True
+    )
+    promoted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
     source: Mapped[IdeaSource] = mapped_column(
         enum_column(IdeaSource), default=IdeaSource.SUBMISSION
@@ -114,6 +120,7 @@ class Idea(db.Model):
     version_number: Mapped[int] = mapped_column(default=0)
 
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    promoted_by: Mapped[User | None] = relationship(foreign_keys=[promoted_by_id])
     organisation: Mapped[Organisation | None] = relationship()
     workstreams: Mapped[list[Workstream]] = relationship(
         secondary=idea_workstreams, order_by=Workstream.position, lazy="selectin"
@@ -198,6 +205,7 @@ EVENT_LABELS = {
     "withdrawn": "Withdrawn",
     "decided": "Decision made",
     "reopened": "Decision reopened",
+    "promoted": "Promoted from horizon scanning",
 }
 
 

@@ -49,6 +49,8 @@ def lead_page(idea, form=None, status=200, **forms):
     Conflicts beat roles: a conflicted lead sees the idea but not its reviews, scores, rank or
     similar ideas, and makes no moves.
     """
+    from portal.horizon import promote  # horizon imports ideas
+    from portal.horizon.models import ScannedItem
     from portal.pipeline.decision_forms import ReopenForm  # the pipeline imports ideas
     from portal.pipeline.evidence import idea_evidence
 
@@ -61,6 +63,9 @@ def lead_page(idea, form=None, status=200, **forms):
         .options(selectinload(IdeaEvent.actor))
         .order_by(IdeaEvent.at.desc(), IdeaEvent.id.desc())
     ).all()
+    decline_form = forms.get("decline_form") or DeclineForm(formdata=None)
+    if idea.owner_id is None:  # promoted literature: nobody outside the team reads the reason
+        decline_form.reason.description = "Recorded with the decision for the programme team."
     return render_template(
         "ideas/lead_idea.html",
         idea=idea,
@@ -70,14 +75,20 @@ def lead_page(idea, form=None, status=200, **forms):
         events=events,
         attachments=[(a, _attachment_href(idea, a)) for a in idea.attachments],
         can_accept=IdeaState.IN_TRIAGE in moves,
-        can_ask=IdeaState.INFORMATION_REQUESTED in moves,
+        # literature promoted from horizon scanning has no innovator to ask
+        can_ask=IdeaState.INFORMATION_REQUESTED in moves and idea.owner_id is not None,
         # from review on, declining is a stage-gate decision (scores recorded, feedback released)
         can_decline=IdeaState.DECLINED in moves and idea.state in TRIAGE_STATES,
         accept_form=forms.get("accept_form") or FlaskForm(),
         question_form=forms.get("question_form") or QuestionForm(formdata=None),
-        decline_form=forms.get("decline_form") or DeclineForm(formdata=None),
+        decline_form=decline_form,
         evidence=evidence,
         reopen_form=ReopenForm(formdata=None),
+        found_in=db.session.get(ScannedItem, idea.scanned_item_id)
+        if idea.scanned_item_id
+        else None,
+        literature=promote.related_items(idea),
+        similarity_words=promote.similarity_words,
     ), status
 
 

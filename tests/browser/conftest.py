@@ -38,6 +38,7 @@ AXE_OPTIONS = {
     "resultTypes": ["violations"],
 }
 HERE = Path(__file__).parent
+LIVE = {}  # the live server's app, for tests that set up their own data (`live_app`)
 
 
 def pytest_collection_modifyitems(items):
@@ -68,6 +69,7 @@ def live_server(tmp_path_factory):
         db.session.commit()
     # Werkzeug logs every request; keep failures readable.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    LIVE["app"] = app
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
@@ -79,6 +81,12 @@ def live_server(tmp_path_factory):
         server.server_close()
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_app(live_server):
+    """The live server's app: add data with `with live_app.app_context(): ...`."""
+    return LIVE["app"]
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
 """Shared set-up for the feed and scanning tests: feeds made through the services, and reads."""
 
+import zlib
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -88,3 +89,80 @@ def fetch_log(query, feed_id):
         return [(f.status, f.error, f.entries_seen, f.new_items, f.duplicates) for f in rows]
 
     return query(load)
+
+
+# Items for the triage tests: realistic abstracts, half about the maternity workstream.
+MATERNITY = [
+    (
+        "Postpartum haemorrhage recognition on labour wards",
+        "Midwives missed early signs of postpartum haemorrhage after birth; a quantified blood "
+        "loss protocol on labour wards reduced maternal harm.",
+    ),
+    (
+        "Fetal monitoring training for midwives and obstetricians",
+        "Cardiotocograph interpretation errors in labour led to neonatal brain injury; "
+        "multidisciplinary fetal monitoring training for midwives reduced them.",
+    ),
+    (
+        "Maternal sepsis screening in the postnatal period",
+        "Women readmitted after birth with maternal sepsis were screened late; a postnatal "
+        "sepsis tool for midwives improved timely antibiotics for mothers.",
+    ),
+    (
+        "Neonatal hypoglycaemia after birth in term babies",
+        "Babies born to mothers with diabetes had hypoglycaemia missed on the postnatal ward; "
+        "feeding plans and glucose checks by midwives reduced neonatal admissions.",
+    ),
+]
+OTHER = [
+    (
+        "Car park lighting survey",
+        "A survey about car park lighting, parking charges and the walk from the bus stop "
+        "to the main entrance.",
+    ),
+    (
+        "Catering waste in kitchens",
+        "Food waste from kitchens was weighed for a month; portion sizes and menu choices "
+        "were changed to cut catering costs.",
+    ),
+    (
+        "Laundry contracts and linen supply",
+        "Linen supply contracts were compared on price, delivery times and the number of "
+        "lost sheets and towels.",
+    ),
+    (
+        "Estates maintenance backlog in older buildings",
+        "Roof repairs, boiler replacement and window maintenance in older buildings were "
+        "costed and ranked by the estates department.",
+    ),
+]
+
+
+def add_items(app, pairs, feed_name="Journal feed", published=PUBLISHED, seen=None):
+    """Store scanned items (title, summary) from one feed directly; return their ids."""
+    from portal.horizon.models import ItemSource
+
+    with app.app_context():
+        feed = db.session.scalar(sa.select(Feed).where(Feed.name == feed_name))
+        if feed is None:
+            feed = Feed(name=feed_name, url=f"https://example.org/{feed_name.replace(' ', '-')}")
+            db.session.add(feed)
+            db.session.flush()
+        ids = []
+        for n, (title, summary) in enumerate(pairs):
+            item = ScannedItem(
+                title=title,
+                summary=summary,
+                doi=f"10.5555/{feed.id}.{zlib.crc32(title.encode())}",
+                link=f"https://journal.example.org/{zlib.crc32(title.encode())}",
+                published_at=published,
+                first_seen_at=seen or published,
+                title_key=title.lower(),
+                authors=["A Author", "B Author"],
+            )
+            item.sources.append(ItemSource(feed_id=feed.id, entry_key=f"{title}:{n}"))
+            db.session.add(item)
+            db.session.flush()
+            ids.append(item.id)
+        db.session.commit()
+        return ids

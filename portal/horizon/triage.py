@@ -1,0 +1,253 @@
+"""Leads' triage of scanned items, and the relevance scores that rank the inbox.
+
+A lead marks an item relevant or not relevant (one at a time or in bulk); every decision is
+audited and retrains the screening model (`scoring.ScreeningModel`, and `TopicScreening` per
+active workstream) on all the leads' labels. Before any label the model ranks items by their
+similarity to the workstreams' and enablers' descriptions. Scores are stored on the items, so
+pages only read them. Rescoring runs in the request while the pool is at most
+`SCREENING_INLINE_LIMIT` items; beyond that a `ScreeningRequest` is queued and `flask worker`
+rescores (`run_requested_rescoring`), computing outside the write lock. Each process keeps
+the models fitted to the current pool, so a decision only retrains the classifiers.
+"""
+
+import hashlib
+import threading
+
+import numpy as np
+import sqlalchemy as sa
+from flask import current_app
+
+from portal import audit, page_cache
+from portal.clock import utcnow
+from portal.database import write_intent
+from portal.extensions import db
+from portal.horizon.models import ItemStatus, ScannedItem, ScreeningRequest
+from portal.ideas.models import Idea
+from portal.ideas.sections import active_workstreams
+from scoring import ScreeningModel, TopicScreening, stopping_rule
+from scoring.screening import TRAINED_MODES
+
+DECISIONS = {"relevant": ItemStatus.RELEVANT, "not_relevant": ItemStatus.NOT_RELEVANT}
+DECIDED = (ItemStatus.RELEVANT, ItemStatus.NOT_RELEVANT, ItemStatus.PROMOTED)
+RELEVANT = (ItemStatus.RELEVANT, ItemStatus.PROMOTED)
+_MODEL_LOCK = threading.Lock()  # the cached models are retrained in place
+
+
+class TriageError(ValueError):
+    """A triage request that cannot be made; the message is shown to the lead."""
+
+
+def triage_item(item: ScannedItem, lead, decision: str) -> None:
+    """Mark one item relevant or not relevant, then retrain."""
+    triage_items([item], lead, decision)
+
+
+def triage_items(items, lead, decision: str) -> int:
+    """Mark each item relevant or not relevant (promoted ones are left as they are), then
+    retrain once; return how many were marked."""
+    status = DECISIONS.get(decision)
+    if status is None:
+        raise TriageError("Choose 'Relevant' or 'Not relevant'.")
+    items = list(items)
+    if not items:
+        raise TriageError("Select at least one item.")
+    now, marked = utcnow(), 0
+    for item in items:
+        if item.status is ItemStatus.PROMOTED:
+            continue
+        previous = item.status
+        item.status, item.triaged_by_id, item.triaged_at = status, lead.id, now
+        audit.record(
+            lead, f"scanned_item.{decision}", item, title=item.title[:200], before=previous.value
+        )
+        marked += 1
+    if not marked:
+        raise TriageError("These items have already been promoted to the pipeline.")
+    db.session.flush()
+    rescore_items(lead, "items triaged")
+    return marked
+
+
+# Relevance
+
+
+def rescore_items(actor=None, reason: str = "", *, inline: bool = False) -> int | None:
+    """Rescore every scanned item now, or queue it for the worker when the pool is large.
+
+    Returns how many items were scored, or None when the work was queued."""
+    pool = db.session.scalar(sa.select(sa.func.count()).select_from(ScannedItem))
+    if not inline and pool > current_app.config["SCREENING_INLINE_LIMIT"]:
+        db.session.add(ScreeningRequest(reason=reason[:80], actor_id=getattr(actor, "id", None)))
+        db.session.flush()
+        return None
+    rows = compute_relevance()
+    _store(rows)
+    return len(rows)
+
+
+def queue_rescoring(actor, reason: str) -> None:
+    """Ask the worker to rescore (after a scan, or a change in a large pool)."""
+    db.session.add(ScreeningRequest(reason=reason[:80], actor_id=getattr(actor, "id", None)))
+    db.session.flush()
+
+
+def rescoring_pending() -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(ScreeningRequest.id.is_not(None))))
+
+
+def run_requested_rescoring() -> int | None:
+    """Do the queued rescorings as one (the worker's job); None when none was queued."""
+    last = db.session.scalar(sa.select(sa.func.max(ScreeningRequest.id)))
+    if last is None:
+        db.session.rollback()
+        return None
+    rows = compute_relevance()
+    db.session.rollback()  # end the read before taking the write lock
+    with write_intent():
+        _store(rows)
+        db.session.execute(sa.delete(ScreeningRequest).where(ScreeningRequest.id <= last))
+        db.session.commit()
+    return len(rows)
+
+
+def item_text(title: str | None, summary: str | None) -> str:
+    return "\n".join(part for part in (title, summary) if part)
+
+
+def topic_texts() -> tuple[dict[str, str], list[str]]:
+    """The active workstreams' descriptions by key, and the enablers' (rubric criteria)."""
+    from portal.reviews.rubric import current_rubric  # reviews imports ideas
+
+    workstreams = {
+        w.key: ". ".join(p.strip().rstrip(".") for p in (w.name, w.description, w.aim) if p)
+        for w in active_workstreams()
+    }
+    rubric = current_rubric()
+    enablers = [
+        f"{c.name}. {c.description}" for c in (rubric.criteria if rubric else []) if c.is_enabler
+    ]
+    return workstreams, enablers
+
+
+def compute_relevance() -> list[dict]:
+    """Each item's relevance and per-workstream relevance, as column values by id."""
+    rows = db.session.execute(
+        sa.select(
+            ScannedItem.id, ScannedItem.title, ScannedItem.summary, ScannedItem.status
+        ).order_by(ScannedItem.id)
+    ).all()
+    if not rows:
+        return []
+    texts = [item_text(r.title, r.summary) or "untitled" for r in rows]
+    labels = [1 if r.status in RELEVANT else 0 if r.status in DECIDED else None for r in rows]
+    workstreams, enablers = topic_texts()
+    priors = [*workstreams.values(), *enablers] or None
+    try:
+        with _MODEL_LOCK:
+            model, topic_model = _fitted(rows, texts, workstreams, priors)
+            model.update(labels)
+            overall = _scaled(model.predict_relevance(), model.mode_)
+            topics = np.zeros((len(rows), 0))
+            if topic_model is not None:
+                topic_model.update(_topic_labels(rows, list(workstreams)))
+                topics = _topic_scores(topic_model)
+    except ValueError:  # no usable words in the whole pool
+        return [{"id": r.id, "relevance": None, "topic_relevance": {}} for r in rows]
+    keys = list(workstreams)
+    return [
+        {
+            "id": r.id,
+            "relevance": float(overall[n]),
+            "topic_relevance": {key: round(float(topics[n, t]), 4) for t, key in enumerate(keys)},
+        }
+        for n, r in enumerate(rows)
+    ]
+
+
+def _fitted(rows, texts, workstreams, priors):
+    """The models fitted to this pool, reused while its items and the descriptions stay the
+    same: fitting builds the features (the slow part), a retrain only refits the classifier."""
+    key = hashlib.sha256(repr((texts, workstreams, priors)).encode()).hexdigest()
+    cache = page_cache.for_app(current_app._get_current_object(), "horizon_screening")
+    found = cache.get(key)
+    if found is None:
+        model = ScreeningModel().fit(texts, prior_texts=priors)
+        topic_model = TopicScreening().fit(texts, workstreams) if workstreams else None
+        found = (model, topic_model)
+        cache.clear()  # one pool's models per process
+        cache.put(key, found)
+    return found
+
+
+def _topic_scores(topic_model):
+    scores = topic_model.predict_relevance()
+    cold = [
+        t
+        for t, key in enumerate(topic_model.topics_)
+        if topic_model.models_[key].mode_ not in TRAINED_MODES
+    ]
+    if cold:  # similarities: one common scale, so topics compare with one another
+        scores[:, cold] = _scaled(scores[:, cold], "similarity")
+    return scores
+
+
+def _scaled(scores, mode):
+    """Similarities (before the model has labels of both kinds) relative to the best match,
+    so that they read on the same 0-1 scale as trained probabilities."""
+    if mode in TRAINED_MODES:
+        return scores
+    top = float(scores.max()) if scores.size else 0.0
+    return scores / top if top > 0 else scores
+
+
+def _topic_labels(rows, keys) -> dict[str, list]:
+    """Per workstream: items not relevant at all are 0; promoted items are 1 for the
+    workstreams their idea was given, 0 for the others; the rest undecided."""
+    promoted = {
+        idea.scanned_item_id: {w.key for w in idea.workstreams}
+        for idea in db.session.scalars(sa.select(Idea).where(Idea.scanned_item_id.is_not(None)))
+    }
+    labels = {key: [None] * len(rows) for key in keys}
+    for n, r in enumerate(rows):
+        chosen = promoted.get(r.id)
+        for key in keys:
+            if r.status is ItemStatus.NOT_RELEVANT:
+                labels[key][n] = 0
+            elif chosen:
+                labels[key][n] = 1 if key in chosen else 0
+    return labels
+
+
+def _store(rows) -> None:
+    if rows:
+        db.session.execute(sa.update(ScannedItem), rows)
+
+
+# Reading, for the pages
+
+
+def relevance_words(value: float | None) -> str:
+    """A stored relevance in words for the inbox."""
+    if value is None:
+        return "Not scored yet"
+    if value >= 0.75:
+        return "Very likely relevant"
+    if value >= 0.5:
+        return "Likely relevant"
+    if value >= 0.25:
+        return "Possibly relevant"
+    return "Unlikely to be relevant"
+
+
+def stopping_estimate():
+    """The stopping rule over the leads' decisions in the order they were made, or None
+    while nothing has been decided."""
+    decided = db.session.scalars(
+        sa.select(ScannedItem.status)
+        .where(ScannedItem.status.in_(DECIDED))
+        .order_by(ScannedItem.triaged_at, ScannedItem.id)
+    ).all()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(ScannedItem))
+    if not decided:
+        return None
+    return stopping_rule([1 if s in RELEVANT else 0 for s in decided], total)
