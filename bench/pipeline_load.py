@@ -142,14 +142,19 @@ def scale_data_loaded(url):
         engine.dispose()
 
 
-def prepare(url, env, scale):
+def flask_command(env, *command):
     flask = [sys.executable, "-m", "flask", "--app", "wsgi:app"]
+    done = subprocess.run(flask + list(command), cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"flask {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+    return done
+
+
+def prepare(url, env, scale):
     started = time.perf_counter()
     print(f"preparing {redact(url)}: flask db upgrade; flask demo --scale {scale} ...", flush=True)
-    for command in (["db", "upgrade"], ["demo", "--scale", str(scale)]):
-        done = subprocess.run(flask + command, cwd=ROOT, env=env, capture_output=True, text=True)
-        if done.returncode:
-            sys.exit(f"flask {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
+    flask_command(env, "db", "upgrade")
+    done = flask_command(env, "demo", "--scale", str(scale))
     lines = done.stdout.strip().splitlines()
     print(f"  {lines[-1] if lines else ''}\n  prepared in {time.perf_counter() - started:.0f} s")
 
@@ -271,6 +276,7 @@ def main():
         }
         if scale_data_loaded(url):
             print(f"reusing prepared {redact(url)} (scale data already loaded)")
+            flask_command(env, "db", "upgrade")  # a kept database may predate new migrations
         else:
             prepare(url, env, args.scale)
         bench(args, env)
