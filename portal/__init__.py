@@ -42,6 +42,8 @@ def _register_blueprints(app):
     from portal.pages import bp as pages_bp
     from portal.pipeline import bp as pipeline_bp
     from portal.reviews import bp as reviews_bp
+    from portal.search import bp as search_bp
 
-    for bp in (pages_bp, auth_bp, admin_bp, ideas_bp, reviews_bp, pipeline_bp, horizon_bp):
+    blueprints = (pages_bp, auth_bp, admin_bp, ideas_bp, reviews_bp, pipeline_bp, horizon_bp)
+    for bp in (*blueprints, search_bp):
         app.register_blueprint(bp)

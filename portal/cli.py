@@ -1,4 +1,5 @@
-"""Command-line tools: `flask demo`, `flask users create`, `flask worker`, `flask scan`."""
+"""Command-line tools: `flask demo`, `flask users create`, `flask worker`, `flask scan`,
+`flask search`."""
 
 import time
 
@@ -11,12 +12,14 @@ from portal.extensions import db
 
 def init_app(app):
     from portal.horizon.cli import demo_feeds_group, scan_command
+    from portal.search.cli import search_group
 
     app.cli.add_command(demo_command)
     app.cli.add_command(users_group)
     app.cli.add_command(worker_command)
     app.cli.add_command(scan_command)
     app.cli.add_command(demo_feeds_group)
+    app.cli.add_command(search_group)
 
 
 @click.command("demo")
@@ -98,19 +101,25 @@ def create_user_command(email, name, roles, password):
 @click.option("--interval", default=10, show_default=True, help="Seconds between rounds.")
 @with_appcontext
 def worker_command(once, interval):
-    """Run background work: scan due feeds, recompute queued scores and relevance, send mail,
-    prune expired sign-in records."""
+    """Run background work: scan due feeds, recompute queued scores and relevance, update the
+    search index, send mail, prune expired sign-in records."""
     from portal.auth.sessions import prune_sessions
     from portal.auth.throttle import prune_attempts
     from portal.horizon.cli import scan_in_worker
     from portal.horizon.triage import run_requested_rescoring
     from portal.mail import deliver_outbox
     from portal.pipeline.snapshots import run_requested_refresh
+    from portal.search.cli import in_worker as update_search_index
 
     while True:
         scanned = scan_in_worker()
         scored = run_requested_refresh()
         rescored = run_requested_rescoring()
+        indexed = update_search_index()
+        if indexed is not None:
+            current_app.logger.info("worker: search index updated for %d documents", indexed)
+            if once:
+                click.echo(f"search index updated: {indexed} documents")
         if rescored is not None:
             current_app.logger.info("worker: relevance rescored for %d scanned items", rescored)
             if once:

@@ -33,6 +33,7 @@ from portal.reviews.models import (
     RoundIdea,
     Rubric,
 )
+from portal.search.queue import SearchQueueEntry
 
 __all__ = [
     "Assignment",
@@ -50,6 +51,7 @@ __all__ = [
     "ReviewRound",
     "ReviewScore",
     "ScoreSnapshot",
+    "SearchQueueEntry",
     "SnapshotRequest",
     "DataVersion",
     "Rubric",

@@ -1,0 +1,59 @@
+"""`flask search reindex` and `flask search check`."""
+
+import time
+
+import click
+from flask.cli import with_appcontext
+
+from portal.extensions import db
+
+
+@click.group("search")
+def search_group():
+    """Look after the search index."""
+
+
+@search_group.command("reindex")
+@with_appcontext
+def reindex_command():
+    """Rebuild the index from the database into a new directory and swap it in."""
+    from portal.search.updates import index_location, reindex
+
+    started = time.perf_counter()
+    count = reindex()
+    db.session.commit()
+    click.echo(
+        f"Indexed {count:,} documents into {index_location()} "
+        f"in {time.perf_counter() - started:.1f} s."
+    )
+
+
+@search_group.command("check")
+@click.option("--repair/--no-repair", default=True, show_default=True, help="Fix what differs.")
+@with_appcontext
+def check_command(repair):
+    """Report (and repair) documents missing from the index or left in it."""
+    from portal.search.updates import check_index
+
+    drift = check_index(repair=repair)
+    db.session.commit()
+    if drift.rebuilt:
+        click.echo("The index was missing or unreadable: rebuilt from the database.")
+    elif drift.clean:
+        click.echo("The index matches the database.")
+    else:
+        click.echo(f"Missing from the index: {len(drift.missing)} {_sample(drift.missing)}")
+        click.echo(f"In the index but not the database: {len(drift.extra)} {_sample(drift.extra)}")
+        if drift.repaired:
+            click.echo(f"Repaired {len(drift.repaired)} documents.")
+
+
+def in_worker() -> int | None:
+    """The worker's turn: apply queued index updates (rebuilding a missing index)."""
+    from portal.search.updates import apply_queued_updates
+
+    return apply_queued_updates()
+
+
+def _sample(keys) -> str:
+    return f"({', '.join(keys[:5])}{', …' if len(keys) > 5 else ''})" if keys else ""
