@@ -76,10 +76,8 @@ def decide(reference):
             idea = load_idea(reference)
         else:
             db.session.commit()
-            flash(
-                f"You moved {idea.reference} to '{target.label}'. The innovator has been told.",
-                "success",
-            )
+            told = " The innovator has been told." if idea.owner_id is not None else ""
+            flash(f"You moved {idea.reference} to '{target.label}'.{told}", "success")
             return redirect(url_for("ideas.show", reference=idea.reference, _anchor="decisions"))
     return render_template(
         "pipeline/decide.html",
@@ -171,8 +169,8 @@ def bulk_decide():
             db.session.commit()
             flash(
                 f"You moved {len(done)} idea{'s' if len(done) != 1 else ''} to "
-                f"'{target.label}': {', '.join(d.idea.reference for d in done)}. "
-                "Their innovators have been told.",
+                f"'{target.label}': {', '.join(d.idea.reference for d in done)}."
+                + (" Their innovators have been told." if _any_innovator(done) else ""),
                 "success",
             )
             return redirect(url_for(HOME_ENDPOINTS[Role.PROGRAMME_LEAD]))
@@ -215,3 +213,8 @@ def _ideas_in(state) -> list[Idea]:
     return db.session.scalars(
         sa.select(Idea).where(Idea.state == state).order_by(Idea.reference)
     ).all()
+
+
+def _any_innovator(done) -> bool:
+    """Whether any decided idea has an innovator to tell (promoted literature has none)."""
+    return any(d.idea.owner_id is not None for d in done)

@@ -119,6 +119,7 @@ def test_decline_with_a_reason_tells_the_innovator(app, sign_in, lead, reviewed,
     idea, owner = reviewed.ideas[1], reviewed.owners[1]
     reason = "Another trust is already piloting the same change."
     assert decide(lead, idea, "declined", reason).status_code == 302
+    assert "The innovator has been told." in lead.get("/pipeline").get_data(as_text=True)
     assert state_of(query, idea) is S.DECLINED
     (mail,) = decision_mails(query, idea, owner)
     assert reason in mail.body and "Decision: Not taken forward." in mail.body

@@ -103,6 +103,14 @@ def test_promoting_makes_an_idea_in_triage(lead_client, pool, query):
     assert "Ask the innovator a question" not in page  # there is no innovator to ask
     assert "The innovator will see this reason" not in page
     assert "Recorded with the decision for the programme team" in page
+    # A decision on it never claims to have told an innovator: there is none.
+    decided = lead_client.post(
+        f"/ideas/{reference}/decide",
+        data={"target": "declined", "rationale": "Out of scope for the programme."},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert f"You moved {reference} to" in decided
+    assert "innovator has been told" not in decided
     # Promoting again is refused with a message.
     again = lead_client.post(f"/horizon/items/{item_id}/promote")
     assert again.status_code == 409
