@@ -47,6 +47,7 @@ def inbox(errors=(), status=200):
         args=args,
         orders=ORDERS,
         workstreams=active_workstreams(),
+        enablers=_enablers(),
         feeds=db.session.scalars(sa.select(Feed).order_by(Feed.name)).all(),
         stopping=triage.stopping_estimate(),
         pending=triage.rescoring_pending(),
@@ -60,6 +61,7 @@ def _filters() -> dict:
     args = {
         "order": request.args.get("order", "relevant"),
         "workstream": request.args.get("workstream", ""),
+        "enabler": request.args.get("enabler", ""),
         "feed": request.args.get("feed", type=int),
         "since": request.args.get("since", ""),
     }
@@ -79,15 +81,31 @@ def _ranked(args) -> list[int]:
     if since is not None:
         query = query.where(ScannedItem.published_at >= since)
     rows = db.session.execute(query.order_by(ScannedItem.id)).all()
-    key = args["workstream"]
-    if key:
-        rows = [r for r in rows if (r.topic_relevance or {}).get(key, 0.0) >= 0.5]
-    value = (lambda r: r.topic_relevance[key]) if key else (lambda r: r.relevance or 0.0)
+    topics = [args["workstream"], args["enabler"] and triage.ENABLER + args["enabler"]]
+    topics = [key for key in topics if key]
+    if topics:  # likely relevant to each chosen topic, ranked by the least of those scores
+        rows = [r for r in rows if all(_topic(r, key) >= 0.5 for key in topics)]
+
+    def value(r):
+        return min(_topic(r, key) for key in topics) if topics else r.relevance or 0.0
+
     if args["order"] == "uncertain":
         rows.sort(key=lambda r: (abs(value(r) - 0.5), r.id))
     else:
         rows.sort(key=lambda r: (-value(r), r.id))
     return [r.id for r in rows]
+
+
+def _topic(row, key) -> float:
+    return (row.topic_relevance or {}).get(key, 0.0)
+
+
+def _enablers() -> list:
+    """The current rubric's enabler criteria, for the inbox's filter."""
+    from portal.reviews.rubric import current_rubric  # reviews imports ideas
+
+    rubric = current_rubric()
+    return [c for c in (rubric.criteria if rubric else []) if c.is_enabler]
 
 
 def _date(text: str):
@@ -159,6 +177,7 @@ def item(item_id):
         words=promote.similarity_words,
         relevance=triage.relevance_words,
         workstreams={w.key: w for w in active_workstreams()},
+        enablers={triage.ENABLER + c.key: c for c in _enablers()},
         can_triage=Role.PROGRAMME_LEAD in current_user.role_set,
     )
 

@@ -15,7 +15,7 @@ from portal import audit, page_cache
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.horizon.models import ItemStatus, ScannedItem
-from portal.horizon.triage import TriageError, item_text, rescore_items
+from portal.horizon.triage import ENABLER, TriageError, item_text, rescore_items
 from portal.ideas import services as idea_services
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaSource, Workstream
@@ -100,7 +100,11 @@ def idea_fields(item: ScannedItem) -> dict:
 
 def _workstreams_for(item: ScannedItem) -> list[Workstream]:
     """The workstreams the item is likely relevant to (at least its best one)."""
-    scores = item.topic_relevance or {}
+    scores = {
+        key: value
+        for key, value in (item.topic_relevance or {}).items()
+        if not key.startswith(ENABLER)
+    }
     if not scores:
         return []
     best = max(scores.values())

@@ -1,9 +1,12 @@
 """Leads' triage of scanned items, and the relevance scores that rank the inbox.
 
 A lead marks an item relevant or not relevant (one at a time or in bulk); every decision is
-audited and retrains the screening model (`scoring.ScreeningModel`, and `TopicScreening` per
-active workstream) on all the leads' labels. Before any label the model ranks items by their
-similarity to the workstreams' and enablers' descriptions. Scores are stored on the items, so
+audited and retrains the screening model (`scoring.ScreeningModel`, and `TopicScreening`: one
+model per active workstream and per enabler of the current rubric) on all the leads' labels.
+Before any label the model ranks items by their similarity to the workstreams' and enablers'
+descriptions. A topic learns from the items marked not relevant (not relevant to any topic),
+from promoted items (relevant to the workstreams their idea was given) and, for an enabler,
+from the panel's scores of a promoted idea on that enabler. Scores are stored on the items, so
 pages only read them. Rescoring runs in the request while the pool is at most
 `SCREENING_INLINE_LIMIT` items; beyond that a `ScreeningRequest` is queued and `flask worker`
 rescores (`run_requested_rescoring`), computing outside the write lock. Each process keeps
@@ -31,6 +34,8 @@ DECISIONS = {"relevant": ItemStatus.RELEVANT, "not_relevant": ItemStatus.NOT_REL
 DECIDED = (ItemStatus.RELEVANT, ItemStatus.NOT_RELEVANT, ItemStatus.PROMOTED)
 RELEVANT = (ItemStatus.RELEVANT, ItemStatus.PROMOTED)
 _MODEL_LOCK = threading.Lock()  # the cached models are retrained in place
+ENABLER = "enabler:"  # topic keys of enablers: ENABLER + the rubric criterion's key
+ENABLER_RELEVANT_SCORE = 3.5  # a promoted idea's mean panel score (1-5) that counts as relevant
 
 
 class TriageError(ValueError):
@@ -114,8 +119,9 @@ def item_text(title: str | None, summary: str | None) -> str:
     return "\n".join(part for part in (title, summary) if part)
 
 
-def topic_texts() -> tuple[dict[str, str], list[str]]:
-    """The active workstreams' descriptions by key, and the enablers' (rubric criteria)."""
+def topic_texts() -> tuple[dict[str, str], dict[str, str]]:
+    """The active workstreams' descriptions by key, and the enablers' (the current rubric's
+    enabler criteria) by `ENABLER` + criterion key."""
     from portal.reviews.rubric import current_rubric  # reviews imports ideas
 
     workstreams = {
@@ -123,14 +129,17 @@ def topic_texts() -> tuple[dict[str, str], list[str]]:
         for w in active_workstreams()
     }
     rubric = current_rubric()
-    enablers = [
-        f"{c.name}. {c.description}" for c in (rubric.criteria if rubric else []) if c.is_enabler
-    ]
+    enablers = {
+        f"{ENABLER}{c.key}": f"{c.name}. {c.description}"
+        for c in (rubric.criteria if rubric else [])
+        if c.is_enabler
+    }
     return workstreams, enablers
 
 
 def compute_relevance() -> list[dict]:
-    """Each item's relevance and per-workstream relevance, as column values by id."""
+    """Each item's relevance and per-topic (workstream, enabler) relevance, as column values
+    by id."""
     rows = db.session.execute(
         sa.select(
             ScannedItem.id, ScannedItem.title, ScannedItem.summary, ScannedItem.status
@@ -141,19 +150,20 @@ def compute_relevance() -> list[dict]:
     texts = [item_text(r.title, r.summary) or "untitled" for r in rows]
     labels = [1 if r.status in RELEVANT else 0 if r.status in DECIDED else None for r in rows]
     workstreams, enablers = topic_texts()
-    priors = [*workstreams.values(), *enablers] or None
+    topic_descriptions = {**workstreams, **enablers}
+    priors = list(topic_descriptions.values()) or None
     try:
         with _MODEL_LOCK:
-            model, topic_model = _fitted(rows, texts, workstreams, priors)
+            model, topic_model = _fitted(rows, texts, topic_descriptions, priors)
             model.update(labels)
             overall = _scaled(model.predict_relevance(), model.mode_)
             topics = np.zeros((len(rows), 0))
             if topic_model is not None:
-                topic_model.update(_topic_labels(rows, list(workstreams)))
+                topic_model.update(_topic_labels(rows, list(workstreams), list(enablers)))
                 topics = _topic_scores(topic_model)
     except ValueError:  # no usable words in the whole pool
         return [{"id": r.id, "relevance": None, "topic_relevance": {}} for r in rows]
-    keys = list(workstreams)
+    keys = list(topic_descriptions)
     return [
         {
             "id": r.id,
@@ -164,15 +174,15 @@ def compute_relevance() -> list[dict]:
     ]
 
 
-def _fitted(rows, texts, workstreams, priors):
+def _fitted(rows, texts, topics, priors):
     """The models fitted to this pool, reused while its items and the descriptions stay the
     same: fitting builds the features (the slow part), a retrain only refits the classifier."""
-    key = hashlib.sha256(repr((texts, workstreams, priors)).encode()).hexdigest()
+    key = hashlib.sha256(repr((texts, topics, priors)).encode()).hexdigest()
     cache = page_cache.for_app(current_app._get_current_object(), "horizon_screening")
     found = cache.get(key)
     if found is None:
         model = ScreeningModel().fit(texts, prior_texts=priors)
-        topic_model = TopicScreening().fit(texts, workstreams) if workstreams else None
+        topic_model = TopicScreening().fit(texts, topics) if topics else None
         found = (model, topic_model)
         cache.clear()  # one pool's models per process
         cache.put(key, found)
@@ -200,22 +210,54 @@ def _scaled(scores, mode):
     return scores / top if top > 0 else scores
 
 
-def _topic_labels(rows, keys) -> dict[str, list]:
-    """Per workstream: items not relevant at all are 0; promoted items are 1 for the
-    workstreams their idea was given, 0 for the others; the rest undecided."""
+def _topic_labels(rows, workstream_keys, enabler_keys) -> dict[str, list]:
+    """Per topic, one label per item (1, 0 or None for undecided).
+
+    Items marked not relevant are 0 for every topic. A promoted item is 1 for the workstreams
+    its idea was given and 0 for the others; for an enabler it is 1 when the panel's submitted
+    scores of its idea on that enabler average at least `ENABLER_RELEVANT_SCORE`, 0 when they
+    average less, and undecided while the idea has no such score."""
     promoted = {
         idea.scanned_item_id: {w.key for w in idea.workstreams}
         for idea in db.session.scalars(sa.select(Idea).where(Idea.scanned_item_id.is_not(None)))
     }
-    labels = {key: [None] * len(rows) for key in keys}
+    enabler_scores = _promoted_enabler_scores() if enabler_keys else {}
+    labels = {key: [None] * len(rows) for key in [*workstream_keys, *enabler_keys]}
     for n, r in enumerate(rows):
-        chosen = promoted.get(r.id)
-        for key in keys:
-            if r.status is ItemStatus.NOT_RELEVANT:
+        if r.status is ItemStatus.NOT_RELEVANT:
+            for key in labels:
                 labels[key][n] = 0
-            elif chosen:
+            continue
+        chosen = promoted.get(r.id)
+        if chosen:
+            for key in workstream_keys:
                 labels[key][n] = 1 if key in chosen else 0
+        for key in enabler_keys:
+            mean = enabler_scores.get((r.id, key))
+            if mean is not None:
+                labels[key][n] = 1 if mean >= ENABLER_RELEVANT_SCORE else 0
     return labels
+
+
+def _promoted_enabler_scores() -> dict[tuple[int, str], float]:
+    """(scanned item id, enabler topic key) to the mean submitted panel score of the idea
+    promoted from that item, on that enabler."""
+    from portal.reviews.models import Criterion, Review, ReviewScore, ReviewState
+
+    found = db.session.execute(
+        sa.select(Idea.scanned_item_id, Criterion.key, sa.func.avg(ReviewScore.score))
+        .join(Review, Review.idea_id == Idea.id)
+        .join(ReviewScore, ReviewScore.review_id == Review.id)
+        .join(Criterion, Criterion.id == ReviewScore.criterion_id)
+        .where(
+            Idea.scanned_item_id.is_not(None),
+            Review.state == ReviewState.SUBMITTED,
+            Criterion.is_enabler.is_(True),
+            ReviewScore.score.is_not(None),
+        )
+        .group_by(Idea.scanned_item_id, Criterion.key)
+    ).all()
+    return {(item_id, f"{ENABLER}{key}"): float(mean) for item_id, key, mean in found}
 
 
 def _store(rows) -> None:

@@ -282,3 +282,91 @@ def test_section_navigation_starts_leads_at_the_inbox(lead_client, admin_client,
         "Feeds",
         "Scanned items",
     ]
+
+
+INEQUALITIES_ITEM = (
+    "Addressing inequalities in avoidable harm",
+    "Care was made safer for the people least well served now: people in deprived areas "
+    "and from ethnic minority groups had more avoidable harm, and tailored outreach "
+    "narrowed these inequalities.",
+)
+
+
+def enabler_keys(app):
+    from portal.reviews.rubric import current_rubric
+
+    with app.app_context():
+        return [c.key for c in current_rubric().criteria if c.is_enabler]
+
+
+def test_every_item_is_scored_for_every_enabler(app, lead_client, pool, query):
+    keys = enabler_keys(app)
+    assert "inequalities" in keys
+    scores = query(lambda: db.session.scalars(sa.select(ScannedItem.topic_relevance)).all())
+    for topic_relevance in scores:
+        assert {f"enabler:{key}" for key in keys} <= set(topic_relevance)
+        assert "maternity_neonatal" in topic_relevance
+    page = lead_client.get(f"/horizon/items/{next(iter(pool.values()))}").get_data(as_text=True)
+    assert "By enabler" in page and "Addressing inequalities" in page
+
+
+def test_inbox_filters_by_enabler(app, lead_client, pool):
+    add_items(app, [INEQUALITIES_ITEM])
+    with app.app_context():
+        triage.rescore_items(inline=True)
+        db.session.commit()
+    page = lead_client.get("/horizon/inbox").get_data(as_text=True)
+    assert '<select class="nhsuk-select" id="enabler" name="enabler">' in page
+    shown = inbox_order(lead_client, enabler="inequalities")
+    assert shown[0] == INEQUALITIES_ITEM[0]
+    assert all("car park" not in title.lower() for title in shown)
+    both = inbox_order(lead_client, enabler="inequalities", workstream="maternity_neonatal")
+    assert set(both) <= set(shown) & set(inbox_order(lead_client, workstream="maternity_neonatal"))
+
+
+def test_enabler_models_learn_from_not_relevant_items_and_panel_scores(
+    app, lead_client, pool, create_user, create_organisation
+):
+    """Not relevant is 0 for every topic; a promoted item's enabler label follows the panel's
+    submitted scores of its idea on that enabler."""
+    from datetime import date, timedelta
+
+    from portal.auth.models import User
+    from portal.ideas.models import Idea
+    from portal.reviews import rounds
+    from tests.portal.decision_helpers import submit_review
+
+    maternity, other = pool[MATERNITY[0][0]], pool[OTHER[0][0]]
+    lead_client.post("/horizon/inbox/triage", data={"decide": f"{other}:not_relevant"})
+    assert lead_client.post(f"/horizon/items/{maternity}/promote").status_code == 302
+    member = create_user(
+        roles=(Role.PANEL_MEMBER,), name="Panel Person", organisation=create_organisation("P")
+    )
+    lead = create_user(roles=(Role.PROGRAMME_LEAD,), name="Round Lead")
+    with app.test_request_context():
+        idea = db.session.scalar(sa.select(Idea).where(Idea.scanned_item_id == maternity))
+        round_ = rounds.open_round(
+            db.session.get(User, lead.id),
+            name="Enabler panel",
+            deadline=date.today() + timedelta(days=10),
+            ideas=[idea],
+            panel=[db.session.get(User, member.id)],
+            reviews_per_idea=1,
+            require_patient_partner=False,
+        )
+        assert rounds.auto_assign(round_, db.session.get(User, lead.id)).feasible
+        db.session.commit()
+        round_id, idea_id = round_.id, idea.id
+    submit_review(app, round_id, idea_id, member.id, 4, 0, 0)
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(ScannedItem.id, ScannedItem.status).order_by(ScannedItem.id)
+        ).all()
+        keys = [f"enabler:{key}" for key in enabler_keys(app)]
+        labels = triage._topic_labels(rows, ["maternity_neonatal"], keys)
+    at = {r.id: n for n, r in enumerate(rows)}
+    for key in keys:
+        assert labels[key][at[other]] == 0
+        assert labels[key][at[maternity]] == 1  # scored 4 of 5 on every enabler
+        assert labels[key][at[pool[MATERNITY[1][0]]]] is None
+    assert labels["maternity_neonatal"][at[other]] == 0

@@ -162,3 +162,24 @@ def test_digest_page_and_private_atom_feed(lead_client, client, pool, query):
     assert client.get("/horizon/digest/wrong-token.atom").status_code == 404
     lead_client.post("/horizon/digest/token")  # a new address: the old one stops working
     assert client.get(url).status_code == 404
+
+
+def test_a_promoted_idea_gets_workstreams_never_enablers(app, lead_client, pool, query):
+    """Enabler scores sit beside workstream scores on the item; however high, they are not
+    workstreams for the new idea."""
+    item_id = pool[MATERNITY[1][0]]
+    with app.app_context():
+        item = db.session.get(ScannedItem, item_id)
+        item.topic_relevance = {
+            "maternity_neonatal": 0.6,
+            "medicines_safety": 0.1,
+            "enabler:measurement": 0.99,
+        }
+        db.session.commit()
+    assert lead_client.post(f"/horizon/items/{item_id}/promote").status_code == 302
+
+    def load():
+        idea = db.session.scalar(sa.select(Idea).where(Idea.scanned_item_id == item_id))
+        return [w.key for w in idea.workstreams]
+
+    assert query(load) == ["maternity_neonatal"]
