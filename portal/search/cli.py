@@ -32,10 +32,10 @@ def reindex_command():
 @click.option("--repair/--no-repair", default=True, show_default=True, help="Fix what differs.")
 @with_appcontext
 def check_command(repair):
-    """Report (and repair) documents missing from the index or left in it."""
+    """Report (and repair) documents missing from the index, left in it, or stale there."""
     from portal.search.updates import check_index
 
-    drift = check_index(repair=repair)
+    drift = check_index(repair=repair, content=True)
     db.session.commit()
     if drift.rebuilt:
         click.echo("The index was missing or unreadable: rebuilt from the database.")
@@ -44,6 +44,7 @@ def check_command(repair):
     else:
         click.echo(f"Missing from the index: {len(drift.missing)} {_sample(drift.missing)}")
         click.echo(f"In the index but not the database: {len(drift.extra)} {_sample(drift.extra)}")
+        click.echo(f"Stale in the index: {len(drift.stale)} {_sample(drift.stale)}")
         if drift.repaired:
             click.echo(f"Repaired {len(drift.repaired)} documents.")
 

@@ -1,9 +1,11 @@
 """The engine-neutral search API: `search(text, viewer=..., filters=..., page=...)`.
 
 Whoosh answers when its index can be read; otherwise (missing, corrupt, or failing) a plain
-database LIKE search answers instead, and says so. Either way every hit is checked against
-the database before it is shown, so a withdrawn or deleted idea, or a dismissed item, never
-appears, even before the worker has updated the index.
+database LIKE search answers instead, and says so. The index side of a query (matching, the
+permission filter, facet counts, the page, the suggestion) is `searching.IndexView`, kept
+open per process while the index directory is unchanged; bench/search.py times that code.
+Either way every hit is checked against the database before it is shown, so a withdrawn or
+deleted idea, or a dismissed item, never appears, even before the worker has updated the index.
 """
 
 import math
@@ -12,27 +14,24 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app, url_for
 from markupsafe import Markup, escape
-from whoosh import highlight, sorting
 from whoosh import query as wq
 
 from portal.auth.roles import Role
 from portal.extensions import db
 from portal.horizon.models import ScannedItem
 from portal.ideas.models import Idea
-from portal.search.index import IDEA_TEXT, open_index
+from portal.search.index import IDEA_TEXT, current_dir, open_index_at
 from portal.search.models import SearchQueueEntry
 from portal.search.query import clean, parse, words
 from portal.search.scope import Scope, scope_for
-
-PAGE_SIZE = 10
-FACETS = {  # filter name in the URL -> index field
-    "type": "type",
-    "workstream": "workstream_key",
-    "stage": "stage",
-    "source": "source",
-    "year": "year",
-}
-_OPEN, _CLOSE = "\x02", "\x03"
+from portal.search.searching import (
+    FACETS,
+    MARK_CLOSE,
+    MARK_OPEN,
+    PAGE_SIZE,
+    ViewCache,
+    snippet,
+)
 
 
 @dataclass
@@ -67,88 +66,71 @@ def search(query_text, *, viewer, filters=None, page=1) -> SearchResults:
     if not text and not filters:
         return results
     scope = scope_for(viewer)
-    ix = open_index()
-    if ix is not None:
-        try:
-            with ix.searcher() as searcher:
-                _from_index(searcher, results, scope, viewer)
-            return results
-        except Exception:
-            current_app.logger.exception("search index failed: answering from the database")
-        finally:
-            ix.close()
+    path = current_dir()
+    if path is not None:
+        # One searcher per process, reused while the index is unchanged (opening one costs
+        # more than a query); the lock keeps two threads off its files and caches at once.
+        with _VIEWS.lock:
+            try:
+                view = _VIEWS.get(path, open_index_at)
+                if view is not None:
+                    _from_index(view, results, scope, viewer)
+                    return results
+            except Exception:
+                current_app.logger.exception("search index failed: answering from the database")
+                _VIEWS.forget()
+                results = SearchResults(query=text, filters=filters, page=page)
     _from_database(results, scope, viewer)
     return results
+
+
+_VIEWS = ViewCache()
 
 
 # The index
 
 
-class _Marks(highlight.Formatter):
-    """Mark matches with control characters; `_render` escapes the text, then adds <mark>."""
-
-    between = " … "
-
-    def format_token(self, text, token, replace=False):
-        return _OPEN + highlight.get_text(text, token, replace) + _CLOSE
-
-
 def _render(marked: str) -> Markup:
     # The text is escaped first (our marks are control characters, which escaping keeps);
     # only the marks then become tags.
-    return Markup(str(escape(marked)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
+    marked = str(escape(marked))
+    return Markup(marked.replace(MARK_OPEN, "<mark>").replace(MARK_CLOSE, "</mark>"))
 
 
-def _from_index(searcher, results: SearchResults, scope: Scope, viewer) -> None:
-    q = parse(results.query, searcher.schema) if results.query else wq.Every()
+def index_filter(scope: Scope, filters: dict[str, str]):
+    """The index filter for this viewer and these facet filters (an unusable year is ignored)."""
     conditions = [scope.allow()]
-    for name, value in results.filters.items():
+    for name, value in filters.items():
         if name == "year":
             if not value.isdigit():
                 continue
             conditions.append(wq.Term("year", int(value)))
         else:
             conditions.append(wq.Term(FACETS[name], value))
-    groups = {
-        name: sorting.FieldFacet(
-            fieldname, allow_overlap=name == "workstream", maptype=sorting.Count
-        )
-        for name, fieldname in FACETS.items()
-    }
-    mask = scope.deny(also=_gone_but_queued())
-    found = searcher.search_page(
-        q,
-        results.page,
-        pagelen=PAGE_SIZE,
-        filter=wq.And(conditions),
-        mask=mask,
-        groupedby=groups,
-        terms=True,
-    )
+    return wq.And(conditions)
+
+
+def _from_index(view, results: SearchResults, scope: Scope, viewer) -> None:
+    q = parse(results.query, view.schema) if results.query else wq.Every()
+    allow = index_filter(scope, results.filters)
+    deny = scope.deny(also=_gone_but_queued())
+    found = view.run(q, allow, deny, results.page)
     results.total = found.total
     results.pages = math.ceil(found.total / PAGE_SIZE)
-    results.page = max(1, found.pagenum)  # past the last page: the last page
-    results.facets = {
-        name: sorted(
-            ((str(k), n) for k, n in found.results.groups(name).items() if k not in (None, "")),
-            key=lambda kv: (-kv[1], kv[0]),
-        )
-        for name in FACETS
-    }
-    fragmenter = highlight.ContextFragmenter(maxchars=300, surround=60)
-    found.results.fragmenter, found.results.formatter = fragmenter, _Marks()
-    keyed = [(h["doc_id"].partition(":"), h) for h in found]
-    rows = _current_rows([(kind, int(i)) for (kind, _, i), _h in keyed], scope)
-    for (kind, _, doc_id), hit in keyed:
+    results.page = found.page  # past the last page: the last page
+    results.facets = found.facets
+    keyed = [key.partition(":") for key in found.keys]
+    rows = _current_rows([(kind, int(i)) for kind, _, i in keyed], scope)
+    for kind, _, doc_id in keyed:
         row = rows.get((kind, int(doc_id)))
         if row is None:  # gone, withdrawn or no longer visible since it was indexed
             results.total -= 1
             continue
         title, body = _texts(kind, row)
-        snippet = hit.highlights("body", text=body, top=2) or body[:240]
-        results.hits.append(_hit(kind, row, title, _render(snippet), viewer))
+        marked = snippet(body, found.marks, view.schema) or body[:240]
+        results.hits.append(_hit(kind, row, title, _render(marked), viewer))
     if results.query and results.total < PAGE_SIZE:
-        results.suggestion = _suggest(searcher, results.query, conditions, mask)
+        results.suggestion = view.suggest(words(results.query), view.allowed(allow, deny))
 
 
 def _gone_but_queued() -> list[str]:
@@ -189,7 +171,7 @@ def _current_rows(keys, scope: Scope) -> dict:
 
 
 def _texts(kind, row) -> tuple[str, str]:
-    strip = str.maketrans("", "", _OPEN + _CLOSE)
+    strip = str.maketrans("", "", MARK_OPEN + MARK_CLOSE)
     if kind == "idea":
         body = "\n".join(getattr(row, name) or "" for name in IDEA_TEXT)
         return row.display_title.translate(strip), body.translate(strip)
@@ -206,28 +188,6 @@ def _hit(kind, row, title, snippet, viewer) -> Hit:
     url = url_for("horizon.item", item_id=row.id) if lead else row.link
     year = row.published_at.year if row.published_at else ""
     return Hit("item", row.id, title, snippet, url, f"Scanned literature · {year}")
-
-
-def _suggest(searcher, text: str, conditions, mask) -> str | None:
-    """A respelling whose every changed word finds something this viewer may see."""
-    reader = searcher.reader()
-    changed, out = False, []
-    for word in words(text):
-        low = word.lower()
-        if len(low) >= 4 and not low.isdigit() and ("vocab", low) not in reader:
-            for option in searcher.suggest("vocab", low, limit=3, maxdist=2):
-                seen = searcher.search(
-                    wq.Term("vocab", option), filter=wq.And(conditions), mask=mask, limit=1
-                )
-                if option != low and not seen.is_empty():
-                    out.append(option)
-                    changed = True
-                    break
-            else:
-                out.append(low)
-            continue
-        out.append(low)
-    return " ".join(out) if changed else None
 
 
 # The database, when the index cannot answer

@@ -8,6 +8,7 @@ rebuild and the queue's updates from overtaking each other.
 """
 
 import fcntl
+import hashlib
 import os
 import shutil
 import time
@@ -23,6 +24,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 
 from portal.extensions import db
+from portal.search.searching import PAIRED, pair_analyzer
 
 IDEA_TEXT = ("summary", "problem_harm", "problem_who", "proposed_change", "evidence")
 INDEXED_COLUMNS = {
@@ -36,8 +38,10 @@ def make_schema() -> Schema:
     return Schema(
         doc_id=ID(stored=True, unique=True),  # "idea:12" or "item:7"
         type=ID(stored=True, sortable=True),
-        title=TEXT(analyzer=stem, stored=True, field_boost=2.0),
-        body=TEXT(analyzer=stem, stored=True),
+        # No positions in the big fields: phrases are answered from the word-pair fields
+        # below, and without positions their postings read several times faster.
+        title=TEXT(analyzer=stem, stored=True, field_boost=2.0, phrase=False),
+        body=TEXT(analyzer=stem, stored=True, phrase=False),
         authors=TEXT(stored=True),
         source=ID(stored=True, sortable=True),
         doi=ID(stored=True),
@@ -50,9 +54,24 @@ def make_schema() -> Schema:
         owner=ID(),  # for the permission filter only; never in user queries
         # Unstemmed words for spelling suggestions. A suggestion is offered only when it finds
         # something the viewer may see, so no word of a hidden idea is ever suggested.
-        vocab=TEXT(analyzer=StandardAnalyzer(), spelling=True),
+        vocab=TEXT(analyzer=StandardAnalyzer(), spelling=True, phrase=False),
         url=STORED(),
+        digest=STORED(),  # of the document's content: `flask search check` finds stale ones
+        # Adjacent word pairs of title and body: phrases are answered from these (searching.py).
+        title_pairs=TEXT(analyzer=pair_analyzer(), phrase=False),
+        body_pairs=TEXT(analyzer=pair_analyzer(), phrase=False),
     )
+
+
+def complete(doc: dict) -> dict:
+    """The document with its word-pair fields filled in and the digest of its content."""
+    doc = {**doc, **{pairs: doc.get(name, "") for name, pairs in PAIRED.items()}}
+    return {**doc, "digest": content_digest(doc)}
+
+
+def content_digest(doc: dict) -> str:
+    text = repr(sorted((k, v) for k, v in doc.items() if k != "digest"))
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 # Building documents
@@ -61,45 +80,51 @@ def make_schema() -> Schema:
 def idea_document(idea) -> dict:
     body = "\n".join(getattr(idea, name) or "" for name in IDEA_TEXT)
     when = idea.submitted_at or idea.created_at
-    return {
-        "doc_id": f"idea:{idea.id}",
-        "type": "idea",
-        "title": idea.title or "",
-        "body": body,
-        "authors": "",
-        "source": idea.source.value,
-        "doi": "",
-        "reference": idea.reference,
-        "workstream": " ".join(f"{w.key} {w.name} {w.short_name or ''}" for w in idea.workstreams),
-        "workstream_key": ",".join(w.key for w in idea.workstreams),
-        "stage": idea.state.value,
-        "year": when.year if when else 0,
-        "organisation": idea.organisation.name if idea.organisation else "",
-        "owner": str(idea.owner_id or ""),
-        "vocab": f"{idea.title or ''} {body}",
-    }
+    return complete(
+        {
+            "doc_id": f"idea:{idea.id}",
+            "type": "idea",
+            "title": idea.title or "",
+            "body": body,
+            "authors": "",
+            "source": idea.source.value,
+            "doi": "",
+            "reference": idea.reference,
+            "workstream": " ".join(
+                f"{w.key} {w.name} {w.short_name or ''}" for w in idea.workstreams
+            ),
+            "workstream_key": ",".join(w.key for w in idea.workstreams),
+            "stage": idea.state.value,
+            "year": when.year if when else 0,
+            "organisation": idea.organisation.name if idea.organisation else "",
+            "owner": str(idea.owner_id or ""),
+            "vocab": f"{idea.title or ''} {body}",
+        }
+    )
 
 
 def item_document(item) -> dict:
     text = f"{item.title or ''} {item.summary or ''}"
     feeds = sorted({s.feed.name for s in item.sources if s.feed is not None})
-    return {
-        "doc_id": f"item:{item.id}",
-        "type": "item",
-        "title": item.title or "",
-        "body": item.summary or "",
-        "authors": "; ".join(str(a) for a in (item.authors or [])),
-        "source": feeds[0] if feeds else "",
-        "doi": (item.doi or "").lower(),
-        "reference": "",
-        "workstream": "",
-        "workstream_key": "",
-        "stage": item.status.value,
-        "year": item.published_at.year if item.published_at else 0,
-        "organisation": "",
-        "owner": "",
-        "vocab": text,
-    }
+    return complete(
+        {
+            "doc_id": f"item:{item.id}",
+            "type": "item",
+            "title": item.title or "",
+            "body": item.summary or "",
+            "authors": "; ".join(str(a) for a in (item.authors or [])),
+            "source": feeds[0] if feeds else "",
+            "doi": (item.doi or "").lower(),
+            "reference": "",
+            "workstream": "",
+            "workstream_key": "",
+            "stage": item.status.value,
+            "year": item.published_at.year if item.published_at else 0,
+            "organisation": "",
+            "owner": "",
+            "vocab": text,
+        }
+    )
 
 
 def indexable_ideas():
@@ -165,8 +190,11 @@ def current_dir(base: Path | None = None) -> Path | None:
 def open_index():
     """The live index, or None when there is none (or it cannot be read)."""
     path = current_dir()
-    if path is None:
-        return None
+    return None if path is None else open_index_at(path)
+
+
+def open_index_at(path):
+    """The index in this generation's directory, or None when it cannot be read."""
     storage = _TrackingStorage(str(path))
     try:
         return storage.open_index()

@@ -1,7 +1,8 @@
 """Queue index updates in the transaction that changes an idea or a scanned item.
 
 SQLAlchemy session events see every ORM change to ideas and scanned items (create, edit, state
-change, withdraw, delete, promote, dismiss) and write one `search_queue` row per document in
+change, withdraw, delete, promote, dismiss), and renames of what their documents show by name
+(an organisation, a feed, a workstream), and write one `search_queue` row per document in
 the same transaction, as `page_cache` does for its tokens, so a rolled-back change queues
 nothing and a committed one is never lost. Bulk inserts that bypass the ORM (the scanners'
 `storing`) call `queue_documents` themselves. The worker applies the queue (`apply_queued`).
@@ -34,8 +35,37 @@ def queue_documents(session, doc_type: str, ids) -> None:
     session.info.setdefault(_PENDING, set()).update((doc_type, int(i)) for i in ids)
 
 
+def _renamed(session, obj) -> None:
+    """Queue the documents that show this organisation's, feed's or workstream's name."""
+    from portal.auth.models import Organisation
+    from portal.horizon.models import Feed, ItemSource
+    from portal.ideas.models import Idea, Workstream, idea_workstreams
+
+    shown = {
+        Organisation: ("name",),
+        Feed: ("name",),
+        Workstream: ("key", "name", "short_name"),
+    }.get(type(obj))
+    if not shown or obj.id is None:
+        return
+    state = sa.inspect(obj)
+    if not any(state.attrs[name].history.has_changes() for name in shown):
+        return
+    if isinstance(obj, Organisation):
+        kind, ids = "idea", sa.select(Idea.id).where(Idea.organisation_id == obj.id)
+    elif isinstance(obj, Feed):
+        kind, ids = "item", sa.select(ItemSource.item_id).where(ItemSource.feed_id == obj.id)
+    else:
+        column = idea_workstreams.c
+        kind, ids = "idea", sa.select(column.idea_id).where(column.workstream_id == obj.id)
+    # Core, not ORM: the session is mid-flush and must not autoflush again.
+    queue_documents(session, kind, session.connection().scalars(ids))
+
+
 @event.listens_for(Session, "after_flush")
 def _flushed(session, _context):
+    for obj in session.dirty:
+        _renamed(session, obj)
     for obj in (*session.new, *session.dirty, *session.deleted):
         kind = _kind(obj)
         if kind is None or (obj in session.dirty and not session.is_modified(obj)):
