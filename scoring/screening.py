@@ -13,7 +13,15 @@ joined to ``n_components`` latent semantic components, a truncated SVD of the po
 matrix. The components let a label on one paper lift papers on the same theme in other words
 ("opinion leaders", "academic detailing"). Both parts are L2-normalised and the components
 count half (``component_weight=0.5``): at full weight they blurred specific terms and lost
-more on topical reviews than they gained on conceptual ones. The matrix is cached in
+more on topical reviews than they gained on conceptual ones. Third, the TF-IDF-weighted mean of
+word vectors learned from the pool itself (`scoring.embeddings`: positive PMI of words within
+five words of each other, ``embedding_dims`` dimensions), L2-normalised, at
+``embedding_weight=1``: near-synonyms ("reminder", "prompt", "alert") land close, so a label
+on one paper lifts papers saying the same in other words. On the nudging review (a real one)
+it raised WSS@95 from 64.5 to 70.3, recall after 10% screened from 65 to 71% and cut the
+average time to discovery from 9.1 to 8.3%; on five pseudo-reviews cut from that file it cost
+a little on average (WSS@95 56.0 to 54.6, recall 78.7 to 77.7%), and at weight 2 it lost badly
+there, so weight 1 it is (bench/screening.py records the figures). The matrix is cached in
 `features_`, so a retrain is only a classifier fit.
 
 Classifier. L2-regularised logistic regression (liblinear's dual solver, fast while there
@@ -39,7 +47,7 @@ from collections.abc import Mapping
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.decomposition import TruncatedSVD
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
@@ -47,11 +55,14 @@ from threadpoolctl import threadpool_limits
 
 from scoring._checks import bool_mask
 from scoring._text import check_texts, word_tfidf
+from scoring.embeddings import token_ids, word_vectors
 
 __all__ = ["ScreeningModel", "next_to_screen"]
 
 TRAINED_MODES = ("trained", "descriptions", "unlabelled_as_irrelevant")
 SVD_FIT_ROWS = 5000  # the components are fitted on at most this many texts of the pool
+EMBEDDING_FIT_ROWS = 5000  # word vectors are learned from at most this many texts of the pool
+EMBEDDING_WINDOW = 5  # words this close count as each other's context
 
 
 def _label_vector(labels, n_texts):
@@ -94,6 +105,8 @@ class _ScreeningParams(BaseEstimator):
         min_df=2,
         n_components=100,
         component_weight=0.5,
+        embedding_dims=200,
+        embedding_weight=1.0,
         random_state=0,
     ):
         self.C = C
@@ -102,17 +115,21 @@ class _ScreeningParams(BaseEstimator):
         self.min_df = min_df
         self.n_components = n_components
         self.component_weight = component_weight
+        self.embedding_dims = embedding_dims
+        self.embedding_weight = embedding_weight
         self.random_state = random_state
 
     def _check_params(self):
         if not (np.isfinite(self.C) and self.C > 0):
             raise ValueError(f"C must be a positive number, got {self.C}")
-        if isinstance(self.n_components, bool) or not (
-            isinstance(self.n_components, int | np.integer) and self.n_components >= 0
-        ):
-            raise ValueError(f"n_components must be an integer >= 0, got {self.n_components!r}")
-        if not (np.isfinite(self.component_weight) and self.component_weight >= 0):
-            raise ValueError(f"component_weight must be >= 0, got {self.component_weight}")
+        for name in ("n_components", "embedding_dims"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not (isinstance(value, int | np.integer) and value >= 0):
+                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
+        for name in ("component_weight", "embedding_weight"):
+            value = getattr(self, name)
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be >= 0, got {value}")
 
 
 class ScreeningModel(_ScreeningParams):
@@ -133,8 +150,13 @@ class ScreeningModel(_ScreeningParams):
         0 turns them off).
     component_weight : float, default=0.5
         Scale of the (L2-normalised) components against the (L2-normalised) TF-IDF part.
+    embedding_dims : int, default=200
+        Dimensions of the word vectors learned from the pool (capped by its vocabulary; 0
+        turns them off).
+    embedding_weight : float, default=1.0
+        Scale of each text's (L2-normalised) mean word vector; 0 turns them off.
     random_state : int, default=0
-        Seeds the SVD and liblinear, so results repeat exactly.
+        Seeds the SVDs and liblinear, so results repeat exactly.
 
     Attributes
     ----------
@@ -142,6 +164,9 @@ class ScreeningModel(_ScreeningParams):
         Fitted on the pool and the descriptions.
     svd_ : TruncatedSVD or None
         The latent semantic components, or None when turned off or the pool is too small.
+    embedding_ : tuple (columns, vectors) or None
+        The TF-IDF columns of single words and their learned vectors, or None when turned
+        off or the pool is too small to learn them.
     features_ : sparse matrix, shape (n_texts, n_features)
         The pool's cached feature rows.
     prior_features_ : sparse matrix, shape (n_prior_texts, n_features)
@@ -205,6 +230,7 @@ class ScreeningModel(_ScreeningParams):
                     rows = x[np.sort(rng.choice(x.shape[0], SVD_FIT_ROWS, replace=False))]
                 svd = TruncatedSVD(n_components, random_state=self.random_state)
                 self.svd_ = svd.fit(rows)
+            self.embedding_ = self._fit_embedding(corpus)
             features = self._combine(x)
         self.features_ = features[: len(texts)]
         self.prior_features_ = features[len(texts) :]
@@ -229,13 +255,35 @@ class ScreeningModel(_ScreeningParams):
         if not hasattr(self, "features_"):
             raise ValueError(f"{type(self).__name__} is not fitted yet; call fit first")
 
+    def _fit_embedding(self, corpus):
+        """Word vectors for the vocabulary's single words, learned from (a sample of) the
+        corpus; None when turned off or there is too little text."""
+        if not (self.embedding_weight > 0 and self.embedding_dims >= 2):
+            return None
+        single = {t: c for t, c in self.vectorizer_.vocabulary_.items() if " " not in t}
+        terms = sorted(single, key=single.get)
+        if len(corpus) > EMBEDDING_FIT_ROWS:
+            rng = np.random.default_rng(self.random_state)
+            corpus = [corpus[i] for i in rng.choice(len(corpus), EMBEDDING_FIT_ROWS, False)]
+        analyse = clone(self.vectorizer_).set_params(ngram_range=(1, 1)).build_analyzer()
+        sequences = token_ids(corpus, analyse, {t: n for n, t in enumerate(terms)})
+        vectors = word_vectors(
+            sequences, len(terms), self.embedding_dims, EMBEDDING_WINDOW, self.random_state
+        )
+        return None if vectors is None else (np.array([single[t] for t in terms]), vectors)
+
     def _combine(self, x):
-        """Join the L2-normalised latent components to the TF-IDF rows."""
-        if self.svd_ is None:
-            return x.tocsr()
+        """Join the L2-normalised latent components and mean word vectors to the TF-IDF rows."""
+        blocks = [x]
         with threadpool_limits(limits=1, user_api="blas"):
-            z = normalize(self.svd_.transform(x)) * self.component_weight
-        return sparse.hstack([x, sparse.csr_matrix(z)], format="csr")
+            if self.svd_ is not None:
+                z = normalize(self.svd_.transform(x)) * self.component_weight
+                blocks.append(sparse.csr_matrix(z))
+            if self.embedding_ is not None:
+                columns, vectors = self.embedding_
+                e = normalize(np.asarray(x[:, columns] @ vectors)) * self.embedding_weight
+                blocks.append(sparse.csr_matrix(e))
+        return sparse.hstack(blocks, format="csr") if len(blocks) > 1 else x.tocsr()
 
     def _train(self, y, labelled):
         relevant, irrelevant = labelled & (y == 1), labelled & (y == 0)

@@ -22,7 +22,8 @@ class TopicScreening(_ScreeningParams):
 
     Parameters
     ----------
-    C, class_weight, ngram_range, min_df, n_components, component_weight, random_state
+    C, class_weight, ngram_range, min_df, n_components, component_weight, embedding_dims,
+    embedding_weight, random_state
         As in `ScreeningModel`; every topic's model uses them.
 
     Attributes
@@ -73,6 +74,7 @@ class TopicScreening(_ScreeningParams):
         for key in self.topics_:
             model = ScreeningModel(**self.get_params())
             model.vectorizer_, model.svd_ = shared.vectorizer_, shared.svd_
+            model.embedding_ = shared.embedding_
             model.features_ = shared.features_
             model.prior_features_ = shared.prior_features_[start : start + len(described[key])]
             start += len(described[key])

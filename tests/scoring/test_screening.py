@@ -189,6 +189,8 @@ def test_next_to_screen_rejects_bad_input(kwargs, match):
         (lambda m, t: m.fit(t, prior_texts=[3]), "prior_texts\\[0\\]"),
         (lambda m, t: m.set_params(C=0).fit(t), "C must be"),
         (lambda m, t: m.set_params(n_components=-1).fit(t), "n_components"),
+        (lambda m, t: m.set_params(embedding_dims=1.5).fit(t), "embedding_dims"),
+        (lambda m, t: m.set_params(embedding_weight=-1).fit(t), "embedding_weight"),
         (lambda m, t: m.update([0] * len(t)), "not fitted"),
         (lambda m, t: m.fit(["the and of", "a the"]), "no usable words"),
     ],
@@ -243,3 +245,28 @@ def test_large_pools_fit_the_components_on_a_sample(pool, monkeypatch):
     )
     assert not np.allclose(sampled.svd_.components_, full.svd_.components_)
     assert sampled.decision_function(texts[:3]) == pytest.approx(sampled.decision_function()[:3])
+
+
+def test_word_vectors_join_the_features_and_can_be_turned_off(pool, monkeypatch):
+    texts, truth = pool
+    labels = np.where(np.arange(len(texts)) < 150, truth, -1)
+    model = ScreeningModel(embedding_dims=20).fit(texts, labels)
+    columns, vectors = model.embedding_
+    assert vectors.shape[1] == 20 and len(columns) == vectors.shape[0]
+    off = ScreeningModel(embedding_weight=0).fit(texts, labels)
+    assert off.embedding_ is None
+    assert model.features_.shape[1] == off.features_.shape[1] + 20
+    # new texts get the same word-vector block as the pool's own rows
+    assert model.decision_function(texts[:3]) == pytest.approx(model.decision_function()[:3])
+    monkeypatch.setattr("scoring.screening.EMBEDDING_FIT_ROWS", 100)
+    sampled = ScreeningModel(embedding_dims=20).fit(texts, labels)
+    assert sampled.features_.shape == model.features_.shape
+    assert not np.allclose(sampled.embedding_[1], vectors)
+
+
+def test_topic_models_share_the_word_vectors():
+    texts, truth = synthetic_pool(n_items=120, n_relevant=12)
+    model = TopicScreening().fit(texts, {"sepsis": DESCRIPTION, "other": "otherb otherc"})
+    shared = {id(m.embedding_) for m in model.models_.values()}
+    assert len(shared) == 1 and model.models_["sepsis"].embedding_ is not None
+    assert model.decision_function(texts[:2]) == pytest.approx(model.decision_function()[:2])
