@@ -47,7 +47,7 @@ def inbox(errors=(), status=200):
         args=args,
         orders=ORDERS,
         workstreams=active_workstreams(),
-        enablers=_enablers(),
+        enablers=triage.enabler_criteria(),
         feeds=db.session.scalars(sa.select(Feed).order_by(Feed.name)).all(),
         stopping=triage.stopping_estimate(),
         pending=triage.rescoring_pending(),
@@ -98,14 +98,6 @@ def _ranked(args) -> list[int]:
 
 def _topic(row, key) -> float:
     return (row.topic_relevance or {}).get(key, 0.0)
-
-
-def _enablers() -> list:
-    """The current rubric's enabler criteria, for the inbox's filter."""
-    from portal.reviews.rubric import current_rubric  # reviews imports ideas
-
-    rubric = current_rubric()
-    return [c for c in (rubric.criteria if rubric else []) if c.is_enabler]
 
 
 def _date(text: str):
@@ -177,7 +169,7 @@ def item(item_id):
         words=promote.similarity_words,
         relevance=triage.relevance_words,
         workstreams={w.key: w for w in active_workstreams()},
-        enablers={triage.ENABLER + c.key: c for c in _enablers()},
+        enablers={triage.ENABLER + c.key: c for c in triage.enabler_criteria()},
         can_triage=Role.PROGRAMME_LEAD in current_user.role_set,
     )
 

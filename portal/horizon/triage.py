@@ -119,21 +119,22 @@ def item_text(title: str | None, summary: str | None) -> str:
     return "\n".join(part for part in (title, summary) if part)
 
 
-def topic_texts() -> tuple[dict[str, str], dict[str, str]]:
-    """The active workstreams' descriptions by key, and the enablers' (the current rubric's
-    enabler criteria) by `ENABLER` + criterion key."""
+def enabler_criteria() -> list:
+    """The current rubric's enabler criteria: the enablers items are scored for."""
     from portal.reviews.rubric import current_rubric  # reviews imports ideas
 
+    rubric = current_rubric()
+    return [c for c in (rubric.criteria if rubric else []) if c.is_enabler]
+
+
+def topic_texts() -> tuple[dict[str, str], dict[str, str]]:
+    """The active workstreams' descriptions by key, and the enablers' by `ENABLER` +
+    criterion key."""
     workstreams = {
         w.key: ". ".join(p.strip().rstrip(".") for p in (w.name, w.description, w.aim) if p)
         for w in active_workstreams()
     }
-    rubric = current_rubric()
-    enablers = {
-        f"{ENABLER}{c.key}": f"{c.name}. {c.description}"
-        for c in (rubric.criteria if rubric else [])
-        if c.is_enabler
-    }
+    enablers = {f"{ENABLER}{c.key}": f"{c.name}. {c.description}" for c in enabler_criteria()}
     return workstreams, enablers
 
 
@@ -151,10 +152,9 @@ def compute_relevance() -> list[dict]:
     labels = [1 if r.status in RELEVANT else 0 if r.status in DECIDED else None for r in rows]
     workstreams, enablers = topic_texts()
     topic_descriptions = {**workstreams, **enablers}
-    priors = list(topic_descriptions.values()) or None
     try:
         with _MODEL_LOCK:
-            model, topic_model = _fitted(rows, texts, topic_descriptions, priors)
+            model, topic_model = _fitted(texts, topic_descriptions)
             model.update(labels)
             overall = _scaled(model.predict_relevance(), model.mode_)
             topics = np.zeros((len(rows), 0))
@@ -174,14 +174,15 @@ def compute_relevance() -> list[dict]:
     ]
 
 
-def _fitted(rows, texts, topics, priors):
-    """The models fitted to this pool, reused while its items and the descriptions stay the
-    same: fitting builds the features (the slow part), a retrain only refits the classifier."""
-    key = hashlib.sha256(repr((texts, topics, priors)).encode()).hexdigest()
+def _fitted(texts, topics):
+    """The models fitted to this pool, reused while its items and the topics' descriptions
+    stay the same: fitting builds the features (the slow part), a retrain only refits the
+    classifier. Every description seeds the overall model too."""
+    key = hashlib.sha256(repr((texts, topics)).encode()).hexdigest()
     cache = page_cache.for_app(current_app._get_current_object(), "horizon_screening")
     found = cache.get(key)
     if found is None:
-        model = ScreeningModel().fit(texts, prior_texts=priors)
+        model = ScreeningModel().fit(texts, prior_texts=list(topics.values()) or None)
         topic_model = TopicScreening().fit(texts, topics) if topics else None
         found = (model, topic_model)
         cache.clear()  # one pool's models per process
