@@ -15,7 +15,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask_migrate import upgrade
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from portal import create_app
 from portal.demo import load_demo
@@ -39,6 +39,28 @@ AXE_OPTIONS = {
 }
 HERE = Path(__file__).parent
 LIVE = {}  # the live server's app, for tests that set up their own data (`live_app`)
+RESPONSE = "tests.live_server.response"
+
+
+def _keeping_response(app):
+    """The app, leaving each response in its environ for `_Handler`."""
+
+    def wrapped(environ, start_response):
+        environ[RESPONSE] = response = app(environ, start_response)
+        return response
+
+    return wrapped
+
+
+class _Handler(WSGIRequestHandler):
+    """Werkzeug leaves the response open when the browser drops the connection (a navigation
+    cancels a script still downloading), so a static file stayed open until garbage
+    collection and its ResourceWarning failed whichever test was running then."""
+
+    def connection_dropped(self, error, environ=None):
+        response = (environ or {}).get(RESPONSE)
+        if hasattr(response, "close"):
+            response.close()
 
 
 def pytest_collection_modifyitems(items):
@@ -70,7 +92,9 @@ def live_server(tmp_path_factory):
     # Werkzeug logs every request; keep failures readable.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     LIVE["app"] = app
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server(
+        "127.0.0.1", 0, _keeping_response(app), threaded=True, request_handler=_Handler
+    )
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
