@@ -8,21 +8,21 @@ import sqlalchemy as sa
 from portal.audit import AuditEvent
 from portal.auth.models import User
 from portal.demo import DEMO_INNOVATORS, DEMO_ORGANISATIONS
-from portal.extensions import db
-from portal.ideas import choices
-from portal.ideas.demo_ideas import DEMO_IDEAS
-from portal.ideas.lifecycle import IdeaState
-from portal.ideas.models import Idea, IdeaQuestion, IdeaVersion
-from portal.ideas.sections import SECTIONS, SectionStatus, build_form, missing_sections, status_of
-from portal.mail import OutboxMessage
-from portal.policy import conflicted_pairs
-from portal.reviews.demo_reviews import (
+from portal.demo.ideas import DEMO_IDEAS
+from portal.demo.reviews import (
     DEMO_CONFLICTS,
     DEMO_HARSH,
     DEMO_LENIENT,
     DEMO_PANEL,
     DEMO_ROUNDS,
 )
+from portal.extensions import db
+from portal.ideas import choices
+from portal.ideas.lifecycle import IdeaState
+from portal.ideas.models import Idea, IdeaQuestion, IdeaVersion
+from portal.ideas.sections import SECTIONS, SectionStatus, build_form, missing_sections, status_of
+from portal.mail import OutboxMessage
+from portal.policy import conflicted_pairs
 from portal.reviews.models import (
     Assignment,
     AssignmentState,
