@@ -4,4 +4,6 @@ from flask import Blueprint
 
 bp = Blueprint("ideas", __name__)
 
-from portal.ideas import attachment_views, triage_views, views  # noqa: E402,F401
+from portal.ideas import attachment_views, summary, triage_views, views  # noqa: E402,F401
+
+bp.add_app_template_filter(summary.section_rows, "idea_answer_rows")
