@@ -18,9 +18,8 @@ from portal.auth.forms import (
     SignInForm,
 )
 from portal.auth.models import Organisation, OrganisationType
-from portal.auth.roles import Role
+from portal.auth.roles import Role, home_url_for
 from portal.extensions import db
-from portal.pages.home import home_url_for
 
 
 def _safe_next(target: str | None) -> str | None:
