@@ -24,9 +24,9 @@ def create_app(test_config=None):
     app.jinja_options = {"autoescape": True, "undefined": ChainableUndefined}
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
 
-    from portal import cli, errors, extensions, templating
+    from portal import binding, cli, errors, templating
 
-    extensions.init_app(app)
+    binding.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
     _register_blueprints(app)

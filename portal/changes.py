@@ -16,7 +16,7 @@ parameter sets. Subscribers register at import time:
 Notes live as long as the transaction: a rollback forgets them, and rolling back a savepoint
 restores them to what they were when it began, so an undone change never acts. Statements run
 on `session.connection()` directly bypass the session's events; code that writes that way tells
-its subscribers itself.
+the subscribers itself with `report(session, table, action, rows)`.
 """
 
 from collections.abc import Callable, Iterable
@@ -99,6 +99,13 @@ def note(session: Session, key: str, items: Iterable) -> None:
 def take(session: Session, key: str) -> set:
     """Everything noted for `key` in this transaction; forgotten once taken."""
     return session.info.get(_NOTES, {}).pop(key, set())
+
+
+def report(session: Session, table, action: str, rows: Iterable[dict]) -> None:
+    """Tell the subscribers of `table` about rows written past the session's events."""
+    name = table_name(table)
+    if name in _watched:
+        _dispatch(session, [Change(name, action, rows=tuple(rows))])
 
 
 def _dispatch(session, found: list[Change]) -> None:

@@ -16,6 +16,8 @@ import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy import event
 
+from portal.clock import utcnow
+
 _write_intent: ContextVar[bool | None] = ContextVar("write_intent", default=None)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -91,6 +93,4 @@ def configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
 
 def now_utc() -> datetime:
     """Default for timestamp columns when no clock is at hand."""
-    from portal.clock import utcnow
-
     return utcnow()

@@ -6,6 +6,8 @@ from wtforms import Field, IntegerField, SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.clock import london, utcnow
+
 
 class DatePartsField(Field):
     """A date typed as day, month and year boxes (the NHS.UK date input pattern).
@@ -66,8 +68,6 @@ class FutureDate:
         self.today = today
 
     def __call__(self, form, field):
-        from portal.clock import london, utcnow
-
         if field.data is not None and field.data < london(utcnow()).date():
             raise ValidationError(self.message)
 

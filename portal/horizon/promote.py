@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit, page_cache, policy
+from portal import audit, page_cache, policy, signals
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.horizon.models import ItemStatus, ScannedItem
@@ -19,7 +19,6 @@ from portal.horizon.triage import ENABLER, TriageError, item_text, rescore_items
 from portal.ideas import services as idea_services
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaSource, Workstream
-from portal.pipeline.inputs import idea_text
 from portal.policy import Can
 from scoring import NearDuplicateFinder
 from scoring._text import word_tfidf
@@ -30,8 +29,6 @@ RELATED_LIMIT = 5
 
 def promote_item(item: ScannedItem, lead) -> Idea:
     """Make the item an idea in triage, linked to it; mark it promoted; rescore."""
-    from portal.pipeline.snapshots import refresh_snapshots  # the pipeline imports ideas
-
     if item.status is ItemStatus.PROMOTED or _idea_of(item) is not None:
         raise TriageError("This item has already been promoted to the pipeline.")
     now = utcnow()
@@ -69,7 +66,7 @@ def promote_item(item: ScannedItem, lead) -> Idea:
     item.status, item.triaged_by_id, item.triaged_at = ItemStatus.PROMOTED, lead.id, now
     audit.record(lead, "scanned_item.promoted", item, title=item.title[:200], idea=idea.reference)
     db.session.flush()
-    refresh_snapshots(lead, "idea promoted")
+    signals.scores_changed.send(lead, reason="idea promoted")
     rescore_items(lead, "item promoted")
     return idea
 
@@ -124,9 +121,10 @@ def _idea_of(item: ScannedItem) -> Idea | None:
     return db.session.scalar(sa.select(Idea).where(Idea.scanned_item_id == item.id))
 
 
-def promoted_idea(item: ScannedItem) -> Idea | None:
-    """The idea made from the item, if it was promoted."""
-    return _idea_of(item)
+def promoted_idea(item: ScannedItem, viewer) -> Idea | None:
+    """The idea made from the item, if it was promoted and `viewer` may see it."""
+    idea = _idea_of(item)
+    return idea if idea is not None and policy.may(viewer, Can.SEE, idea) else None
 
 
 # Similarity
@@ -148,7 +146,7 @@ def similar_ideas(item: ScannedItem, viewer, limit=RELATED_LIMIT) -> list[tuple[
         .where(sa.or_(Idea.scanned_item_id.is_(None), Idea.scanned_item_id != item.id))
         .order_by(Idea.id)
     ).all()
-    texts = [idea_text(idea) for idea in ideas]
+    texts = [idea.similarity_text for idea in ideas]
     if not any(t.strip() for t in texts):
         return []
     try:
@@ -165,7 +163,7 @@ def related_items(idea: Idea, limit=RELATED_LIMIT) -> list[tuple[ScannedItem, fl
     if index is None:
         return []
     ids, finder = index
-    found = finder.kneighbors([idea_text(idea) or "untitled"], n_neighbors=limit + 1)[0]
+    found = finder.kneighbors([idea.similarity_text or "untitled"], n_neighbors=limit + 1)[0]
     wanted = [(ids[j], float(s)) for j, s in found if s >= SIMILARITY_FLOOR]
     wanted = [(i, s) for i, s in wanted if i != idea.scanned_item_id][:limit]
     items = {

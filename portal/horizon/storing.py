@@ -16,9 +16,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from portal import changes
 from portal.extensions import db
 from portal.horizon.models import Feed, ItemSource, ItemStatus, ScannedItem, Tombstone
-from portal.search.queue import queue_documents
 from scanners.dedupe import DuplicateIndex, is_tombstoned
 from scanners.records import Entry
 
@@ -143,7 +143,7 @@ def _store_batch(feed_id, entries, known: KnownItems, seen_at, stored: Stored) -
         for ref, row in new:
             ref.id = ids[tuple(row[name] for name in _IDENTITY)].pop()
         known.last_item_id = max(ref.id for ref, _row in new)  # stores are serialised
-        queue_documents(db.session, "item", [ref.id for ref, _row in new])
+        changes.report(db.session, _items, changes.INSERT, [{"id": ref.id} for ref, _ in new])
     stored.new_items = len(new)
     db.session.connection().execute(
         sa.insert(_sources), [_source_row(ref.id, feed_id, e, seen_at) for ref, e in sources]
@@ -162,7 +162,7 @@ def _store_one(feed_id, entry: Entry, seen_at, stored: Stored) -> None:
                     .scalar_one()
                 )
                 stored.new_items += 1
-                queue_documents(db.session, "item", [item_id])
+                changes.report(db.session, _items, changes.INSERT, [{"id": item_id}])
             else:
                 stored.duplicates += 1
             db.session.connection().execute(

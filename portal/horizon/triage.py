@@ -27,6 +27,7 @@ from portal.extensions import db
 from portal.horizon.models import ItemStatus, ScannedItem, ScreeningRequest
 from portal.ideas.models import Idea
 from portal.ideas.sections import active_workstreams
+from portal.reviews.models import Criterion, Review, ReviewScore, ReviewState, Rubric
 from scoring import ScreeningModel, TopicScreening, stopping_rule
 from scoring.screening import TRAINED_MODES
 
@@ -121,9 +122,7 @@ def item_text(title: str | None, summary: str | None) -> str:
 
 def enabler_criteria() -> list:
     """The current rubric's enabler criteria: the enablers items are scored for."""
-    from portal.reviews.rubric import current_rubric  # reviews imports ideas
-
-    rubric = current_rubric()
+    rubric = Rubric.latest()
     return [c for c in (rubric.criteria if rubric else []) if c.is_enabler]
 
 
@@ -243,8 +242,6 @@ def _topic_labels(rows, workstream_keys, enabler_keys) -> dict[str, list]:
 def _promoted_enabler_scores() -> dict[tuple[int, str], float]:
     """(scanned item id, enabler topic key) to the mean submitted panel score of the idea
     promoted from that item, on that enabler."""
-    from portal.reviews.models import Criterion, Review, ReviewScore, ReviewState
-
     found = db.session.execute(
         sa.select(Idea.scanned_item_id, Criterion.key, sa.func.avg(ReviewScore.score))
         .join(Review, Review.idea_id == Idea.id)

@@ -143,6 +143,20 @@ class Idea(db.Model):
         return self.title or "Untitled idea"
 
     @property
+    def similarity_text(self) -> str:
+        """The text near-duplicate detection was tuned on: title, summary, change, problem."""
+        parts = (
+            self.title,
+            self.summary,
+            self.proposed_change,
+            self.problem_harm,
+            self.problem_who,
+            self.problem_frequency,
+            self.problem_evidence,
+        )
+        return "\n".join(p for p in parts if p)
+
+    @property
     def open_question(self) -> "IdeaQuestion | None":
         return next((q for q in self.questions if q.answered_at is None), None)
 

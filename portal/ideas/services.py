@@ -206,17 +206,26 @@ def answer_question(idea: Idea, owner, answer: str) -> None:
     question.answer, question.answered_at, question.answered_by_id = answer, utcnow(), owner.id
 
 
-def decline_idea(idea: Idea, lead, reason: str) -> None:
-    """Decline an idea from triage: a stage-gate decision like any other (recorded, told)."""
-    from portal.pipeline.decisions import DecisionError, decide  # pipeline imports ideas
+# How a triage decline is recorded. The pipeline registers its own at start-up, so a decline
+# is a stage-gate decision like any other (scores kept, the innovator told) though this part
+# knows nothing of decisions.
+_decline_recorders: list = []
 
+
+def record_declines_with(record):
+    """Register `record(idea, lead, reason)`, which declines an idea or raises `IdeaError`."""
+    _decline_recorders[:] = [record]
+    return record
+
+
+def decline_idea(idea: Idea, lead, reason: str) -> None:
+    """Decline an idea from triage, as the registered recorder does it."""
     reason = (reason or "").strip()
     if not reason:
         raise IdeaError("Enter the reason for declining, which the innovator will see")
-    try:
-        decide(idea, lead, IdeaState.DECLINED, reason, release_feedback=False)
-    except DecisionError as error:
-        raise IdeaError(str(error)) from error
+    if not _decline_recorders:
+        raise RuntimeError("no part of the portal records triage declines")
+    _decline_recorders[0](idea, lead, reason)
 
 
 def withdraw_idea(idea: Idea, owner, reason: str | None) -> None:

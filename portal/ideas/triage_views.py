@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from portal.access import roles
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.horizon.models import ScannedItem
 from portal.ideas import services
 from portal.ideas.blueprint import bp
 from portal.ideas.diffs import compare
@@ -16,6 +17,7 @@ from portal.ideas.forms import DeclineForm, QuestionForm
 from portal.ideas.lifecycle import IdeaState, Mover, TransitionError, moves_from
 from portal.ideas.loading import load_idea
 from portal.ideas.models import Idea, IdeaEvent, Workstream
+from portal.ideas.panels import lead_panels
 from portal.ideas.sections import SECTIONS
 from portal.ideas.summary import LABELS, section_rows
 from portal.policy import is_conflicted, owns
@@ -50,13 +52,8 @@ def lead_page(idea, form=None, status=200, **forms):
     Conflicts beat roles: a conflicted lead sees the idea but not its reviews, scores, rank or
     similar ideas, and makes no moves.
     """
-    from portal.horizon import promote  # horizon imports ideas
-    from portal.horizon.models import ScannedItem
-    from portal.pipeline.decision_forms import ReopenForm  # the pipeline imports ideas
-    from portal.pipeline.evidence import idea_evidence
-
-    evidence = idea_evidence(idea, current_user)
-    blocked = owns(current_user, idea) or evidence["conflicted"]
+    conflicted = is_conflicted(current_user, idea)  # their own idea included
+    blocked = owns(current_user, idea) or conflicted
     moves = [] if blocked else moves_from(idea.state, Mover.LEAD)
     events = db.session.scalars(
         sa.select(IdeaEvent)
@@ -83,13 +80,11 @@ def lead_page(idea, form=None, status=200, **forms):
         accept_form=forms.get("accept_form") or FlaskForm(),
         question_form=forms.get("question_form") or QuestionForm(formdata=None),
         decline_form=decline_form,
-        evidence=evidence,
-        reopen_form=ReopenForm(formdata=None),
+        conflicted=conflicted,
+        panels=lead_panels(idea, current_user),
         found_in=db.session.get(ScannedItem, idea.scanned_item_id)
         if idea.scanned_item_id
         else None,
-        literature=promote.related_items(idea),
-        similarity_words=promote.similarity_words,
     ), status
 
 

@@ -29,6 +29,7 @@ from portal.ideas.sections import (
 )
 from portal.ideas.summary import section_rows
 from portal.ideas.triage_views import lead_page
+from portal.pipeline.models import Decision
 from portal.policy import Can, may, owns
 
 REFUSED = (services.IdeaError, TransitionError)
@@ -78,14 +79,12 @@ def my_ideas():
         .where(Idea.owner_id == current_user.id)
         .order_by(Idea.updated_at.desc(), Idea.id.desc())
     ).all()
-    from portal.pipeline.decisions import latest_decisions  # the pipeline imports ideas
-
     waiting = [i for i in ideas if i.state is IdeaState.INFORMATION_REQUESTED]
     return render_template(
         "ideas/my_ideas.html",
         ideas=ideas,
         waiting=waiting,
-        decisions=latest_decisions(ideas),
+        decisions=Decision.standing(ideas),
         start=start_form(),
         title="Your ideas",
     )
@@ -111,8 +110,6 @@ def show(reference):
 
 
 def _owner_page(idea, answer_form=None, status=200):
-    from portal.pipeline.decisions import history_of  # the pipeline imports ideas
-
     return render_template(
         "ideas/owner_idea.html",
         idea=idea,
@@ -123,7 +120,7 @@ def _owner_page(idea, answer_form=None, status=200):
         can_withdraw=IdeaState.WITHDRAWN in moves_from(idea.state, Mover.OWNER),
         editable=may(current_user, Can.EDIT, idea),
         statuses=statuses(idea),
-        decisions=history_of(idea),
+        decisions=Decision.history_of(idea),
     ), status
 
 

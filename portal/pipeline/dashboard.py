@@ -10,12 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from portal import policy
 from portal.auth.models import Organisation, OrganisationType
 from portal.database import UTCDateTime
 from portal.extensions import db
 from portal.ideas import choices
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaEvent, Workstream, idea_workstreams
+from portal.policy import Can
 from portal.reviews.models import Assignment, Review, ReviewRound, ReviewState
 
 S = IdeaState
@@ -65,24 +67,25 @@ class Outcome:
         return self.succeeded / self.submitted if self.submitted else None
 
 
-def _submitted():
-    return Idea.state != S.DRAFT
+def _submitted(viewer):
+    """The ideas counted for `viewer`: those the policy lets them see (never drafts)."""
+    return sa.and_(Idea.state != S.DRAFT, policy.clause(viewer, Can.SEE))
 
 
 def _succeeded():
     return sa.func.coalesce(sa.func.sum(sa.case((Idea.state.in_(SUCCESS), 1), else_=0)), 0)
 
 
-def ideas_by_stage() -> dict[IdeaState, int]:
+def ideas_by_stage(viewer) -> dict[IdeaState, int]:
     """How many submitted ideas are at each stage now (every stage, zeros included)."""
     rows = db.session.execute(
-        sa.select(Idea.state, sa.func.count()).where(_submitted()).group_by(Idea.state)
+        sa.select(Idea.state, sa.func.count()).where(_submitted(viewer)).group_by(Idea.state)
     )
     found = dict(rows.all())
     return {stage: found.get(stage, 0) for stage in STAGES}
 
 
-def ideas_by_workstream() -> list[tuple[str, dict[IdeaState, int]]]:
+def ideas_by_workstream(viewer) -> list[tuple[str, dict[IdeaState, int]]]:
     """Per workstream (then ideas with none), how many of its ideas are at each stage.
 
     An idea chosen for two workstreams counts in both.
@@ -91,14 +94,14 @@ def ideas_by_workstream() -> list[tuple[str, dict[IdeaState, int]]]:
     linked = db.session.execute(
         sa.select(idea_workstreams.c.workstream_id, Idea.state, sa.func.count())
         .join(Idea, Idea.id == idea_workstreams.c.idea_id)
-        .where(_submitted())
+        .where(_submitted(viewer))
         .group_by(idea_workstreams.c.workstream_id, Idea.state)
     )
     for workstream_id, state, n in linked:
         counts.setdefault(workstream_id, {})[state] = n
     unlinked = db.session.execute(
         sa.select(Idea.state, sa.func.count())
-        .where(_submitted(), ~sa.exists().where(idea_workstreams.c.idea_id == Idea.id))
+        .where(_submitted(viewer), ~sa.exists().where(idea_workstreams.c.idea_id == Idea.id))
         .group_by(Idea.state)
     )
     for state, n in unlinked:
@@ -129,7 +132,7 @@ def medians(rows) -> dict:
     return {key: Median(float(days), int(n)) for key, days, n in db.session.execute(query)}
 
 
-def days_in_stage(now) -> dict[IdeaState, Median]:
+def days_in_stage(viewer, now) -> dict[IdeaState, Median]:
     """Per open stage: the median days its ideas have been there, since their last move."""
     entered = (
         sa.select(IdeaEvent.idea_id, sa.func.max(IdeaEvent.at).label("at"))
@@ -145,7 +148,7 @@ def days_in_stage(now) -> dict[IdeaState, Median]:
             days_between(since, sa.literal(now, UTCDateTime())).label("value"),
         )
         .outerjoin(entered, entered.c.idea_id == Idea.id)
-        .where(Idea.state.in_(OPEN_STAGES))
+        .where(Idea.state.in_(OPEN_STAGES), policy.clause(viewer, Can.SEE))
         .subquery()
     )
     found = medians(rows)
@@ -172,7 +175,7 @@ def review_turnaround() -> list[tuple[str, Median]]:
     return [(name, found[round_id]) for round_id, name in rounds]
 
 
-def outcomes_by_organisation_type() -> list[tuple[OrganisationType | None, Outcome]]:
+def outcomes_by_organisation_type(viewer) -> list[tuple[OrganisationType | None, Outcome]]:
     """Submitted and successful ideas per type of the innovator's organisation.
 
     None is ideas with no organisation (for example, those found by horizon scanning).
@@ -181,7 +184,7 @@ def outcomes_by_organisation_type() -> list[tuple[OrganisationType | None, Outco
         sa.select(Organisation.type, sa.func.count(Idea.id), _succeeded())
         .select_from(Idea)
         .outerjoin(Organisation, Organisation.id == Idea.organisation_id)
-        .where(_submitted())
+        .where(_submitted(viewer))
         .group_by(Organisation.type)
     )
     found = {type_: Outcome(int(n), int(won)) for type_, n, won in rows}
@@ -189,12 +192,12 @@ def outcomes_by_organisation_type() -> list[tuple[OrganisationType | None, Outco
     return [(type_, found[type_]) for type_ in order if type_ in found]
 
 
-def top_organisations(limit: int = 10) -> list[tuple[str, OrganisationType, Outcome]]:
+def top_organisations(viewer, limit: int = 10) -> list[tuple[str, OrganisationType, Outcome]]:
     """The organisations that submitted most ideas, with how many succeeded."""
     rows = db.session.execute(
         sa.select(Organisation.name, Organisation.type, sa.func.count(Idea.id), _succeeded())
         .join(Idea, Idea.organisation_id == Organisation.id)
-        .where(_submitted())
+        .where(_submitted(viewer))
         .group_by(Organisation.id, Organisation.name, Organisation.type)
         .order_by(sa.func.count(Idea.id).desc(), Organisation.name)
         .limit(limit)
@@ -202,7 +205,7 @@ def top_organisations(limit: int = 10) -> list[tuple[str, OrganisationType, Outc
     return [(name, type_, Outcome(int(n), int(won))) for name, type_, n, won in rows]
 
 
-def outcomes_by_inequality() -> list[tuple[str, Outcome]]:
+def outcomes_by_inequality(viewer) -> list[tuple[str, Outcome]]:
     """Submitted and successful ideas per Core20PLUS5 group and clinical area they address.
 
     An idea naming several counts under each; NONE_STATED is ideas that name none.
@@ -214,7 +217,7 @@ def outcomes_by_inequality() -> list[tuple[str, Outcome]]:
             sa.select(elements.c.value, sa.func.count(), _succeeded())
             .select_from(Idea)
             .join(elements, sa.true())
-            .where(_submitted())
+            .where(_submitted(viewer))
             .group_by(elements.c.value)
         )
         for key, n, won in rows:
@@ -222,7 +225,7 @@ def outcomes_by_inequality() -> list[tuple[str, Outcome]]:
             found[key] = Outcome(previous.submitted + int(n), previous.succeeded + int(won))
     n, won = db.session.execute(
         sa.select(sa.func.count(), _succeeded()).where(
-            _submitted(),
+            _submitted(viewer),
             sa.func.json_array_length(Idea.populations) == 0,
             sa.func.json_array_length(Idea.clinical_areas) == 0,
         )

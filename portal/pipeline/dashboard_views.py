@@ -6,6 +6,7 @@ Every figure is a server-drawn SVG chart followed by a table of the same numbers
 from dataclasses import dataclass, field
 
 from flask import render_template
+from flask_login import current_user
 from markupsafe import Markup
 
 from portal.access import roles
@@ -46,15 +47,15 @@ class Figure:
 def dashboard_page():
     """Counts by stage and workstream, waiting times, review turnaround and the equity lens."""
     now = utcnow()
-    by_stage = dashboard.ideas_by_stage()
+    by_stage = dashboard.ideas_by_stage(current_user)
     figures = [
         _stages(by_stage),
-        _workstreams(dashboard.ideas_by_workstream()),
-        _time_in_stage(dashboard.days_in_stage(now)),
+        _workstreams(dashboard.ideas_by_workstream(current_user)),
+        _time_in_stage(dashboard.days_in_stage(current_user, now)),
         _turnaround(dashboard.review_turnaround()),
-        _organisation_types(dashboard.outcomes_by_organisation_type()),
-        _organisations(dashboard.top_organisations()),
-        _inequalities(dashboard.outcomes_by_inequality()),
+        _organisation_types(dashboard.outcomes_by_organisation_type(current_user)),
+        _organisations(dashboard.top_organisations(current_user)),
+        _inequalities(dashboard.outcomes_by_inequality(current_user)),
     ]
     return render_template(
         "pipeline/dashboard.html",

@@ -19,7 +19,7 @@ from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState, Mover, TransitionError, check_transition, moves_from
 from portal.ideas.models import Workstream
 from portal.ideas.sections import active_workstreams
-from portal.ideas.services import move_idea
+from portal.ideas.services import IdeaError, move_idea, record_declines_with
 from portal.mail import queue_mail
 from portal.pipeline.models import Decision, ScoreSnapshot
 from portal.pipeline.snapshots import deferred_snapshots, refresh_snapshots
@@ -128,30 +128,6 @@ def scores_now(idea, lead) -> dict:
     return values
 
 
-def history_of(idea) -> list[Decision]:
-    """Every decision on the idea, newest first."""
-    return db.session.scalars(
-        sa.select(Decision)
-        .where(Decision.idea_id == idea.id)
-        .order_by(Decision.decided_at.desc(), Decision.id.desc())
-    ).all()
-
-
-def latest_decisions(ideas) -> dict[int, Decision]:
-    """Each idea's latest decision that still stands (not reopened), by idea id."""
-    ids = [i.id for i in ideas]
-    if not ids:
-        return {}
-    found: dict[int, Decision] = {}
-    for decision in db.session.scalars(
-        sa.select(Decision)
-        .where(Decision.idea_id.in_(ids), Decision.reopened_at.is_(None))
-        .order_by(Decision.decided_at, Decision.id)
-    ):
-        found[decision.idea_id] = decision
-    return found
-
-
 def can_reopen(decision) -> bool:
     """A decision can be reopened once, while the idea is still where it left it."""
     return decision.reopened_at is None and decision.idea.state is decision.to_state
@@ -244,6 +220,14 @@ def decide(
     _tell_innovator_of_decision(idea, decision)
     refresh_snapshots(lead, "decision")  # the set of open ideas, so every rank, has changed
     return decision
+
+
+@record_declines_with
+def _decline_from_triage(idea, lead, reason: str) -> None:
+    try:
+        decide(idea, lead, IdeaState.DECLINED, reason, release_feedback=False)
+    except DecisionError as error:
+        raise IdeaError(str(error)) from error
 
 
 def decide_many(

@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 from portal import policy
 from portal.extensions import db
 from portal.ideas.models import Idea
-from portal.pipeline.decisions import can_reopen, decision_targets, history_of
-from portal.pipeline.models import ScoreSnapshot
+from portal.pipeline.decisions import can_reopen, decision_targets
+from portal.pipeline.models import Decision, ScoreSnapshot
 from portal.policy import Can, conflicted_pairs, ranks_for
 from portal.reviews.models import Review, ReviewRound, ReviewState
 from scoring import NEAR_DUPLICATE_THRESHOLD, PRIORITY_WEIGHTS
@@ -51,7 +51,7 @@ def score_text(score) -> str:
 
 def idea_evidence(idea, viewer) -> dict:
     """Everything the lead's idea page shows beyond the idea itself, for `viewer`."""
-    history = history_of(idea)
+    history = Decision.history_of(idea)
     conflicted = bool(conflicted_pairs([viewer], [idea]))
     evidence = {
         "conflicted": conflicted,

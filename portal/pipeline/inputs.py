@@ -14,20 +14,6 @@ from portal.reviews.rubric import current_rubric
 PROGRESS = {"progress", "progress_with_changes"}
 
 
-def idea_text(idea) -> str:
-    """The text near-duplicate detection was tuned on: title, summary, change, problem."""
-    parts = (
-        idea.title,
-        idea.summary,
-        idea.proposed_change,
-        idea.problem_harm,
-        idea.problem_who,
-        idea.problem_frequency,
-        idea.problem_evidence,
-    )
-    return "\n".join(p for p in parts if p)
-
-
 @dataclass
 class ScoringInputs:
     ideas: list  # open, submitted ideas, in a fixed order (by id)

@@ -66,6 +66,30 @@ class Decision(db.Model):
     workstream: Mapped[Workstream | None] = relationship()
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
+    @staticmethod
+    def history_of(idea) -> list["Decision"]:
+        """Every decision on the idea, newest first."""
+        return db.session.scalars(
+            sa.select(Decision)
+            .where(Decision.idea_id == idea.id)
+            .order_by(Decision.decided_at.desc(), Decision.id.desc())
+        ).all()
+
+    @staticmethod
+    def standing(ideas) -> dict[int, "Decision"]:
+        """Each idea's latest decision that still stands (not reopened), by idea id."""
+        ids = [i.id for i in ideas]
+        if not ids:
+            return {}
+        found: dict[int, Decision] = {}
+        for decision in db.session.scalars(
+            sa.select(Decision)
+            .where(Decision.idea_id.in_(ids), Decision.reopened_at.is_(None))
+            .order_by(Decision.decided_at, Decision.id)
+        ):
+            found[decision.idea_id] = decision
+        return found
+
 
 class SnapshotRequest(db.Model):
     """A recomputation of the snapshots that is owed: the worker does it and deletes the row.

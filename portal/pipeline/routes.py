@@ -4,6 +4,7 @@ from portal.pipeline import (  # noqa: F401  (each registers its routes on bp)
     audit_views,
     dashboard_views,
     decision_views,
+    idea_panels,
     portfolio_views,
     ranking_views,
     workstream_views,

@@ -16,7 +16,7 @@ import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 
-from portal import audit
+from portal import audit, signals
 from portal.auth.models import User
 from portal.clock import utcnow
 from portal.database import write_intent
@@ -25,7 +25,7 @@ from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea
 from portal.ideas.sections import active_workstreams
 from portal.pipeline.filters import OPEN_STATES
-from portal.pipeline.inputs import ScoringInputs, gather, idea_text
+from portal.pipeline.inputs import ScoringInputs, gather
 from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
 from scoring import (
     NearDuplicateFinder,
@@ -120,7 +120,7 @@ def run_requested_refresh() -> int | None:
 def compute_snapshots(reason: str) -> tuple[list[dict], tuple[int, int]]:
     """Every open idea's snapshot as column values, and (ideas, reviews) counted."""
     data = gather()
-    texts = [idea_text(idea) for idea in data.ideas]
+    texts = [idea.similarity_text for idea in data.ideas]
     neighbours = _neighbours(data.ideas, texts)
     rows = list(_compute(data, reason, texts, neighbours)) if data.ideas else []
     return rows, (len(data.ideas), len(data.reviews))
@@ -331,3 +331,8 @@ def _details(data, summary, parts, sensitivity, neighbours, relevance, topics, n
 def _number(value):
     value = float(value)
     return None if np.isnan(value) else value
+
+
+@signals.scores_changed.connect
+def _refresh_on_change(actor, reason: str, **_):
+    refresh_snapshots(actor, reason)

@@ -31,6 +31,11 @@ class Rubric(db.Model):
         lazy="selectin",
     )
 
+    @staticmethod
+    def latest() -> "Rubric | None":
+        """The rubric with the highest version: the one new rounds use."""
+        return db.session.scalar(sa.select(Rubric).order_by(Rubric.version.desc()).limit(1))
+
 
 class Criterion(db.Model):
     """A scored criterion; `key` stays the same across rubric versions."""

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from portal import audit
+from portal import audit, signals
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.policy import conflicted_pairs
@@ -140,9 +140,8 @@ def save_review(assignment, member, answers: ReviewAnswers, submit: bool) -> Rev
     )
     audit.record(member, action, review, idea_id=assignment.idea_id, round_id=round_.id)
     if submit:
-        from portal.pipeline.snapshots import refresh_snapshots  # scores changed
-
-        refresh_snapshots(member, "review submitted" if not was_submitted else "review revised")
+        reason = "review submitted" if not was_submitted else "review revised"
+        signals.scores_changed.send(member, reason=reason)
     return review
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import sqlalchemy as sa
 from flask import url_for
 
-from portal import audit
+from portal import audit, signals
 from portal.auth.roles import Role
 from portal.clock import LONDON, utcnow
 from portal.extensions import db
@@ -14,7 +14,6 @@ from portal.ideas.lifecycle import IdeaState, Mover
 from portal.ideas.models import Idea
 from portal.ideas.services import move_idea
 from portal.mail import queue_mail
-from portal.pipeline.snapshots import refresh_snapshots
 from portal.policy import conflicted_pairs
 from portal.reviews.models import (
     Assignment,
@@ -277,7 +276,7 @@ def close_round(round_, lead) -> None:
     _require_open(round_)
     round_.state, round_.closed_at = RoundState.CLOSED, utcnow()
     audit.record(lead, "round.closed", round_)
-    refresh_snapshots(lead, f"round closed: {round_.name}")
+    signals.scores_changed.send(lead, reason=f"round closed: {round_.name}")
 
 
 def reopen_round(round_, lead, reason: str, deadline: date | None = None) -> None:

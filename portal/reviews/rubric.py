@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from portal import audit
+from portal import audit, signals
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.keys import new_key
@@ -45,7 +45,7 @@ class CriterionEdit:
 
 def current_rubric() -> Rubric | None:
     """The rubric with the highest version: the one new rounds use."""
-    return db.session.scalar(sa.select(Rubric).order_by(Rubric.version.desc()).limit(1))
+    return Rubric.latest()
 
 
 def rubric_version(version: int) -> Rubric | None:
@@ -143,9 +143,7 @@ def new_rubric_version(lead, edits, note: str, base_version: int | None = None) 
         retired=retired,
         note=note,
     )
-    from portal.pipeline.snapshots import refresh_snapshots  # weights feed every score
-
-    refresh_snapshots(lead, f"rubric version {rubric.version}")
+    signals.scores_changed.send(lead, reason=f"rubric version {rubric.version}")
     return rubric
 
 

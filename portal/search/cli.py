@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from portal.extensions import db
+from portal.search.updates import apply_queued_updates, check_index, index_location, reindex
 
 
 @click.group("search")
@@ -17,8 +18,6 @@ def search_group():
 @with_appcontext
 def reindex_command():
     """Rebuild the index from the database into a new directory and swap it in."""
-    from portal.search.updates import index_location, reindex
-
     started = time.perf_counter()
     count = reindex()
     db.session.commit()
@@ -33,8 +32,6 @@ def reindex_command():
 @with_appcontext
 def check_command(repair):
     """Report (and repair) documents missing from the index, left in it, or stale there."""
-    from portal.search.updates import check_index
-
     drift = check_index(repair=repair, content=True)
     db.session.commit()
     if drift.rebuilt:
@@ -51,8 +48,6 @@ def check_command(repair):
 
 def in_worker() -> int | None:
     """The worker's turn: apply queued index updates (rebuilding a missing index)."""
-    from portal.search.updates import apply_queued_updates
-
     return apply_queued_updates()
 
 

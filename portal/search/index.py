@@ -24,6 +24,9 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 
 from portal.extensions import db
+from portal.horizon.models import ItemSource, ScannedItem
+from portal.ideas.lifecycle import IdeaState
+from portal.ideas.models import Idea
 from portal.search.searching import PAIRED, pair_analyzer
 
 IDEA_TEXT = ("summary", "problem_harm", "problem_who", "proposed_change", "evidence")
@@ -129,17 +132,11 @@ def item_document(item) -> dict:
 
 def indexable_ideas():
     """Ideas that belong in the index: every idea not withdrawn."""
-    from portal.ideas.lifecycle import IdeaState
-    from portal.ideas.models import Idea
-
     return sa.select(Idea).where(Idea.state != IdeaState.WITHDRAWN)
 
 
 def load_documents(doc_type: str, ids) -> dict[int, dict]:
     """The documents for these ids that should be indexed now, by id."""
-    from portal.horizon.models import ItemSource, ScannedItem
-    from portal.ideas.models import Idea
-
     ids = list(ids)
     found: dict[int, dict] = {}
     for start in range(0, len(ids), 500):
@@ -162,9 +159,6 @@ def load_documents(doc_type: str, ids) -> dict[int, dict]:
 
 
 def all_ids(doc_type: str) -> set[int]:
-    from portal.horizon.models import ScannedItem
-    from portal.ideas.models import Idea
-
     if doc_type == "idea":
         return set(db.session.scalars(indexable_ideas().with_only_columns(Idea.id)))
     return set(db.session.scalars(sa.select(ScannedItem.id)))

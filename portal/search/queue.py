@@ -70,6 +70,9 @@ def _bulk(session, change) -> None:
     if kind is None:
         return
     rows = change.rows
+    if change.action == changes.INSERT and rows and all("id" in row for row in rows):
+        queue_documents(session, kind, [row["id"] for row in rows])  # inserted, ids known
+        return
     if change.action != changes.INSERT and rows and all("id" in row for row in rows):
         if any(set(row) & INDEXED_COLUMNS[kind] for row in rows):
             queue_documents(session, kind, [row["id"] for row in rows])

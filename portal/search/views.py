@@ -8,6 +8,9 @@ from flask_login import current_user
 
 from portal.access import signed_in
 from portal.extensions import db
+from portal.horizon.models import ItemStatus
+from portal.ideas.lifecycle import IdeaState
+from portal.ideas.models import Workstream
 from portal.search.blueprint import bp
 from portal.search.engine import FACETS, search
 
@@ -51,9 +54,6 @@ def _search_url(found, page=None, **changes) -> str:
 
 def _value_label(workstreams: dict[str, str], facet: str, value: str) -> str:
     """How a facet value reads on the page."""
-    from portal.horizon.models import ItemStatus
-    from portal.ideas.lifecycle import IdeaState
-
     if facet == "type":
         return {"idea": "Ideas", "item": "Scanned literature"}.get(value, value)
     if facet == "stage":
@@ -70,6 +70,4 @@ def _value_label(workstreams: dict[str, str], facet: str, value: str) -> str:
 
 
 def _workstream_names() -> dict[str, str]:
-    from portal.ideas.models import Workstream
-
     return dict(db.session.execute(sa.select(Workstream.key, Workstream.name)).all())
