@@ -6,10 +6,13 @@ nor SQLAlchemy. Its public API is listed in `__all__` as it is built.
 
 from scoring.aggregate import Aggregate, aggregate, weighted_review_scores
 from scoring.agreement import (
+    DISAGREEMENT_RANGE,
     DisagreementFlags,
     disagreement_flags,
     disagreement_table,
     krippendorff_alpha,
+    reviewers_disagree,
+    split_recommendation,
 )
 from scoring.assignment import AssignmentResult, assign_reviewers
 from scoring.calibration import ReviewerCalibrator
@@ -20,6 +23,7 @@ from scoring.novelty import (
     near_duplicates,
     novelty_scores,
 )
+from scoring.panel import MIN_REVIEWS, sufficient_reviews, unit_score, weighted_total
 from scoring.portfolio import PortfolioResult, select_portfolio, top_k
 from scoring.priority import (
     PRIORITY_COMPONENTS,
@@ -29,6 +33,7 @@ from scoring.priority import (
     rank_ideas,
 )
 from scoring.relevance import TopicRelevance
+from scoring.reweighting import rank_moves, reweighted_ranks
 from scoring.screening import ScreeningModel, next_to_screen
 from scoring.stopping import (
     RemainingEstimate,
@@ -52,6 +57,10 @@ __all__ = [
     "Aggregate",
     "aggregate",
     "weighted_review_scores",
+    "MIN_REVIEWS",
+    "sufficient_reviews",
+    "unit_score",
+    "weighted_total",
     "ReviewerCalibrator",
     "WeightSensitivity",
     "prob_top_k",
@@ -62,11 +71,17 @@ __all__ = [
     "Priority",
     "priority",
     "rank_ideas",
+    # what-if weights
+    "rank_moves",
+    "reweighted_ranks",
     # agreement
+    "DISAGREEMENT_RANGE",
     "DisagreementFlags",
     "disagreement_flags",
     "disagreement_table",
     "krippendorff_alpha",
+    "reviewers_disagree",
+    "split_recommendation",
     # text relevance and novelty
     "TopicRelevance",
     "NEAR_DUPLICATE_THRESHOLD",
