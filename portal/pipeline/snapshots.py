@@ -28,6 +28,7 @@ from portal.pipeline.filters import OPEN_STATES
 from portal.pipeline.inputs import ScoringInputs, gather, idea_text
 from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
 from scoring import (
+    MIN_REVIEWS,
     NearDuplicateFinder,
     ReviewerCalibrator,
     TopicRelevance,
@@ -190,7 +191,7 @@ def _compute(data: ScoringInputs, reason: str, texts, neighbours):
         weights=data.weights,
         cannot=data.cannot,
         review=data.row_review,
-        min_reviews=2,
+        min_reviews=MIN_REVIEWS,
     )
     centre = np.full(n_ideas, np.nan)
     low = high = chance = np.full(n_ideas, np.nan)
