@@ -20,7 +20,7 @@ from portal.ideas.models import Idea, IdeaEvent, IdeaSource, Workstream, idea_wo
 from portal.pipeline.filters import STAGE_LABELS, PipelineQuery
 from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
 from portal.reviews.models import Conflict, ConflictKind, ReviewRound
-from scoring import NEAR_DUPLICATE_THRESHOLD
+from scoring import NEAR_DUPLICATE_THRESHOLD, reviewers_disagree
 
 PAGE_SIZE = 50
 PIPELINE_DATA = "pipeline"  # the data version of everything the pipeline page shows
@@ -199,8 +199,9 @@ class PipelineRow:
     @property
     def disagreement(self) -> bool:
         details = self.details or {}
-        return bool(details.get("split_recommendation")) or any(
-            c.get("disagreement") for c in details.get("criteria", {}).values()
+        return reviewers_disagree(
+            [c.get("disagreement") for c in details.get("criteria", {}).values()],
+            details.get("split_recommendation", False),
         )
 
     @property
