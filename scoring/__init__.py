@@ -42,6 +42,7 @@ from scoring.stopping import (
     stopping_p_value,
     stopping_rule,
 )
+from scoring.text import word_tfidf
 from scoring.topic_screening import TopicScreening
 from scoring.uncertainty import (
     WeightSensitivity,
@@ -89,6 +90,7 @@ __all__ = [
     "NearDuplicates",
     "near_duplicates",
     "novelty_scores",
+    "word_tfidf",
     # capacity-aware portfolio
     "PortfolioResult",
     "select_portfolio",

@@ -53,9 +53,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
 from threadpoolctl import threadpool_limits
 
-from scoring._checks import bool_mask
-from scoring._text import check_texts, word_tfidf
+from scoring.checks import bool_mask
 from scoring.embeddings import token_ids, word_vectors
+from scoring.text import check_texts, word_tfidf
 
 __all__ = ["ScreeningModel", "next_to_screen"]
 

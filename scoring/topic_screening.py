@@ -11,8 +11,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from scoring._text import check_texts
 from scoring.screening import ScreeningModel, _ScreeningParams
+from scoring.text import check_texts
 
 __all__ = ["TopicScreening"]
 
