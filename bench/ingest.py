@@ -58,7 +58,7 @@ def parse_args():
 def vocabulary():
     """Words and their frequencies in the demo feeds' titles and abstracts: real titles mix a
     few common words with rarer ones, which matters to matching near-identical titles."""
-    from portal.horizon.demo_feeds import FIXTURES
+    from portal.demo.feeds import FIXTURES
     from scanners.parse import parse_feed
 
     counts = Counter()

@@ -126,7 +126,7 @@ def scale_data_loaded(url):
     """True if the database is migrated and holds the scale demo data."""
     import sqlalchemy as sa
 
-    from portal.demo_scale.people import MARK
+    from portal.demo.scale.people import MARK
 
     engine = sa.create_engine(url)
     try:

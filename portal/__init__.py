@@ -35,14 +35,14 @@ def create_app(test_config=None):
 
 
 def _register_blueprints(app):
-    from portal.admin import bp as admin_bp
-    from portal.auth import bp as auth_bp
-    from portal.horizon import bp as horizon_bp
-    from portal.ideas import bp as ideas_bp
-    from portal.pages import bp as pages_bp
-    from portal.pipeline import bp as pipeline_bp
-    from portal.reviews import bp as reviews_bp
-    from portal.search import bp as search_bp
+    from portal.admin.routes import bp as admin_bp
+    from portal.auth.routes import bp as auth_bp
+    from portal.horizon.routes import bp as horizon_bp
+    from portal.ideas.routes import bp as ideas_bp
+    from portal.pages.routes import bp as pages_bp
+    from portal.pipeline.routes import bp as pipeline_bp
+    from portal.reviews.routes import bp as reviews_bp
+    from portal.search.routes import bp as search_bp
 
     blueprints = (pages_bp, auth_bp, admin_bp, ideas_bp, reviews_bp, pipeline_bp, horizon_bp)
     for bp in (*blueprints, search_bp):

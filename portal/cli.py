@@ -1,5 +1,9 @@
-"""Command-line tools: `flask demo`, `flask users create`, `flask worker`, `flask scan`,
-`flask search`."""
+"""Command-line tools: `flask demo`, `flask demo-feeds serve`, `flask users create`,
+`flask worker`, `flask scan`, `flask search`.
+
+This is the one module of the portal that may import the demo package (`portal.demo`), and only
+for the demo's commands and the offline demo feeds (`DEMO_FEED_MIRROR`).
+"""
 
 import time
 
@@ -11,7 +15,7 @@ from portal.extensions import db
 
 
 def init_app(app):
-    from portal.horizon.cli import demo_feeds_group, scan_command
+    from portal.horizon.cli import scan_command
     from portal.search.cli import search_group
 
     app.cli.add_command(demo_command)
@@ -20,6 +24,18 @@ def init_app(app):
     app.cli.add_command(scan_command)
     app.cli.add_command(demo_feeds_group)
     app.cli.add_command(search_group)
+    if app.config["DEMO_FEED_MIRROR"]:  # here, as no part of the portal may know the demo
+        use_demo_feed_mirror(app.config)
+
+
+def use_demo_feed_mirror(config):
+    """Have the demo feeds' real addresses fetched from the mirror at `DEMO_FEED_MIRROR`."""
+    from portal.demo.feeds import mirror_addresses
+
+    config["FEED_MIRRORS"] = {
+        **mirror_addresses(config["DEMO_FEED_MIRROR"]),
+        **config["FEED_MIRRORS"],
+    }
 
 
 @click.command("demo")
@@ -45,7 +61,7 @@ def demo_command(scale):
 
 
 def _load_scale(n_ideas):
-    from portal.demo_scale import MARK, load_scale_demo
+    from portal.demo.scale import MARK, load_scale_demo
 
     started = time.perf_counter()
     summary = load_scale_demo(n_ideas)
@@ -60,6 +76,28 @@ def _load_scale(n_ideas):
         f"wrote {summary.reviews:,} reviews; {summary.snapshots:,} open ideas scored. Took "
         f"{time.perf_counter() - started:.1f} s, {summary.scoring_seconds:.1f} s of it scoring."
     )
+
+
+@click.group("demo-feeds")
+def demo_feeds_group():
+    """The offline copies of the demo feeds."""
+
+
+@demo_feeds_group.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5081, show_default=True)
+def serve_command(host, port):
+    """Serve the demo feeds' copies; set DEMO_FEED_MIRROR=http://HOST:PORT for the portal."""
+    from portal.demo.feeds import make_mirror
+
+    server = make_mirror(host, port)
+    click.echo(f"Serving the demo feeds on http://{host}:{server.server_address[1]}")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 @click.group("users")

@@ -57,8 +57,12 @@ SCREENING_INLINE_LIMIT = 1000
 # addresses; networks listed here (CIDRs, such as "127.0.0.0/8" in tests) are let through.
 SCANNER_ALLOWED_NETWORKS: tuple[str, ...] = ()
 SCANNER_TIMEOUT = 30.0  # seconds for a whole fetch; checking a feed on a page waits 10
-# The offline demo: the base URL of `flask demo-feeds serve`. When set, the demo feeds' real
-# addresses are fetched from this mirror instead (scripts/run.sh sets it unless told not to).
+# Feeds fetched from a mirror: {a feed's address: the address to fetch it from instead}; only
+# those fetches may reach the mirror's network past the guard above.
+FEED_MIRRORS: dict[str, str] = {}
+# The offline demo: the base URL of `flask demo-feeds serve`. When set, the demo's commands
+# (portal/cli.py) add the demo feeds' real addresses to FEED_MIRRORS as the app starts
+# (scripts/run.sh sets it unless told not to).
 DEMO_FEED_MIRROR = None
 
 SERVICE_NAME = "Patient Safety Innovation Pipeline"

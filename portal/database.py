@@ -1,4 +1,4 @@
-"""Database plumbing: UTC datetimes, SQLite tuning and write-intent transactions.
+"""Database plumbing: UTC datetimes, enum columns, SQLite tuning and write-intent transactions.
 
 SQLite runs in WAL mode with a busy timeout and foreign keys on. pysqlite's own transaction
 handling is switched off (SQLAlchemy's documented recipe) so that we emit BEGIN ourselves:
@@ -37,6 +37,18 @@ class UTCDateTime(sa.TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def enum_column(enum_cls, **kwargs):
+    """A portable enum column: stored as its string value, no native database type."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=40,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+        **kwargs,
+    )
 
 
 @contextmanager

@@ -2,8 +2,9 @@
 
 from datetime import date
 
-from wtforms import Field, IntegerField
+from wtforms import Field, IntegerField, SelectMultipleField
 from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 
 class DatePartsField(Field):
@@ -50,6 +51,13 @@ class DatePartsField(Field):
         if self.data.year < 2000 or self.data.year > 2100:
             self.data = None
             self.process_errors.append(f"{self.label.text} must be a real date")
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (the NHS.UK checkboxes pattern)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class FutureDate:

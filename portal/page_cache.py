@@ -2,8 +2,8 @@
 
 Each cached fragment belongs to a *data version*: a row in `data_versions` holding a random
 token that is replaced whenever a transaction commits a change to any table the fragment
-reads (`watch(name, tables)`). The change is seen by SQLAlchemy session events, for ORM flushes
-and for bulk statements alike, and the new token is written in the same transaction, so every
+reads (`watch(name, tables)`). The change is seen through `portal.changes`, for ORM flushes and
+for bulk statements alike, and the new token is written in the same transaction, so every
 gunicorn worker sees it the moment the change is visible. A page asks for the token (one
 primary-key read) and reuses its fragment only when the token matches.
 
@@ -17,13 +17,12 @@ import time
 from collections import OrderedDict
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from portal import changes
 from portal.extensions import db
 
-_WATCHED: dict[str, set[str]] = {}  # table name -> names of the data versions it feeds
-_PENDING = "page_cache.changed"
+_NOTES = "page_cache"  # changes.note key: names of the data versions to replace
 
 
 class DataVersion(db.Model):
@@ -35,8 +34,7 @@ class DataVersion(db.Model):
 
 def watch(name: str, tables) -> None:
     """Replace the token of data version `name` whenever any of `tables` changes."""
-    for table in tables:
-        _WATCHED.setdefault(getattr(table, "name", table), set()).add(name)
+    changes.on_flush(tables, lambda session, _found: changes.note(session, _NOTES, [name]))
 
 
 def current_token(name: str) -> str:
@@ -45,37 +43,9 @@ def current_token(name: str) -> str:
     return token or ""
 
 
-def _mark(session, table_name):
-    names = _WATCHED.get(table_name)
-    if names:
-        session.info.setdefault(_PENDING, set()).update(names)
-
-
-@event.listens_for(Session, "after_flush")
-def _flushed(session, _context):
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        table = getattr(obj, "__table__", None)
-        if table is not None and (obj not in session.dirty or session.is_modified(obj)):
-            _mark(session, table.name)
-    # many-to-many rows (an idea's workstreams) change through their parent's collection
-    for obj in (*session.new, *session.dirty):
-        for rel in sa.inspect(obj).mapper.relationships:
-            if rel.secondary is not None and sa.inspect(obj).attrs[rel.key].history.has_changes():
-                _mark(session, rel.secondary.name)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _executed(state):
-    if state.is_insert or state.is_update or state.is_delete:
-        table = getattr(state.statement, "table", None)
-        if table is not None:
-            _mark(state.session, table.name)
-
-
-@event.listens_for(Session, "before_commit")
-def _bump(session):
-    session.flush()  # flushing now lets this commit's own changes be seen
-    names = session.info.pop(_PENDING, None)
+@changes.before_commit
+def _replace_tokens(session):
+    names = changes.take(session, _NOTES)
     if not names:
         return
     connection = session.connection()
@@ -87,11 +57,6 @@ def _bump(session):
         ).rowcount
         if not updated:
             connection.execute(table.insert().values(name=name, token=token))
-
-
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session):
-    session.info.pop(_PENDING, None)
 
 
 class FragmentCache:

@@ -16,10 +16,7 @@ def init_app(app):
         Role=Role,
         ORGANISATION_TYPE_LABELS=ORGANISATION_TYPE_LABELS,
     )
-    from portal.ideas.summary import section_rows
-
     app.jinja_env.filters.update(
-        idea_answer_rows=section_rows,
         datetime=ui.format_datetime,
         add_csrf_to_forms=ui.add_csrf_to_forms,
     )

@@ -1,16 +1,11 @@
 """Admin forms: a user's roles and whether the account is active."""
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectMultipleField, StringField
+from wtforms import HiddenField, SelectChoice, StringField
 from wtforms.validators import AnyOf, Length
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.roles import ROLE_LABELS
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
+from portal.fields import MultiCheckboxField
 
 
 class UserRolesForm(FlaskForm):

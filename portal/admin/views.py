@@ -5,7 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.access import roles
-from portal.admin import bp
+from portal.admin.blueprint import bp
 from portal.admin.forms import UserActiveForm, UserRolesForm, UserSearchForm
 from portal.audit import AuditEvent
 from portal.auth import services

@@ -8,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.roles import Role
-from portal.database import UTCDateTime, now_utc
+from portal.database import UTCDateTime, enum_column, now_utc
 from portal.extensions import db
 
 
@@ -41,18 +41,6 @@ ORGANISATION_TYPE_LABELS = {
     OrganisationType.PATIENT_OR_PUBLIC: "Patient or member of the public",
     OrganisationType.OTHER: "Other",
 }
-
-
-def enum_column(enum_cls, **kwargs):
-    """A portable enum column: stored as its string value, no native database type."""
-    return sa.Enum(
-        enum_cls,
-        native_enum=False,
-        length=40,
-        validate_strings=True,
-        values_callable=lambda e: [m.value for m in e],
-        **kwargs,
-    )
 
 
 class Organisation(db.Model):

@@ -2,6 +2,8 @@
 
 import enum
 
+from flask import url_for
+
 
 class Role(enum.StrEnum):
     INNOVATOR = "innovator"
@@ -29,3 +31,11 @@ HOME_ENDPOINTS = {
     Role.PROGRAMME_LEAD: "pipeline.ranked",
     Role.ADMIN: "admin.home",
 }
+
+
+def home_url_for(user) -> str:
+    """The home page of the user's most senior role (programme lead first)."""
+    for role in HOME_ORDER:
+        if user.has_role(role):
+            return url_for(HOME_ENDPOINTS[role])
+    return url_for("auth.account")

@@ -7,7 +7,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user
 
 from portal.access import public, signed_in
-from portal.auth import bp, services
+from portal.auth import services
+from portal.auth.blueprint import bp
 from portal.auth.forms import (
     NOT_LISTED,
     ChangePasswordForm,
@@ -17,9 +18,8 @@ from portal.auth.forms import (
     SignInForm,
 )
 from portal.auth.models import Organisation, OrganisationType
-from portal.auth.roles import Role
+from portal.auth.roles import Role, home_url_for
 from portal.extensions import db
-from portal.pages.home import home_url_for
 
 
 def _safe_next(target: str | None) -> str | None:

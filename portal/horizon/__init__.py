@@ -4,9 +4,3 @@ The pure work (fetching safely, parsing, normalising, de-duplicating) is the `sc
 library; this package stores feeds and items, schedules scans and shows them to leads.
 Scans run in `flask scan` and `flask worker`, never in a web request.
 """
-
-from flask import Blueprint
-
-bp = Blueprint("horizon", __name__)
-
-from portal.horizon import inbox_views, views  # noqa: E402,F401  (registers the routes on bp)

@@ -1,4 +1,4 @@
-"""`flask scan` and `flask demo-feeds serve`; `flask worker` calls `scan_in_worker`.
+"""`flask scan`; `flask worker` calls `scan_in_worker`.
 
 New items are rescored for the inbox after a scan: `flask scan` at once, the worker in its
 next step (`portal.horizon.triage.run_requested_rescoring`).
@@ -48,28 +48,6 @@ def scan_command(feed_id):
     for result in summary.failed:
         click.echo(f"Failed: {names.get(result.feed_id, result.feed_id)}: {result.error}")
     click.echo(summary.describe())
-
-
-@click.group("demo-feeds")
-def demo_feeds_group():
-    """The offline copies of the demo feeds."""
-
-
-@demo_feeds_group.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5081, show_default=True)
-def serve_command(host, port):
-    """Serve the demo feeds' copies; set DEMO_FEED_MIRROR=http://HOST:PORT for the portal."""
-    from portal.horizon.demo_feeds import make_mirror
-
-    server = make_mirror(host, port)
-    click.echo(f"Serving the demo feeds on http://{host}:{server.server_address[1]}")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
 
 
 def scan_in_worker() -> str:

@@ -13,7 +13,8 @@ from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.horizon import bp, digest, promote, triage
+from portal.horizon import digest, promote, triage
+from portal.horizon.blueprint import bp
 from portal.horizon.forms import ActionForm
 from portal.horizon.models import Feed, ItemSource, ItemStatus, ScannedItem
 from portal.ideas.sections import active_workstreams

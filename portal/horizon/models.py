@@ -6,8 +6,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.auth.models import User, enum_column
-from portal.database import UTCDateTime, now_utc
+from portal.auth.models import User
+from portal.database import UTCDateTime, enum_column, now_utc
 from portal.extensions import db
 
 FAILURES_BEFORE_BACKOFF = 3

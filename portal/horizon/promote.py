@@ -10,7 +10,7 @@ TF-IDF cosine similarity, from the scoring library's `NearDuplicateFinder`.
 import sqlalchemy as sa
 from flask import current_app
 
-from portal import audit, page_cache
+from portal import audit, page_cache, policy
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.horizon.models import ItemStatus, ScannedItem
@@ -19,6 +19,7 @@ from portal.ideas import services as idea_services
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaSource, Workstream
 from portal.pipeline.inputs import idea_text
+from portal.policy import Can
 from scoring import NearDuplicateFinder, word_tfidf
 
 SIMILARITY_FLOOR = 0.1  # below this, texts share little more than common words
@@ -135,12 +136,10 @@ def similarity_words(value: float) -> str:
 
 
 def similar_ideas(item: ScannedItem, viewer, limit=RELATED_LIMIT) -> list[tuple[Idea, float]]:
-    """The ideas most like the item that `viewer` may see (submitted, and not conflicted)."""
-    from portal.pipeline.ranking import conflict_clause  # the pipeline imports horizon
-
+    """The ideas most like the item among those `viewer` may see ranked against others."""
     ideas = db.session.scalars(
         sa.select(Idea)
-        .where(Idea.state != IdeaState.DRAFT, sa.not_(conflict_clause(viewer)))
+        .where(policy.clause(viewer, Can.SEE_SCORES))
         .where(sa.or_(Idea.scanned_item_id.is_(None), Idea.scanned_item_id != item.id))
         .order_by(Idea.id)
     ).all()

@@ -19,7 +19,6 @@ from flask import current_app
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.horizon.demo_feeds import mirror_url
 from portal.horizon.models import FAILURES_BEFORE_BACKOFF, Feed, FeedFetch
 from portal.horizon.storing import KnownItems, store_entries
 from scanners.fetch import FetchSettings, fetch_feed
@@ -76,14 +75,13 @@ class ScanSummary:
 
 
 def fetch(url: str, *, etag=None, last_modified=None, total_timeout=None) -> FetchResult:
-    """Fetch `url` with the portal's settings; a demo feed goes to the offline mirror if set."""
+    """Fetch `url` with the portal's settings, from its mirror if `FEED_MIRRORS` names one."""
     config = current_app.config
     networks = tuple(config["SCANNER_ALLOWED_NETWORKS"])
-    mirror = config.get("DEMO_FEED_MIRROR")
-    target = mirror_url(url, mirror) if mirror else None
+    target = config["FEED_MIRRORS"].get(url)
     if target:
-        # Only the mirror's own address is let through the guard, and only for demo feeds.
-        networks += (_network_of(mirror),)
+        # Only the mirror's own address is let through the guard, and only for its feeds.
+        networks += (_network_of(target),)
     settings = FetchSettings(
         total_timeout=total_timeout or config["SCANNER_TIMEOUT"],
         allowed_networks=networks,
@@ -97,8 +95,8 @@ def fetch(url: str, *, etag=None, last_modified=None, total_timeout=None) -> Fet
     )
 
 
-def _network_of(base_url: str) -> str:
-    host = urlsplit(base_url).hostname or ""
+def _network_of(url: str) -> str:
+    host = urlsplit(url).hostname or ""
     try:
         return str(ipaddress.ip_network(host))
     except ValueError:  # a name such as localhost

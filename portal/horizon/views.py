@@ -6,7 +6,8 @@ from flask_login import current_user
 from portal.access import roles
 from portal.auth.roles import Role
 from portal.extensions import db
-from portal.horizon import bp, services
+from portal.horizon import services
+from portal.horizon.blueprint import bp
 from portal.horizon.forms import INTERVALS, ActionForm, EditFeedForm, FeedForm
 from portal.horizon.models import Feed, ScannedItem, format_label
 

@@ -1,7 +1,1 @@
 """Ideas: the innovator's form journey, attachments, the lifecycle and the leads' triage."""
-
-from flask import Blueprint
-
-bp = Blueprint("ideas", __name__)
-
-from portal.ideas import attachment_views, triage_views, views  # noqa: E402,F401

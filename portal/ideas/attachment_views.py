@@ -20,11 +20,12 @@ from portal import errors
 from portal.access import roles, signed_in
 from portal.auth.roles import Role
 from portal.extensions import db
-from portal.ideas import attachments, bp, files
+from portal.ideas import attachments, files
+from portal.ideas.blueprint import bp
 from portal.ideas.loading import load_idea
 from portal.ideas.models import Attachment
-from portal.ideas.permissions import can_edit, is_owner
 from portal.ideas.services import IdeaError
+from portal.policy import Can, may, owns
 
 HINT = "PDF, Word, Excel, PowerPoint, PNG or JPEG. Up to 10 MB. Up to 5 files."
 # Where the 413 handler leaves its message for the page it redirects to.
@@ -44,7 +45,7 @@ def attachments_page(reference):
     form = AttachmentForm()
     if request.method == "GET" and (message := session.pop(_PENDING_ERROR, None)):
         form.file.errors = [message]
-    if request.method == "POST" and not can_edit(current_user, idea):
+    if request.method == "POST" and not may(current_user, Can.EDIT, idea):
         form.form_errors.append(attachments.not_editable_message(idea))
     elif form.validate_on_submit():
         try:
@@ -129,7 +130,7 @@ def _drain_unread_body():
 def _own_idea(reference, lock=False):
     """The current user's own idea, or 404 (as for anyone else's idea)."""
     idea = load_idea(reference, lock=lock)
-    if not is_owner(current_user, idea):
+    if not owns(current_user, idea):
         abort(404)
     return idea
 
@@ -162,7 +163,7 @@ def _render(idea, form):
         title="Supporting documents",
         idea=idea,
         form=form,
-        editable=can_edit(current_user, idea),
+        editable=may(current_user, Can.EDIT, idea),
         not_editable=attachments.not_editable_message(idea),
         max_files=files.MAX_FILES,
         kind_label=_kind_label,

@@ -10,15 +10,15 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.ideas.files import MAX_FILES, StoredFile
 from portal.ideas.models import Attachment, Idea
-from portal.ideas.permissions import can_edit
 from portal.ideas.services import IdeaError
+from portal.policy import Can, may
 
 FULL = f"You can add up to {MAX_FILES} files. Remove one before you add another"
 
 
 def check_can_change(idea: Idea, actor) -> None:
     """Refuse unless `actor` may change this idea's files now."""
-    if not can_edit(actor, idea):
+    if not may(actor, Can.EDIT, idea):
         raise IdeaError(not_editable_message(idea))
 
 

@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
-from portal.admin.forms import MultiCheckboxField
+from portal.fields import MultiCheckboxField
 from portal.ideas import choices
 from portal.validators import MaxChars, MaxWords, RequiredToComplete
 

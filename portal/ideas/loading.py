@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.ideas.models import Idea
-from portal.ideas.permissions import can_view
+from portal.policy import Can, may
 
 
 def load_idea(reference: str, lock: bool = False) -> Idea:
@@ -18,6 +18,6 @@ def load_idea(reference: str, lock: bool = False) -> Idea:
     if lock:
         query = query.with_for_update()
     idea = db.session.scalar(query)
-    if idea is None or not can_view(current_user, idea):
+    if idea is None or not may(current_user, Can.SEE, idea):
         abort(404)  # not 403: do not reveal that someone else's idea exists
     return idea

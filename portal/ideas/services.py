@@ -15,9 +15,9 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState, Mover, check_reopen, check_transition
 from portal.ideas.models import CONTENT_FIELDS, Idea, IdeaEvent, IdeaQuestion, IdeaVersion
-from portal.ideas.permissions import can_edit
 from portal.ideas.reference import format_reference, period_of, sequence_of
 from portal.mail import queue_mail
+from portal.policy import Can, may
 
 REFERENCE_ATTEMPTS = 5  # a concurrent request may take the same number: look again
 
@@ -95,7 +95,7 @@ def _next_reference(now) -> str:
 
 def save_answers(idea: Idea, actor, values: dict) -> bool:
     """Store answers from one section; return True if anything changed."""
-    if not can_edit(actor, idea):
+    if not may(actor, Can.EDIT, idea):
         raise IdeaError(not_editable_message(idea))
     changed = False
     for name, value in values.items():

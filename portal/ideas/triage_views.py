@@ -9,15 +9,16 @@ from sqlalchemy.orm import selectinload
 from portal.access import roles
 from portal.auth.roles import Role
 from portal.extensions import db
-from portal.ideas import bp, services
+from portal.ideas import services
+from portal.ideas.blueprint import bp
 from portal.ideas.diffs import compare
 from portal.ideas.forms import DeclineForm, QuestionForm
 from portal.ideas.lifecycle import IdeaState, Mover, TransitionError, moves_from
 from portal.ideas.loading import load_idea
 from portal.ideas.models import Idea, IdeaEvent, Workstream
-from portal.ideas.permissions import is_owner
 from portal.ideas.sections import SECTIONS
 from portal.ideas.summary import LABELS, section_rows
+from portal.policy import is_conflicted, owns
 
 TRIAGE_STATES = (IdeaState.SUBMITTED, IdeaState.IN_TRIAGE, IdeaState.INFORMATION_REQUESTED)
 
@@ -55,7 +56,7 @@ def lead_page(idea, form=None, status=200, **forms):
     from portal.pipeline.evidence import idea_evidence
 
     evidence = idea_evidence(idea, current_user)
-    blocked = is_owner(current_user, idea) or evidence["conflicted"]
+    blocked = owns(current_user, idea) or evidence["conflicted"]
     moves = [] if blocked else moves_from(idea.state, Mover.LEAD)
     events = db.session.scalars(
         sa.select(IdeaEvent)
@@ -138,10 +139,8 @@ def decline(reference):
 
 def _decide(reference, form_name, form, change, done, field=None):
     """Validate, make one triage move, commit once; or show why nothing changed."""
-    from portal.reviews.conflicts import is_conflicted  # reviews imports ideas
-
     idea = load_idea(reference, lock=True)
-    if is_owner(current_user, idea) or is_conflicted(current_user, idea):
+    if owns(current_user, idea) or is_conflicted(current_user, idea):
         abort(403)  # conflicts beat roles: never on their own idea or a conflicted one
     status = 200
     if form.validate_on_submit():

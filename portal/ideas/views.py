@@ -11,12 +11,12 @@ from wtforms import HiddenField
 from portal.access import public, roles, signed_in
 from portal.auth.roles import Role
 from portal.extensions import db
-from portal.ideas import bp, services
+from portal.ideas import services
+from portal.ideas.blueprint import bp
 from portal.ideas.forms import AnswerForm, WithdrawForm
 from portal.ideas.lifecycle import IdeaState, Mover, TransitionError, moves_from
 from portal.ideas.loading import load_idea
 from portal.ideas.models import Idea
-from portal.ideas.permissions import can_edit, is_lead, is_owner
 from portal.ideas.sections import (
     SECTIONS,
     SECTIONS_BY_KEY,
@@ -29,6 +29,7 @@ from portal.ideas.sections import (
 )
 from portal.ideas.summary import section_rows
 from portal.ideas.triage_views import lead_page
+from portal.policy import Can, may, owns
 
 REFUSED = (services.IdeaError, TransitionError)
 
@@ -94,8 +95,8 @@ def my_ideas():
 @signed_in
 def show(reference):
     idea = load_idea(reference)
-    if not is_owner(current_user, idea):
-        if not is_lead(current_user):  # panel members read ideas on their review pages
+    if not owns(current_user, idea):
+        if not current_user.has_role(Role.PROGRAMME_LEAD):  # reviewers read review pages
             abort(404)
         return lead_page(idea)
     if idea.state is IdeaState.DRAFT:
@@ -120,7 +121,7 @@ def _owner_page(idea, answer_form=None, status=200):
         answer_form=answer_form or AnswerForm(),
         events=[e for e in reversed(idea.events) if e.visible_to_innovator],
         can_withdraw=IdeaState.WITHDRAWN in moves_from(idea.state, Mover.OWNER),
-        editable=can_edit(current_user, idea),
+        editable=may(current_user, Can.EDIT, idea),
         statuses=statuses(idea),
         decisions=history_of(idea),
     ), status
@@ -128,7 +129,7 @@ def _owner_page(idea, answer_form=None, status=200):
 
 def _editable_idea(reference) -> Idea:
     idea = load_idea(reference, lock=request.method == "POST")
-    if not is_owner(current_user, idea):
+    if not owns(current_user, idea):
         abort(404)
     return idea
 
@@ -138,7 +139,7 @@ def _editable_idea(reference) -> Idea:
 def section(reference, key):
     idea = _editable_idea(reference)
     current = SECTIONS_BY_KEY.get(key) or abort(404)
-    if not can_edit(current_user, idea):
+    if not may(current_user, Can.EDIT, idea):
         flash(services.not_editable_message(idea), "error")
         return redirect(url_for("ideas.show", reference=idea.reference))
     complete = "save-draft" not in request.form

@@ -6,8 +6,8 @@ from flask import abort, current_app, redirect, render_template, send_from_direc
 from flask_login import current_user
 
 from portal.access import public
-from portal.pages import bp
-from portal.pages.home import home_url_for
+from portal.auth.roles import home_url_for
+from portal.pages.blueprint import bp
 
 INFORMATION_PAGES = {
     "privacy": "Privacy notice",

@@ -18,7 +18,7 @@ from portal.clock import LONDON
 from portal.extensions import db
 from portal.fields import DatePartsField
 from portal.ideas.models import Idea
-from portal.reviews.conflicts import conflicted_pairs
+from portal.policy import conflicted_pairs
 
 PAGE_SIZE = 50
 

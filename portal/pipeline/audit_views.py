@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from portal.access import roles
 from portal.auth.roles import Role
-from portal.pipeline import bp
 from portal.pipeline.audit_log import (
     AuditFilterForm,
     action_choices,
@@ -16,6 +15,7 @@ from portal.pipeline.audit_log import (
     object_types,
     search_events,
 )
+from portal.pipeline.blueprint import bp
 
 
 @bp.route("/pipeline/audit")

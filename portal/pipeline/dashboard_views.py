@@ -13,7 +13,8 @@ from portal.auth.models import ORGANISATION_TYPE_LABELS
 from portal.auth.roles import Role
 from portal.clock import utcnow
 from portal.ideas.lifecycle import IdeaState
-from portal.pipeline import bp, dashboard
+from portal.pipeline import dashboard
+from portal.pipeline.blueprint import bp
 from portal.pipeline.charts import Bar, bar_chart
 
 S = IdeaState

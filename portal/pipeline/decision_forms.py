@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired
 
-from portal.admin.forms import MultiCheckboxField
+from portal.fields import MultiCheckboxField
 from portal.ideas.lifecycle import IdeaState
 from portal.pipeline.decisions import MAX_WORDS
 from portal.validators import MaxWords

@@ -11,10 +11,11 @@ from portal.ideas.lifecycle import IdeaState, TransitionError
 from portal.ideas.loading import load_idea
 from portal.ideas.models import Idea, Workstream
 from portal.ideas.sections import active_workstreams
-from portal.pipeline import bp, decisions
+from portal.pipeline import decisions
+from portal.pipeline.blueprint import bp
 from portal.pipeline.decision_forms import BulkDecideForm, DecideForm, ReopenForm
 from portal.pipeline.models import Decision
-from portal.reviews.conflicts import conflicted_pairs
+from portal.policy import conflicted_pairs
 
 # The states the bulk page can list ideas from (a question's answer comes first).
 DECIDABLE = (

@@ -23,7 +23,7 @@ from portal.ideas.services import move_idea
 from portal.mail import queue_mail
 from portal.pipeline.models import Decision, ScoreSnapshot
 from portal.pipeline.snapshots import deferred_snapshots, refresh_snapshots
-from portal.reviews.conflicts import conflicted_pairs
+from portal.policy import conflicted_pairs, ranks_for
 from portal.reviews.models import Review, ReviewState
 from portal.validators import count_words
 
@@ -109,15 +109,21 @@ def feedback_for(ideas) -> dict[int, list[dict]]:
     return found
 
 
-def scores_now(idea) -> dict:
-    """The idea's score snapshot as plain data, or {} when it has none."""
+def scores_now(idea, lead) -> dict:
+    """The idea's score snapshot as plain data, or {} when it has none.
+
+    The rank is the one the deciding lead was shown: the idea's position among the ideas they
+    may see ranked (`rank_of_seen`). Decisions recorded before that kept the rank among all
+    ideas; they have no `rank_of_seen` and are labelled so where shown.
+    """
     snapshot = db.session.get(ScoreSnapshot, idea.id)
     if snapshot is None:
         return {}
     values = {name: getattr(snapshot, name) for name in SNAPSHOT_FIELDS}
-    values["ranked_ideas"] = db.session.scalar(
-        sa.select(sa.func.count()).select_from(ScoreSnapshot)
-    )
+    ranks = ranks_for(lead)
+    values["rank"] = ranks.position(snapshot.rank)
+    values["ranked_ideas"] = ranks.shown
+    values["rank_of_seen"] = True
     values["computed_at"] = snapshot.computed_at.isoformat()
     return values
 
@@ -204,7 +210,7 @@ def decide(
     _check_target(idea, target, workstream)
     rationale = _clean_text(rationale, "Enter the reason for your decision", "Your reason")
     workstream = workstream if target is IdeaState.ADOPTED else None
-    scores = scores_now(idea)  # before the move: refreshing drops closed ideas' snapshots
+    scores = scores_now(idea, lead)  # before the move: refreshing drops closed ideas' snapshots
     feedback = feedback_to_release(idea) if release_feedback else []
     from_state = idea.state
     move_idea(idea, target, lead, Mover.LEAD, "decided", rationale)

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from portal import policy
 from portal.extensions import db
 from portal.ideas.models import Idea
 from portal.pipeline.decisions import can_reopen, decision_targets, history_of
 from portal.pipeline.models import ScoreSnapshot
-from portal.reviews.conflicts import conflicted_pairs
+from portal.policy import Can, conflicted_pairs, ranks_for
 from portal.reviews.models import Review, ReviewRound, ReviewState
 from scoring import (
     DISAGREEMENT_RANGE,
@@ -72,14 +73,16 @@ def idea_evidence(idea, viewer) -> dict:
     details = snapshot.details if snapshot else {}
     rounds = _reviews(idea, snapshot, details)
     ranked = next((r for r in rounds if r.ranked), None)
+    ranks = ranks_for(viewer)
     evidence.update(
         snapshot=snapshot,
-        ranked_ideas=db.session.scalar(sa.select(sa.func.count()).select_from(ScoreSnapshot)),
+        rank=ranks.position(snapshot.rank) if snapshot else None,
+        ranked_ideas=ranks.shown,
         parts=_parts(snapshot, details),
         sensitive_to=details.get("criteria", {}).get(details.get("sensitive_to") or "", {}),
         agreement=_agreement(details, ranked),
         rounds=rounds,
-        similar=_similar(details),
+        similar=_similar(details, viewer),
         min_reviews=MIN_REVIEWS,
         disagreement_range=DISAGREEMENT_RANGE,
     )
@@ -148,12 +151,16 @@ def _parts(snapshot, details) -> list[dict]:
     ]
 
 
-def _similar(details) -> list[dict]:
+def _similar(details, viewer) -> list[dict]:
+    """The nearest ideas whose scores the viewer may see too."""
     nearest = [n for n in details.get("nearest", []) if n.get("similarity", 0) > 0]
     ideas = {
         i.id: i
         for i in db.session.scalars(
-            sa.select(Idea).where(Idea.id.in_([n["idea_id"] for n in nearest]))
+            sa.select(Idea).where(
+                Idea.id.in_([n["idea_id"] for n in nearest]),
+                policy.clause(viewer, Can.SEE_SCORES),
+            )
         )
     }
     return [

@@ -15,7 +15,7 @@ from portal.ideas.lifecycle import CLOSED_STATES, IdeaState
 from portal.ideas.models import Idea
 from portal.ideas.sections import active_workstreams
 from portal.pipeline.models import Decision, ScoreSnapshot
-from portal.reviews.conflicts import conflicted_pairs
+from portal.policy import conflicted_pairs
 from portal.reviews.models import Criterion, Review, ReviewScore, ReviewState
 from portal.reviews.rubric import current_rubric
 from scoring import select_portfolio, top_k, unit_score

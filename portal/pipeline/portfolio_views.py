@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from portal.access import roles
 from portal.auth.roles import Role
-from portal.pipeline import bp
+from portal.pipeline.blueprint import bp
 from portal.pipeline.portfolio import STRONG_MEAN, capacity_shortlist, driver_diagrams
 
 

@@ -1,25 +1,25 @@
 """The ranked pipeline as a lead sees it: visible ideas filtered, sorted and paged in SQL.
 
-A lead never sees the rank or scores of an idea they are conflicted on, so those ideas are
-left out in SQL (`conflict_clause` mirrors `portal.reviews.conflicts.conflicted_pairs`) and
-ranks are renumbered over the ideas the lead can see: a gap at rank 3 would give away where a
-hidden idea stands. Pages read the stored snapshots; nothing here computes scores.
+The policy decides which ideas a lead may see ranked (`portal.policy.ranked_clause`: never
+one they are conflicted on) and the position shown (`ranks_for`: among the ideas they see, so
+a gap at rank 3 cannot give away where a hidden idea stands); near-duplicates name only ideas
+the lead may see too. Pages read the stored snapshots; nothing here computes scores.
 """
 
-import bisect
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from portal import page_cache
+from portal import page_cache, policy
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.ideas.lifecycle import CLOSED_STATES, IdeaState
+from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaEvent, IdeaSource, Workstream, idea_workstreams
 from portal.pipeline.filters import STAGE_LABELS, PipelineQuery
 from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
-from portal.reviews.models import Conflict, ConflictKind, ReviewRound
+from portal.policy import Can, Ranks, open_ideas, ranked_clause, ranks_for
+from portal.reviews.models import Conflict, ReviewRound
 from scoring import NEAR_DUPLICATE_THRESHOLD, reviewers_disagree
 
 PAGE_SIZE = 50
@@ -39,42 +39,6 @@ page_cache.watch(
         ReviewRound.__table__,
     ],
 )
-
-
-def conflict_clause(user):
-    """SQL truth of `conflicted_pairs([user], [idea])` for each idea row, never NULL."""
-
-    def ideas_with(*conditions):  # uncorrelated: the database evaluates it once
-        return Idea.id.in_(
-            sa.select(Conflict.idea_id).where(Conflict.user_id == user.id, *conditions)
-        )
-
-    own = sa.and_(Idea.owner_id.is_not(None), Idea.owner_id == user.id)
-    declared = ideas_with(
-        Conflict.active.is_(True), Conflict.kind != ConflictKind.SAME_ORGANISATION
-    )
-    if user.organisation_id is None:
-        return sa.or_(own, declared)
-    cleared = ideas_with(
-        Conflict.active.is_(False), Conflict.kind == ConflictKind.SAME_ORGANISATION
-    )
-    same_org = sa.and_(
-        Idea.organisation_id.is_not(None),
-        Idea.organisation_id == user.organisation_id,
-        sa.not_(cleared),
-    )
-    return sa.or_(own, same_org, declared)
-
-
-def _open():
-    # NOT IN rather than IN: without ANALYZE statistics SQLite would pick the state index for
-    # IN and then fetch every (wide) snapshot row by key, several times slower than a scan.
-    return Idea.state.not_in([IdeaState.DRAFT, *CLOSED_STATES])
-
-
-def visible_clause(user):
-    """Open ideas the user has no conflict on."""
-    return sa.and_(_open(), sa.not_(conflict_clause(user)))
 
 
 def _json_list_has(column, key):
@@ -204,14 +168,7 @@ class PipelineRow:
             details.get("split_recommendation", False),
         )
 
-    @property
-    def duplicates(self) -> list[str]:
-        """References of near-duplicate ideas."""
-        return [
-            n["reference"]
-            for n in (self.details or {}).get("nearest", [])
-            if n.get("similarity", 0) >= NEAR_DUPLICATE_THRESHOLD
-        ]
+    duplicates: list[str] = field(default_factory=list)  # near-duplicates the lead may see
 
 
 @dataclass
@@ -230,32 +187,40 @@ def _base(*columns):
 
 
 def _counts(user, query: PipelineQuery):
-    """(rows matching, hidden by conflicts, snapshots not visible) in one pass."""
-    visible = visible_clause(user)
+    """(rows matching, open ideas hidden from the user) in one pass."""
+    visible = ranked_clause(user)
     return db.session.execute(
         _base(
             sa.func.count().filter(sa.and_(visible, *_conditions(query))),
-            sa.func.count().filter(sa.and_(_open(), conflict_clause(user))),
-            sa.func.count().filter(sa.not_(visible)),
+            sa.func.count().filter(sa.and_(open_ideas(), sa.not_(visible))),
         )
     ).one()
-
-
-def _hidden_ranks(user, not_visible: int) -> list[int]:
-    """Sorted ranks of the snapshots the user cannot see (for renumbering)."""
-    if not not_visible:
-        return []
-    return sorted(
-        db.session.scalars(_base(ScoreSnapshot.rank).where(sa.not_(visible_clause(user))))
-    )
 
 
 def _ordered_ids(user, query: PipelineQuery):
     return (
         _base(ScoreSnapshot.idea_id)
-        .where(visible_clause(user), *_conditions(query))
+        .where(ranked_clause(user), *_conditions(query))
         .order_by(*_ordering(query), Idea.id)
     )
+
+
+def _duplicates(user, found) -> dict[int, list[str]]:
+    """Each row's near-duplicates, naming only ideas whose scores the user may see."""
+    near = {
+        row.id: [
+            n["reference"]
+            for n in (row.details or {}).get("nearest", [])
+            if n.get("similarity", 0) >= NEAR_DUPLICATE_THRESHOLD
+        ]
+        for row in found
+    }
+    named = {ref for refs in near.values() for ref in refs}
+    seen = set()
+    if named:
+        visible = sa.select(Idea.reference).where(policy.clause(user, Can.SEE_SCORES))
+        seen = set(db.session.scalars(_by_idea(visible, list(named), Idea.reference)))
+    return {i: [ref for ref in refs if ref in seen] for i, refs in near.items()}
 
 
 def _by_idea(statement, ids, column):
@@ -273,7 +238,7 @@ def entered_stage(rows) -> dict[int, datetime | None]:
     return {r.id: found.get(r.id) or r.submitted_at for r in rows}
 
 
-def _rows(ids, hidden_ranks) -> list[PipelineRow]:
+def _rows(user, ids, ranks: Ranks) -> list[PipelineRow]:
     # Sorting ran on narrow rows (ids only); the wide ones, JSON details and all, are fetched
     # for the ids wanted and put back in their order here.
     found = db.session.execute(_by_idea(_base(*ROW_COLUMNS), ids, Idea.id)).all()
@@ -288,10 +253,12 @@ def _rows(ids, hidden_ranks) -> list[PipelineRow]:
     for idea_id, name in db.session.execute(_by_idea(chosen, ids, idea_workstreams.c.idea_id)):
         names.setdefault(idea_id, []).append(name)
     entered = entered_stage(found)
+    duplicates = _duplicates(user, found)
     now = utcnow()
     return [
         PipelineRow(
-            position=row.rank - bisect.bisect_left(hidden_ranks, row.rank),
+            position=ranks.position(row.rank),
+            duplicates=duplicates[row.id],
             workstreams=names.get(row.id, []),
             days_in_stage=max(0, (now - entered[row.id]).days) if entered[row.id] else None,
             **row._mapping,
@@ -302,18 +269,17 @@ def _rows(ids, hidden_ranks) -> list[PipelineRow]:
 
 def pipeline_page(user, query: PipelineQuery, per_page=PAGE_SIZE) -> PipelinePage:
     """One page of the pipeline for `user`, filtered, sorted and paged in SQL."""
-    total, hidden, not_visible = _counts(user, query)
+    total, hidden = _counts(user, query)
     pages = max(1, -(-total // per_page))
     page = min(query.page, pages)
     ids = db.session.scalars(
         _ordered_ids(user, query).limit(per_page).offset((page - 1) * per_page)
     ).all()
-    rows = _rows(ids, _hidden_ranks(user, not_visible))
+    rows = _rows(user, ids, ranks_for(user))
     return PipelinePage(rows=rows, total=total, page=page, pages=pages, hidden=hidden)
 
 
 def pipeline_rows(user, query: PipelineQuery) -> list[PipelineRow]:
     """Every row matching the query, in its order (for exports)."""
-    _total, _hidden, not_visible = _counts(user, query)
     ids = db.session.scalars(_ordered_ids(user, query)).all()
-    return _rows(ids, _hidden_ranks(user, not_visible))
+    return _rows(user, ids, ranks_for(user))

@@ -12,7 +12,8 @@ from portal.auth.roles import Role
 from portal.clock import london, utcnow
 from portal.database import write_intent
 from portal.extensions import db
-from portal.pipeline import bp, exports, whatif
+from portal.pipeline import exports, whatif
+from portal.pipeline.blueprint import bp
 from portal.pipeline.filters import FILTERS, SORTS, SOURCE_LABELS, filter_choices, parse_query
 from portal.pipeline.ranking import PIPELINE_DATA, pipeline_page, pipeline_rows
 from portal.pipeline.snapshots import refresh_pending

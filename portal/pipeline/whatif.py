@@ -18,7 +18,7 @@ from wtforms.validators import ValidationError
 from portal.extensions import db
 from portal.ideas.models import Idea
 from portal.pipeline.models import ScoreSnapshot
-from portal.pipeline.ranking import visible_clause
+from portal.policy import ranked_clause
 from portal.reviews.rubric import WEIGHT_MAX
 from scoring import PRIORITY_COMPONENTS, PRIORITY_WEIGHTS, rank_moves, reweighted_ranks
 
@@ -126,7 +126,7 @@ def _snapshots(user):
             ScoreSnapshot.details["criteria"].label("criteria"),
         )
         .join(Idea, Idea.id == ScoreSnapshot.idea_id)
-        .where(visible_clause(user))
+        .where(ranked_clause(user))
         .order_by(ScoreSnapshot.rank)
     ).all()
 

@@ -7,7 +7,7 @@ from portal.access import roles
 from portal.auth.roles import Role
 from portal.extensions import db
 from portal.ideas.models import Workstream
-from portal.pipeline import bp
+from portal.pipeline.blueprint import bp
 from portal.pipeline.workstream_forms import WorkstreamForm
 from portal.pipeline.workstreams import (
     WorkstreamError,

@@ -1,7 +1,8 @@
-"""Conflicts of interest: automatic (same organisation), declared by members, set by leads.
+"""Recording conflicts of interest: declared by members, set or cleared by leads.
 
-A conflicted member is never assigned the idea and never sees its reviews or ranking,
-whatever roles they hold.
+Whether someone is conflicted is the policy's question (`portal.policy.conflicted_pairs`):
+automatic conflicts (their own idea, their organisation's) are never stored, except a lead's
+clearing of the organisation one.
 """
 
 import sqlalchemy as sa
@@ -20,39 +21,6 @@ def _records(user_ids, idea_ids):
     return db.session.scalars(
         sa.select(Conflict).where(Conflict.user_id.in_(user_ids), Conflict.idea_id.in_(idea_ids))
     ).all()
-
-
-def conflicted_pairs(members, ideas) -> set[tuple[int, int]]:
-    """The (member id, idea id) pairs that are conflicted, in one query."""
-    records = {
-        (c.user_id, c.idea_id, c.kind): c
-        for c in _records([m.id for m in members], [i.id for i in ideas])
-    }
-    pairs = set()
-    for member in members:
-        for idea in ideas:
-            if idea.owner_id == member.id:  # nobody reviews their own idea, ever
-                pairs.add((member.id, idea.id))
-                continue
-            same_org = (
-                member.organisation_id is not None
-                and member.organisation_id == idea.organisation_id
-            )
-            cleared = records.get((member.id, idea.id, ConflictKind.SAME_ORGANISATION))
-            if same_org and not (cleared is not None and not cleared.active):
-                pairs.add((member.id, idea.id))
-                continue
-            if any(
-                c.active and c.kind is not ConflictKind.SAME_ORGANISATION
-                for (u, i, _), c in records.items()
-                if u == member.id and i == idea.id
-            ):
-                pairs.add((member.id, idea.id))
-    return pairs
-
-
-def is_conflicted(user, idea) -> bool:
-    return (user.id, idea.id) in conflicted_pairs([user], [idea])
 
 
 def declare_conflict(member, idea, kind: ConflictKind, detail: str | None, actor=None):

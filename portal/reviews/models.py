@@ -7,8 +7,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.auth.models import User, enum_column
-from portal.database import UTCDateTime, now_utc
+from portal.auth.models import User
+from portal.database import UTCDateTime, enum_column, now_utc
 from portal.extensions import db
 from portal.ideas.models import Idea
 
@@ -197,6 +197,8 @@ class Assignment(db.Model):
     assigned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     declined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decline_reason: Mapped[str | None] = mapped_column(sa.Text)
+    # when the member answered "no conflict of interest" before first reading the idea
+    conflict_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     round: Mapped[ReviewRound] = relationship(back_populates="assignments")
     idea: Mapped[Idea] = relationship()

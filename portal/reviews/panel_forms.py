@@ -4,8 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
-from portal.admin.forms import MultiCheckboxField
 from portal.auth.forms import RegisterForm
+from portal.fields import MultiCheckboxField
 from portal.ideas.choices import CARE_SETTINGS
 from portal.validators import MaxChars, MaxWords
 

@@ -12,7 +12,8 @@ from portal.auth.roles import HOME_ENDPOINTS, Role
 from portal.extensions import db
 from portal.ideas.choices import CARE_SETTINGS
 from portal.ideas.sections import active_workstreams
-from portal.reviews import bp, invitations, panel
+from portal.reviews import invitations, panel
+from portal.reviews.blueprint import bp
 from portal.reviews.panel_forms import AcceptForm, InviteForm, PanelAccountForm, PanelProfileForm
 from portal.reviews.rubric import current_rubric
 

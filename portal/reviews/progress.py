@@ -1,4 +1,8 @@
-"""How far a round has got: per idea and per member, for the leads' round pages."""
+"""How far a round has got: per idea and per member, for the leads' round pages.
+
+A lead sees nothing of the reviews of an idea they are conflicted on (`hidden`): not who
+reviews it, not whether they have submitted, not in the members' totals either.
+"""
 
 from dataclasses import dataclass, field
 
@@ -9,6 +13,7 @@ from portal.reviews.models import AssignmentState, ReviewState
 class IdeaProgress:
     idea: object
     wanted: int
+    hidden: bool = False
     submitted: int = 0
     assignments: list = field(default_factory=list)
     # criteria a reviewer could not score for lack of information: the lead may ask the innovator
@@ -42,13 +47,19 @@ class RoundProgress:
 
     @property
     def short_of_reviewers(self) -> list[IdeaProgress]:
-        return [p for p in self.ideas if p.assigned < p.wanted]
+        return [p for p in self.ideas if p.assigned < p.wanted and not p.hidden]
 
 
-def round_progress(round_) -> RoundProgress:
-    ideas = {e.idea_id: IdeaProgress(e.idea, round_.reviews_per_idea) for e in round_.entries}
+def round_progress(round_, hidden=frozenset()) -> RoundProgress:
+    """Progress of the round, leaving out the reviews of the ideas in `hidden` (ids)."""
+    ideas = {
+        e.idea_id: IdeaProgress(e.idea, round_.reviews_per_idea, hidden=e.idea_id in hidden)
+        for e in round_.entries
+    }
     members = {m.id: MemberProgress(m) for m in round_.panel}
     for a in round_.assignments:
+        if a.idea_id in hidden:
+            continue
         person = members.setdefault(a.user_id, MemberProgress(a.user))
         if a.state is AssignmentState.DECLINED:
             person.declined += 1

@@ -12,13 +12,10 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.ideas import files
 from portal.ideas.summary import section_rows, with_line_breaks
-from portal.reviews import bp
-from portal.reviews.conflict_check import (
-    checked_assignments,
-    confirm_no_conflict,
-    conflict_check_done,
-)
-from portal.reviews.conflicts import ConflictError, conflicted_pairs, declare_conflict
+from portal.policy import conflicted_pairs, is_conflicted
+from portal.reviews.blueprint import bp
+from portal.reviews.conflict_check import confirm_no_conflict, conflict_check_done
+from portal.reviews.conflicts import ConflictError, declare_conflict
 from portal.reviews.models import (
     Assignment,
     AssignmentState,
@@ -60,7 +57,7 @@ def queue():
         title="Your reviews",
         open_rounds=[(r, items) for r, items in rounds.items() if r.is_open],
         closed_rounds=[(r, items) for r, items in rounds.items() if not r.is_open],
-        checked=checked_assignments(assignments),
+        checked={a.id for a in assignments if conflict_check_done(a)},
         ReviewState=ReviewState,
     )
 
@@ -297,7 +294,7 @@ def _my_assignment(assignment_id, lock=False) -> Assignment:
         assignment is None
         or assignment.user_id != current_user.id
         or assignment.state is not AssignmentState.ACTIVE
-        or conflicted_pairs([current_user], [assignment.idea])
+        or is_conflicted(current_user, assignment.idea)
     ):
         abort(404)
     return assignment

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from portal import audit
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.reviews.conflicts import conflicted_pairs
+from portal.policy import conflicted_pairs
 from portal.reviews.models import (
     AssignmentState,
     Confidence,

@@ -4,8 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
-from portal.admin.forms import MultiCheckboxField
-from portal.fields import DatePartsField, FutureDate, WholeNumberField
+from portal.fields import DatePartsField, FutureDate, MultiCheckboxField, WholeNumberField
 from portal.validators import MaxChars, MaxWords
 
 YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]

@@ -5,15 +5,24 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from portal import policy
 from portal.access import roles
 from portal.auth.models import User, UserRole
 from portal.auth.roles import Role
 from portal.extensions import db
 from portal.ideas.lifecycle import TransitionError
 from portal.ideas.models import Idea
-from portal.reviews import bp, rounds
+from portal.policy import Can, may
+from portal.reviews import rounds
+from portal.reviews.blueprint import bp
 from portal.reviews.conflicts import ConflictError, clear_conflict, declare_conflict
-from portal.reviews.models import Assignment, ConflictKind, ReviewRound, ReviewState
+from portal.reviews.models import (
+    Assignment,
+    AssignmentState,
+    ConflictKind,
+    ReviewRound,
+    ReviewState,
+)
 from portal.reviews.progress import round_progress
 from portal.reviews.round_forms import (
     ActionForm,
@@ -55,7 +64,7 @@ def rounds_list():
 @bp.route("/rounds/new", methods=["GET", "POST"])
 @roles(Role.PROGRAMME_LEAD)
 def new_round():
-    ideas, members = rounds.eligible_ideas(), panel_members()
+    ideas, members = rounds.eligible_ideas(_may_manage()), panel_members()
     form = RoundForm()
     form.set_choices(ideas, members)
     if form.validate_on_submit():
@@ -87,18 +96,44 @@ def new_round():
 @roles(Role.PROGRAMME_LEAD)
 def round(round_id, forms=None, status=200):
     round_ = db.get_or_404(ReviewRound, round_id)
+    hidden = _unmanageable(round_.entries)
     return render_template(
         "reviews/round.html",
         round=round_,
         title=round_.name,
-        progress=round_progress(round_),
-        **_round_forms(round_, forms or {}),
+        progress=round_progress(round_, hidden),
+        declined=[
+            a
+            for a in round_.assignments
+            if a.state is AssignmentState.DECLINED and a.idea_id not in hidden
+        ],
+        **_round_forms(round_, forms or {}, hidden),
     ), status
 
 
-def _round_forms(round_, given):
-    ideas = [entry.idea for entry in round_.entries]
-    in_round = {i.id for i in ideas}
+def _unmanageable(entries) -> set[int]:
+    """Ids of the round's ideas the current lead may not manage (a conflict of interest)."""
+    ids = {entry.idea_id for entry in entries}
+    if not ids:
+        return set()
+    allowed = sa.select(Idea.id).where(Idea.id.in_(ids), _may_manage())
+    return ids - set(db.session.scalars(allowed))
+
+
+def _may_manage():
+    return policy.clause(current_user, Can.MANAGE_ROUND)
+
+
+def _manageable(idea) -> Idea:
+    """The idea, if the current lead may manage its place in a round; else 403."""
+    if not may(current_user, Can.MANAGE_ROUND, idea):
+        abort(403)  # conflicts beat roles: another lead must act on this idea
+    return idea
+
+
+def _round_forms(round_, given, hidden):
+    ideas = [entry.idea for entry in round_.entries if entry.idea_id not in hidden]
+    in_round = {entry.idea_id for entry in round_.entries}
     idea_choices = [SelectChoice("", "Choose an idea")] + [
         SelectChoice(str(i.id), f"{i.reference}: {i.display_title}") for i in ideas
     ]
@@ -118,7 +153,7 @@ def _round_forms(round_, given):
         forms[name].idea.choices, forms[name].member.choices = idea_choices, member_choices
     forms["add_form"].ideas.choices = [
         SelectChoice(str(i.id), f"{i.reference}: {i.display_title}")
-        for i in rounds.eligible_ideas()
+        for i in rounds.eligible_ideas(_may_manage())
         if i.id not in in_round
     ]
     return forms
@@ -155,7 +190,7 @@ def assign(round_id):
     form.idea.choices = form.member.choices = None
 
     def change(round_, f):
-        idea, member = _pick(Idea, f.idea.data), _pick(User, f.member.data)
+        idea, member = _manageable(_pick(Idea, f.idea.data)), _pick(User, f.member.data)
         rounds.assign_manually(round_, idea, member, current_user)
         return f"{member.name} will review {idea.reference}."
 
@@ -167,7 +202,12 @@ def assign(round_id):
 @roles(Role.PROGRAMME_LEAD)
 def auto_assign(round_id):
     def change(round_, f):
-        result = rounds.auto_assign(round_, current_user, extra_load=f.extra_load.data or 0)
+        result = rounds.auto_assign(
+            round_,
+            current_user,
+            extra_load=f.extra_load.data or 0,
+            leave_out=_unmanageable(round_.entries),
+        )
         added = f"{len(result.pairs)} assignments made."
         return added if result.feasible else f"{added} {result.message}"
 
@@ -182,7 +222,7 @@ def add_ideas(round_id):
     form.ideas.validate_choice = False
 
     def change(round_, f):
-        ideas = [_pick(Idea, raw) for raw in f.ideas.data]
+        ideas = [_manageable(_pick(Idea, raw)) for raw in f.ideas.data]
         added = rounds.add_ideas(round_, ideas, current_user)
         return f"{added} ideas added. Assign reviewers to them next."
 
@@ -195,6 +235,7 @@ def remove_assignment(round_id, assignment_id):
     assignment = db.get_or_404(Assignment, assignment_id)
     if assignment.round_id != round_id:
         abort(404)
+    _manageable(assignment.idea)
 
     def change(round_, f):
         rounds.remove_assignment(assignment, current_user)
@@ -249,7 +290,7 @@ def conflict(round_id):
     form.idea.validate_choice = form.member.validate_choice = False
 
     def change(round_, f):
-        idea, member = _pick(Idea, f.idea.data), _pick(User, f.member.data)
+        idea, member = _manageable(_pick(Idea, f.idea.data)), _pick(User, f.member.data)
         if f.action.data == "add":
             declare_conflict(member, idea, ConflictKind.OTHER, f.reason.data, actor=current_user)
             for a in round_.assignments:

@@ -15,7 +15,7 @@ from portal.ideas.models import Idea
 from portal.ideas.services import move_idea
 from portal.mail import queue_mail
 from portal.pipeline.snapshots import refresh_snapshots
-from portal.reviews.conflicts import conflicted_pairs
+from portal.policy import conflicted_pairs
 from portal.reviews.models import (
     Assignment,
     AssignmentState,
@@ -166,13 +166,14 @@ def assign_manually(round_, idea, member, lead) -> Assignment:
     return assignment
 
 
-def auto_assign(round_, lead, extra_load: int = 0):
+def auto_assign(round_, lead, extra_load: int = 0, leave_out=frozenset()):
     """Top up every idea to its reviewers with the optimiser, keeping existing assignments.
 
+    Ideas whose ids are in `leave_out` (the lead's conflicts) are not touched, nor named.
     Returns the optimiser's result, whose `message` says what could not be met.
     """
     _require_open(round_)
-    ideas = [entry.idea for entry in round_.entries]
+    ideas = [entry.idea for entry in round_.entries if entry.idea_id not in leave_out]
     members = list(round_.panel)
     if not ideas or not members:
         raise RoundError("Add ideas and panel members to the round first")
@@ -344,7 +345,7 @@ def open_rounds():
     ).all()
 
 
-def eligible_ideas():
-    return db.session.scalars(
-        sa.select(Idea).where(Idea.state.in_(ROUND_STATES)).order_by(Idea.submitted_at)
-    ).all()
+def eligible_ideas(*conditions):
+    """Ideas that may join a round (and meet `conditions`), oldest first."""
+    query = sa.select(Idea).where(Idea.state.in_(ROUND_STATES), *conditions)
+    return db.session.scalars(query.order_by(Idea.submitted_at)).all()

@@ -7,7 +7,7 @@ from portal.access import roles
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.extensions import db
-from portal.reviews import bp
+from portal.reviews.blueprint import bp
 from portal.reviews.rubric import (
     RubricError,
     current_rubric,

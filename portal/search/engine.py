@@ -161,9 +161,9 @@ def _current_rows(keys, scope: Scope) -> dict:
     items = [i for kind, i in keys if kind == "item"]
     rows = {}
     if ideas:
-        for idea in db.session.scalars(sa.select(Idea).where(Idea.id.in_(ideas))):
-            if scope.may_see(idea):
-                rows[("idea", idea.id)] = idea
+        query = sa.select(Idea).where(Idea.id.in_(ideas), scope.idea_clause())
+        for idea in db.session.scalars(query):
+            rows[("idea", idea.id)] = idea
     if items:
         for item in db.session.scalars(sa.select(ScannedItem).where(ScannedItem.id.in_(items))):
             rows[("item", item.id)] = item

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.access import signed_in
 from portal.extensions import db
-from portal.search import bp
+from portal.search.blueprint import bp
 from portal.search.engine import FACETS, search
 
 FACET_LABELS = {

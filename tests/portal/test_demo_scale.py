@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.auth.models import Organisation
 from portal.clock import utcnow
-from portal.demo_scale import MARK, ROUND_NAME
+from portal.demo.scale import MARK, ROUND_NAME
 from portal.extensions import db
 from portal.ideas.lifecycle import CLOSED_STATES, IdeaState
 from portal.ideas.models import Idea, IdeaVersion

@@ -6,7 +6,7 @@ from sklearn.base import clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
-from portal.ideas.demo_ideas import DEMO_IDEAS
+from portal.demo.ideas import DEMO_IDEAS
 from scoring import (
     NEAR_DUPLICATE_THRESHOLD,
     NearDuplicateFinder,

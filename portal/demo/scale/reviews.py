@@ -7,8 +7,8 @@ the technical criteria.
 
 from datetime import timedelta
 
-from portal.demo_scale import words
-from portal.demo_scale.bulk import ids_by, insert_rows
+from portal.demo.scale import words
+from portal.demo.scale.bulk import ids_by, insert_rows
 from portal.extensions import db
 from portal.reviews.models import (
     Assignment,

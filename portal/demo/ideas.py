@@ -2,7 +2,7 @@
 """Demo ideas for `flask demo`: plain data, as NHS staff, patients, carers and companies write.
 
 Each dict holds an idea's answers (the names of `Idea`'s content fields, plus workstream keys),
-who shares it (`innovator`, a key of `portal.demo.DEMO_INNOVATORS`) and where it should end up
+who shares it (`innovator`, a key of `DEMO_INNOVATORS` in `portal/demo/__init__.py`) and where it should end up
 (`state`), with the lead's `question` and the innovator's `answer`, and `revised` answers saved
 while a question was open, or the `reason` for declining or withdrawing. Drafts are left
 part-written on purpose. Near-duplicates on purpose: family-activated escalation (Northshire and

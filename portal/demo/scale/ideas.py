@@ -11,9 +11,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from portal.auth.models import OrganisationType as Org
-from portal.demo_scale import words
-from portal.demo_scale.bulk import insert_rows
-from portal.demo_scale.reviews import ROUND_NAME
+from portal.demo.scale import words
+from portal.demo.scale.bulk import insert_rows
+from portal.demo.scale.reviews import ROUND_NAME
 from portal.extensions import db
 from portal.ideas import choices
 from portal.ideas.lifecycle import IdeaState as S

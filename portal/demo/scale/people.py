@@ -5,8 +5,8 @@ from datetime import timedelta
 from portal.auth.models import Organisation, User, UserRole
 from portal.auth.models import OrganisationType as Org
 from portal.auth.services import organisation_key
-from portal.demo_scale import words
-from portal.demo_scale.bulk import ids_by, insert_rows
+from portal.demo.scale import words
+from portal.demo.scale.bulk import ids_by, insert_rows
 from portal.ideas import choices
 from portal.reviews.models import PanelProfile
 

@@ -1,10 +1,11 @@
 """The demo's feeds: real sources at their real addresses, and an offline mirror of them.
 
 `flask demo` registers `DEMO_FEEDS`. When `DEMO_FEED_MIRROR` is set (scripts/run.sh sets it
-unless told to go online), fetches of exactly these addresses go instead to the mirror: a small
-threaded HTTP server on 127.0.0.1 (`flask demo-feeds serve`) serving the realistic copies kept
-in `demo_feeds/`. Only those fetches may reach the mirror's address past the scanners' guard
-against private addresses; every other feed is fetched from the internet as usual.
+unless told to go online), `portal/cli.py` puts `mirror_addresses` into the `FEED_MIRRORS`
+setting as the app starts, so fetches of exactly these addresses go instead to the mirror: a
+small threaded HTTP server on 127.0.0.1 (`flask demo-feeds serve`) serving the realistic copies
+kept in `feed_copies/`. Only those fetches may reach the mirror's address past the scanners'
+guard against private addresses; every other feed is fetched from the internet as usual.
 """
 
 import hashlib
@@ -13,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-FIXTURES = Path(__file__).parent / "demo_feeds"
+FIXTURES = Path(__file__).parent / "feed_copies"
 RSS = "application/rss+xml; charset=utf-8"
 ATOM = "application/atom+xml; charset=utf-8"
 RDF = "application/rdf+xml; charset=utf-8"
@@ -25,7 +26,7 @@ PUBMED_RSS = "https://pubmed.ncbi.nlm.nih.gov/rss/search/{}/?limit=50&utm_campai
 class DemoFeed:
     name: str
     url: str
-    file: str  # in demo_feeds/
+    file: str  # in feed_copies/
     content_type: str
     description: str
 
@@ -99,14 +100,12 @@ DEMO_FEEDS = (
         "New preprints in medRxiv's health policy subject area (not peer reviewed).",
     ),
 )
-_BY_URL = {feed.url: feed for feed in DEMO_FEEDS}
 _BY_FILE = {feed.file: feed for feed in DEMO_FEEDS}
 
 
-def mirror_url(url: str, mirror: str) -> str | None:
-    """The mirror's address for a demo feed's real `url`; None for any other feed."""
-    feed = _BY_URL.get(url)
-    return f"{mirror.rstrip('/')}/{feed.file}" if feed else None
+def mirror_addresses(mirror: str) -> dict[str, str]:
+    """Map each demo feed's real address to its copy on the mirror at base URL `mirror`."""
+    return {feed.url: f"{mirror.rstrip('/')}/{feed.file}" for feed in DEMO_FEEDS}
 
 
 class MirrorHandler(BaseHTTPRequestHandler):

@@ -25,11 +25,11 @@ from portal.auth.models import Organisation
 from portal.auth.roles import Role
 from portal.auth.services import find_user_by_email
 from portal.clock import utcnow
-from portal.demo_scale import ideas as idea_rows
-from portal.demo_scale import people
-from portal.demo_scale.bulk import ids_by, insert_rows
-from portal.demo_scale.people import MARK
-from portal.demo_scale.reviews import ROUND_NAME, add_reviews, add_round
+from portal.demo.scale import ideas as idea_rows
+from portal.demo.scale import people
+from portal.demo.scale.bulk import ids_by, insert_rows
+from portal.demo.scale.people import MARK
+from portal.demo.scale.reviews import ROUND_NAME, add_reviews, add_round
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, Workstream

@@ -1,4 +1,10 @@
-"""Demo data for trying the portal locally; `flask demo` loads it and is safe to run twice."""
+"""Demo data for trying the portal locally; `flask demo` loads it and is safe to run twice.
+
+The demo package sits above every part: its ideas (`ideas.py`), panel and rounds (`reviews.py`),
+feeds and their offline mirror (`feeds.py`, `feed_copies/`) and the bulk data of `flask demo
+--scale` (`scale/`) build on the parts' services and models, while no part imports it; only the
+commands in `portal/cli.py` do (tests/test_layering.py checks).
+"""
 
 import sqlalchemy as sa
 from flask import current_app
@@ -6,15 +12,15 @@ from flask import current_app
 from portal.auth.models import OrganisationType
 from portal.auth.roles import Role
 from portal.auth.services import create_user, find_or_create_organisation, find_user_by_email
+from portal.demo.feeds import DEMO_FEEDS
+from portal.demo.ideas import DEMO_IDEAS
+from portal.demo.reviews import load_demo_reviews
 from portal.extensions import db
-from portal.horizon.demo_feeds import DEMO_FEEDS
 from portal.horizon.models import Feed
 from portal.horizon.services import add_feed
 from portal.ideas import services
-from portal.ideas.demo_ideas import DEMO_IDEAS
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, Workstream
-from portal.reviews.demo_reviews import load_demo_reviews
 
 DEMO_ORGANISATIONS = {
     "trust": ("Northshire Teaching Hospitals NHS Foundation Trust", OrganisationType.NHS_TRUST),
@@ -100,7 +106,7 @@ def load_demo():
 
 
 def load_demo_feeds(lead) -> int:
-    """Register the demo feeds at their real addresses (see demo_feeds.py for the offline
+    """Register the demo feeds at their real addresses (see feeds.py for the offline
     mirror); due at once, so the worker scans them. Return how many were added."""
     known = set(db.session.scalars(sa.select(Feed.url)))
     added = 0

@@ -31,7 +31,7 @@ from portal.reviews.panel import panel_profile, save_panel_profile
 from portal.reviews.reviewing import ReviewAnswers, save_review
 from portal.reviews.rounds import assign_manually, auto_assign, close_round, open_round
 
-# Organisations of panel members that no demo innovator belongs to (keys beside demo.py's).
+# Panel members' organisations that no demo innovator belongs to (keys beside DEMO_ORGANISATIONS).
 PANEL_ORGANISATIONS = {
     "university": ("University of Northshire", Org.UNIVERSITY),
     "millbrook": ("Millbrook Surgery", Org.PRIMARY_CARE),

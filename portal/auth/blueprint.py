@@ -1,0 +1,5 @@
+"""The auth blueprint, on which the part's view modules register their routes."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)

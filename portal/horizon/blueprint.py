@@ -1,0 +1,5 @@
+"""The horizon blueprint, on which the part's view modules register their routes."""
+
+from flask import Blueprint
+
+bp = Blueprint("horizon", __name__)

@@ -1,0 +1,5 @@
+"""The pages blueprint, on which the part's view modules register their routes."""
+
+from flask import Blueprint
+
+bp = Blueprint("pages", __name__)

@@ -1,0 +1,5 @@
+"""The pipeline blueprint, on which the part's view modules register their routes."""
+
+from flask import Blueprint
+
+bp = Blueprint("pipeline", __name__)

@@ -1,0 +1,5 @@
+"""The reviews blueprint, on which the part's view modules register their routes."""
+
+from flask import Blueprint
+
+bp = Blueprint("reviews", __name__)
