@@ -11,7 +11,7 @@ import time
 import _no_shadow  # noqa: F401  (before scoring: see bench/_no_shadow.py)
 import numpy as np
 
-from scoring import select_portfolio, top_k
+from scoring import select_portfolio, top_k, unit_score
 
 N_IDEAS, N_WORKSTREAMS, N_ENABLERS, RUNS = 5_000, 5, 8, 3
 
@@ -28,7 +28,7 @@ def build(seed=20240601):
         "value": rng.beta(2, 5, N_IDEAS),
         "workstream_of": fits,
         "capacity": rng.integers(3, 7, N_WORKSTREAMS),
-        "enabler_strength": (means - 1) / 4,
+        "enabler_strength": unit_score(means),
         "inequality": rng.random(N_IDEAS) < 0.3,
     }
 

@@ -18,7 +18,8 @@ TITLES = {
 }
 
 
-def _render(code, **context):
+def render_error(code, **context):
+    """The NHS-styled error page for `code`, as a (body, status) response."""
     db.session.rollback()  # an error never saves a half-done change
     template = f"errors/{code}.html" if code in (400, 403, 404, 413, 429) else "errors/generic.html"
     return render_template(
@@ -29,11 +30,11 @@ def _render(code, **context):
 def init_app(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return _render(400, csrf=True, reason=error.description)
+        return render_error(400, csrf=True, reason=error.description)
 
     @app.errorhandler(HTTPException)
     def http_error(error):
-        response = _render(error.code or 500)
+        response = render_error(error.code or 500)
         if error.code == 429 and getattr(error, "retry_after", None):
             return (*response, {"Retry-After": str(error.retry_after)})
         return response

@@ -6,10 +6,13 @@ nor SQLAlchemy. Its public API is listed in `__all__` as it is built.
 
 from scoring.aggregate import Aggregate, aggregate, weighted_review_scores
 from scoring.agreement import (
+    DISAGREEMENT_RANGE,
     DisagreementFlags,
     disagreement_flags,
     disagreement_table,
     krippendorff_alpha,
+    reviewers_disagree,
+    split_recommendation,
 )
 from scoring.assignment import AssignmentResult, assign_reviewers
 from scoring.calibration import ReviewerCalibrator
@@ -20,6 +23,7 @@ from scoring.novelty import (
     near_duplicates,
     novelty_scores,
 )
+from scoring.panel import MIN_REVIEWS, sufficient_reviews, unit_score, weighted_total
 from scoring.portfolio import PortfolioResult, select_portfolio, top_k
 from scoring.priority import (
     PRIORITY_COMPONENTS,
@@ -29,6 +33,7 @@ from scoring.priority import (
     rank_ideas,
 )
 from scoring.relevance import TopicRelevance
+from scoring.reweighting import rank_moves, reweighted_ranks
 from scoring.screening import ScreeningModel, next_to_screen
 from scoring.stopping import (
     RemainingEstimate,
@@ -37,6 +42,7 @@ from scoring.stopping import (
     stopping_p_value,
     stopping_rule,
 )
+from scoring.text import word_tfidf
 from scoring.topic_screening import TopicScreening
 from scoring.uncertainty import (
     WeightSensitivity,
@@ -52,6 +58,10 @@ __all__ = [
     "Aggregate",
     "aggregate",
     "weighted_review_scores",
+    "MIN_REVIEWS",
+    "sufficient_reviews",
+    "unit_score",
+    "weighted_total",
     "ReviewerCalibrator",
     "WeightSensitivity",
     "prob_top_k",
@@ -62,11 +72,17 @@ __all__ = [
     "Priority",
     "priority",
     "rank_ideas",
+    # what-if weights
+    "rank_moves",
+    "reweighted_ranks",
     # agreement
+    "DISAGREEMENT_RANGE",
     "DisagreementFlags",
     "disagreement_flags",
     "disagreement_table",
     "krippendorff_alpha",
+    "reviewers_disagree",
+    "split_recommendation",
     # text relevance and novelty
     "TopicRelevance",
     "NEAR_DUPLICATE_THRESHOLD",
@@ -74,6 +90,7 @@ __all__ = [
     "NearDuplicates",
     "near_duplicates",
     "novelty_scores",
+    "word_tfidf",
     # capacity-aware portfolio
     "PortfolioResult",
     "select_portfolio",

@@ -14,15 +14,23 @@ weights, renormalised over the criteria that received at least one score::
 so a criterion nobody scored neither drags the total toward zero nor is silently treated as
 average: it drops out, and the idea is flagged as not ``sufficient`` (any weighted criterion
 with fewer than ``min_reviews`` scores), so a ranking can place it apart from complete ideas.
+Both rules, and the 1-5 scale, are defined in `scoring.panel`.
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Aggregate", "aggregate", "weighted_review_scores"]
+from scoring.panel import (
+    MIN_REVIEWS,
+    SCORE_MAX,
+    SCORE_MIN,
+    check_weights,
+    sufficient_reviews,
+    weighted_total,
+)
 
-SCORE_MIN, SCORE_MAX = 1.0, 5.0
+__all__ = ["Aggregate", "aggregate", "weighted_review_scores"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -85,7 +93,7 @@ def aggregate(
     weights,
     cannot=None,
     review=None,
-    min_reviews=2,
+    min_reviews=MIN_REVIEWS,
 ):
     """Summarise scores per idea and criterion and weigh them into a total per idea.
 
@@ -105,7 +113,7 @@ def aggregate(
         statistics and counted in ``n_cannot``.
     review : array_like of int, shape (n_rows,), optional
         Review index of each row, used to count distinct reviews per idea.
-    min_reviews : int, default=2
+    min_reviews : int, default=MIN_REVIEWS
         Scores each weighted criterion needs for the idea to count as ``sufficient``.
 
     Returns
@@ -127,11 +135,7 @@ def aggregate(
     n = scores.size
     idea = _index(idea, n, n_ideas, "idea")
     criterion = _index(criterion, n, n_criteria, "criterion")
-    w = _weights(weights, n_criteria)
-    if isinstance(min_reviews, bool) or not isinstance(min_reviews, int | np.integer):
-        raise ValueError("min_reviews must be an integer")
-    if min_reviews < 1:
-        raise ValueError("min_reviews must be >= 1")
+    w = check_weights(weights, n_criteria)
     cannot = np.zeros(n, bool) if cannot is None else _vector(cannot, bool, "cannot", n)
     _check_scores(scores, cannot)
 
@@ -157,20 +161,15 @@ def aggregate(
     shape = (n_ideas, n_criteria)
     mean, median, spread, std = (a.reshape(shape) for a in (mean, median, spread, std))
     count, n_cannot = count.reshape(shape), n_cannot.reshape(shape)
-    weighted = w > 0
-    present = (count > 0) & weighted
-    coverage = present @ w
-    total = np.where(present, np.nan_to_num(mean), 0.0) @ w
-    with np.errstate(invalid="ignore", divide="ignore"):
-        total = np.where(coverage > 0, total / coverage, np.nan)
+    sufficient = sufficient_reviews(count, weights, min_reviews)
+    total, coverage = weighted_total(mean, weights)
     if review is None:
-        n_reviews = np.where(weighted, count, 0).max(axis=1, initial=0)
+        n_reviews = np.where(w > 0, count, 0).max(axis=1, initial=0)
     else:
         review = _index(review, n, None, "review")[used].astype(np.int64)
         span = int(review.max(initial=0)) + 1
         pairs = np.unique(idea[used].astype(np.int64) * span + review)
         n_reviews = np.bincount(pairs // span, minlength=n_ideas)
-    sufficient = (count[:, weighted] >= min_reviews).all(axis=1)
     return Aggregate(
         *(_frozen(a) for a in (mean, median, count, n_cannot, spread, std, w, total, coverage)),
         n_reviews=_frozen(n_reviews),
@@ -212,7 +211,7 @@ def weighted_review_scores(scores, review, criterion, *, n_reviews, weights, can
     n = scores.size
     if np.ndim(weights) != 1:
         raise ValueError(f"weights must be 1-D, got shape {np.shape(weights)}")
-    w = _weights(weights, len(weights))
+    w = check_weights(weights, len(weights))
     review = _index(review, n, n_reviews, "review")
     criterion = _index(criterion, n, w.size, "criterion")
     cannot = np.zeros(n, bool) if cannot is None else _vector(cannot, bool, "cannot", n)
@@ -247,19 +246,6 @@ def _index(values, n, size, name):
         bound = "" if size is None else f" and < {size}"
         raise ValueError(f"{name} indices must be >= 0{bound}")
     return a
-
-
-def _weights(weights, n_criteria):
-    w = np.asarray(weights, dtype=float)
-    if w.shape != (n_criteria,):
-        raise ValueError(f"weights must have shape ({n_criteria},), got {w.shape}")
-    if not np.isfinite(w).all():
-        raise ValueError("weights contain NaN or infinite values")
-    if (w < 0).any():
-        raise ValueError("weights must be >= 0")
-    if w.sum() <= 0:
-        raise ValueError("weights are all zero; at least one criterion must carry weight")
-    return w / w.sum()
 
 
 def _check_scores(scores, cannot):

@@ -6,8 +6,10 @@ Krippendorff's Alpha-Reliability": pairable values are tallied into a coincidenc
 alpha is one minus observed over expected disagreement under the metric of the chosen level.
 
 `disagreement_flags` (one idea) and `disagreement_table` (every idea at once) mark the criteria
-on which reviewers differ by at least `min_range` points, and an overall recommendation split
-between progressing and not, so leads can discuss those ideas first.
+on which reviewers differ by at least `min_range` points (`DISAGREEMENT_RANGE` by default), and
+`split_recommendation` an overall recommendation split between progressing and not;
+`reviewers_disagree` says whether either holds for an idea, so leads can discuss it first.
+These are the only definitions of disagreement: callers holding stored flags ask them again.
 """
 
 import operator
@@ -16,16 +18,20 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = [
+    "DISAGREEMENT_RANGE",
     "DisagreementFlags",
     "disagreement_flags",
     "disagreement_table",
     "krippendorff_alpha",
+    "reviewers_disagree",
+    "split_recommendation",
 ]
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 PROGRESS = frozenset({"progress", "progress_with_changes"})
 DO_NOT_PROGRESS = "do_not_progress"
 RECOMMENDATIONS = PROGRESS | {DO_NOT_PROGRESS}
+DISAGREEMENT_RANGE = 2  # two reviewers at least two points apart on the 1-5 scale
 
 
 def krippendorff_alpha(reliability_data, level="interval", value_domain=None):
@@ -168,10 +174,10 @@ class DisagreementFlags:
     @property
     def any(self):
         """Return True when any criterion is flagged or the recommendation is split."""
-        return bool(self.flags.any()) or self.split_recommendation
+        return reviewers_disagree(self.flags, self.split_recommendation)
 
 
-def disagreement_flags(scores, recommendations=None, *, min_range=2):
+def disagreement_flags(scores, recommendations=None, *, min_range=DISAGREEMENT_RANGE):
     """Flag the criteria, and the recommendation, on which one idea's reviewers disagree.
 
     Parameters
@@ -182,7 +188,7 @@ def disagreement_flags(scores, recommendations=None, *, min_range=2):
     recommendations : sequence of str or None, optional
         Each review's overall recommendation: "progress", "progress_with_changes",
         "do_not_progress", or None when not given.
-    min_range : float, default=2
+    min_range : float, default=DISAGREEMENT_RANGE
         Smallest spread (highest minus lowest score) that counts as disagreement; 2 on the 1-5
         scale means two reviewers are at least two points apart.
 
@@ -204,11 +210,13 @@ def disagreement_flags(scores, recommendations=None, *, min_range=2):
     return DisagreementFlags(
         flags=_read_only(ranges >= min_range),
         ranges=_read_only(ranges),
-        split_recommendation=_is_split(recommendations),
+        split_recommendation=split_recommendation(recommendations),
     )
 
 
-def disagreement_table(scores, idea, criterion, n_ideas, n_criteria, *, min_range=2):
+def disagreement_table(
+    scores, idea, criterion, n_ideas, n_criteria, *, min_range=DISAGREEMENT_RANGE
+):
     """Flag disagreement for every idea and criterion at once, from long-format scores.
 
     Parameters
@@ -221,7 +229,7 @@ def disagreement_table(scores, idea, criterion, n_ideas, n_criteria, *, min_rang
         Criterion index of each row, in ``[0, n_criteria)``.
     n_ideas, n_criteria : int
         Shape of the table, so ideas or criteria with no rows still have a place.
-    min_range : float, default=2
+    min_range : float, default=DISAGREEMENT_RANGE
         Smallest spread that counts as disagreement, as in `disagreement_flags`.
 
     Returns
@@ -264,8 +272,26 @@ def _ranges(highest, lowest, counts):
     return ranges
 
 
-def _is_split(recommendations):
-    """Return True when recommendations hold both a progress kind and do-not-progress."""
+def split_recommendation(recommendations):
+    """Return True when reviewers are split between progressing an idea and not.
+
+    Parameters
+    ----------
+    recommendations : iterable of str or None
+        Each review's overall recommendation: "progress", "progress_with_changes",
+        "do_not_progress", or None when not given; None for no reviews.
+
+    Returns
+    -------
+    bool
+        True when at least one reviewer recommends progressing (with or without changes)
+        and at least one recommends not progressing.
+
+    Raises
+    ------
+    ValueError
+        If a recommendation is none of those.
+    """
     if recommendations is None:
         return False
     given = {str(r) for r in recommendations if r is not None}
@@ -273,6 +299,24 @@ def _is_split(recommendations):
     if unknown:
         raise ValueError(f"Unknown recommendation(s): {', '.join(sorted(unknown))}.")
     return DO_NOT_PROGRESS in given and bool(given & PROGRESS)
+
+
+def reviewers_disagree(flags, split=False):
+    """Return True when an idea's reviewers disagree: on any criterion, or on the verdict.
+
+    Parameters
+    ----------
+    flags : array_like of bool, shape (n_criteria,)
+        Per-criterion disagreement, as `disagreement_flags` or a row of `disagreement_table`
+        gave it (stored flags may be None, read as False).
+    split : bool, default=False
+        Whether the recommendation is split, as `split_recommendation` gave it.
+
+    Returns
+    -------
+    bool
+    """
+    return bool(split) or any(bool(flag) for flag in flags)
 
 
 def _check_min_range(min_range):

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from scoring._checks import bool_mask, whole_counts
+from scoring.checks import bool_mask, whole_counts
 
 __all__ = ["AssignmentResult", "assign_reviewers"]
 

@@ -23,7 +23,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.neighbors import NearestNeighbors
 
-from scoring._text import check_texts
+from scoring.text import check_texts
 
 __all__ = [
     "NEAR_DUPLICATE_THRESHOLD",

@@ -32,7 +32,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from scoring._checks import bool_mask, whole_counts
+from scoring.checks import bool_mask, whole_counts
 
 __all__ = ["PortfolioResult", "select_portfolio", "top_k"]
 

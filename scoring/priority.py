@@ -3,7 +3,7 @@
 The formula, with weights normalised to sum to 1 (`PRIORITY_WEIGHTS` by default)::
 
     total = w_panel * panel + w_relevance * relevance + w_novelty * novelty
-    panel = clip((calibrated panel score - 1) / 4, 0, 1)
+    panel = clip((calibrated panel score - 1) / 4, 0, 1)       (`scoring.panel.unit_score`)
 
 so a calibrated score of 1 maps to 0 and 5 to 1 (calibration can carry a score a little past
 either end; the clip keeps every part on the same [0, 1] scale as relevance and novelty, and
@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
+
+from scoring.panel import unit_score
 
 __all__ = ["PRIORITY_COMPONENTS", "PRIORITY_WEIGHTS", "Priority", "priority", "rank_ideas"]
 
@@ -110,7 +112,7 @@ def priority(panel_score, relevance, novelty, *, weights=PRIORITY_WEIGHTS):
         if ((col < 0) | (col > 1)).any():
             raise ValueError(f"{name} must lie in [0, 1] (or be NaN when missing)")
     raw = np.stack(columns, axis=1)
-    raw[:, 0] = np.clip((raw[:, 0] - 1) / 4, 0, 1)
+    raw[:, 0] = unit_score(raw[:, 0])
     missing = np.isnan(raw)
     values = np.where(missing, 0.0, raw)
     contributions = values * w

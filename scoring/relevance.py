@@ -26,7 +26,7 @@ from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 
-from scoring._text import check_texts, word_tfidf
+from scoring.text import check_texts, word_tfidf
 
 __all__ = ["TopicRelevance"]
 

@@ -5,24 +5,10 @@ scores every item in the pool; the lead decides about the top one (`next_to_scre
 model retrains on the new label (`update`) and the ranking changes. This is the loop that
 screening tools such as ASReview run, and `bench/screening.py` measures it.
 
-Features. The vectoriser is fitted once per pool, on every text in it, labelled or not (and
-on the seed descriptions), as screening tools do: the labels never touch it. Each text is
-its word 1-2-gram TF-IDF vector (English stop words, sublinear tf, terms in at least
-``min_df`` texts: a term found in one text only cannot carry what was learned to any other)
-joined to ``n_components`` latent semantic components, a truncated SVD of the pool's TF-IDF
-matrix. The components let a label on one paper lift papers on the same theme in other words
-("opinion leaders", "academic detailing"). Both parts are L2-normalised and the components
-count half (``component_weight=0.5``): at full weight they blurred specific terms and lost
-more on topical reviews than they gained on conceptual ones. Third, the TF-IDF-weighted mean of
-word vectors learned from the pool itself (`scoring.embeddings`: positive PMI of words within
-five words of each other, ``embedding_dims`` dimensions), L2-normalised, at
-``embedding_weight=1``: near-synonyms ("reminder", "prompt", "alert") land close, so a label
-on one paper lifts papers saying the same in other words. On the nudging review (a real one)
-it raised WSS@95 from 64.5 to 70.3, recall after 10% screened from 65 to 71% and cut the
-average time to discovery from 9.1 to 8.3%; on five pseudo-reviews cut from that file it cost
-a little on average (WSS@95 56.0 to 54.6, recall 78.7 to 77.7%), and at weight 2 it lost badly
-there, so weight 1 it is (bench/screening.py records the figures). The matrix is cached in
-`features_`, so a retrain is only a classifier fit.
+Features (`scoring.screening_features`): each text's word TF-IDF vector joined to latent
+semantic components of the pool and to the mean of word vectors learned from the pool, all
+fitted once per pool, labels or not, and cached in `features_`, so a retrain is only a
+classifier fit.
 
 Classifier. L2-regularised logistic regression (liblinear's dual solver, fast while there
 are more terms than labels) with ``class_weight="balanced"``, so the rare relevant items
@@ -47,22 +33,16 @@ from collections.abc import Mapping
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, clone
-from sklearn.decomposition import TruncatedSVD
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import normalize
-from threadpoolctl import threadpool_limits
 
-from scoring._checks import bool_mask
-from scoring._text import check_texts, word_tfidf
-from scoring.embeddings import token_ids, word_vectors
+from scoring.checks import bool_mask
+from scoring.screening_features import ScreeningFeatures
+from scoring.text import check_texts
 
 __all__ = ["ScreeningModel", "next_to_screen"]
 
 TRAINED_MODES = ("trained", "descriptions", "unlabelled_as_irrelevant")
-SVD_FIT_ROWS = 5000  # the components are fitted on at most this many texts of the pool
-EMBEDDING_FIT_ROWS = 5000  # word vectors are learned from at most this many texts of the pool
-EMBEDDING_WINDOW = 5  # words this close count as each other's context
 
 
 def _label_vector(labels, n_texts):
@@ -93,46 +73,7 @@ def _cosine(x, reference):
     return product / np.where(norms > 0, norms, 1.0)[:, None]
 
 
-class _ScreeningParams(BaseEstimator):
-    """Hyperparameters shared by `ScreeningModel` and `TopicScreening` (documented there)."""
-
-    def __init__(
-        self,
-        *,
-        C=1.0,
-        class_weight="balanced",
-        ngram_range=(1, 2),
-        min_df=2,
-        n_components=100,
-        component_weight=0.5,
-        embedding_dims=200,
-        embedding_weight=1.0,
-        random_state=0,
-    ):
-        self.C = C
-        self.class_weight = class_weight
-        self.ngram_range = ngram_range
-        self.min_df = min_df
-        self.n_components = n_components
-        self.component_weight = component_weight
-        self.embedding_dims = embedding_dims
-        self.embedding_weight = embedding_weight
-        self.random_state = random_state
-
-    def _check_params(self):
-        if not (np.isfinite(self.C) and self.C > 0):
-            raise ValueError(f"C must be a positive number, got {self.C}")
-        for name in ("n_components", "embedding_dims"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not (isinstance(value, int | np.integer) and value >= 0):
-                raise ValueError(f"{name} must be an integer >= 0, got {value!r}")
-        for name in ("component_weight", "embedding_weight"):
-            value = getattr(self, name)
-            if not (np.isfinite(value) and value >= 0):
-                raise ValueError(f"{name} must be >= 0, got {value}")
-
-
-class ScreeningModel(_ScreeningParams):
+class ScreeningModel(ScreeningFeatures):
     """Rank a pool of texts by relevance, retraining cheaply as leads label items.
 
     Parameters
@@ -208,30 +149,7 @@ class ScreeningModel(_ScreeningParams):
         priors = [] if prior_texts is None else check_texts(prior_texts, "prior_texts")
         y, labelled = _label_vector(labels, len(texts))
         self._check_params()
-        corpus = texts + priors
-        try:
-            self.vectorizer_ = word_tfidf(self.ngram_range, self.min_df)
-            x = self.vectorizer_.fit_transform(corpus)
-        except ValueError:  # min_df pruned every term (a tiny pool) or only stop words
-            try:
-                self.vectorizer_ = word_tfidf(self.ngram_range, 1)
-                x = self.vectorizer_.fit_transform(corpus)
-            except ValueError as error:
-                raise ValueError("the texts hold no usable words") from error
-        n_components = min(self.n_components, x.shape[0] - 1, x.shape[1] - 1)
-        # The SVD's dense steps are small; several BLAS threads on a busy 2-core machine
-        # spin against each other and made a 0.1 s fit take 9 s, so use one.
-        with threadpool_limits(limits=1, user_api="blas"):
-            self.svd_ = None
-            if n_components >= 2:
-                rows = x
-                if x.shape[0] > SVD_FIT_ROWS:  # a sample finds the same main topics, faster
-                    rng = np.random.default_rng(self.random_state)
-                    rows = x[np.sort(rng.choice(x.shape[0], SVD_FIT_ROWS, replace=False))]
-                svd = TruncatedSVD(n_components, random_state=self.random_state)
-                self.svd_ = svd.fit(rows)
-            self.embedding_ = self._fit_embedding(corpus)
-            features = self._combine(x)
+        features = self._fit_features(texts + priors)
         self.features_ = features[: len(texts)]
         self.prior_features_ = features[len(texts) :]
         return self._train(y, labelled)
@@ -254,36 +172,6 @@ class ScreeningModel(_ScreeningParams):
     def _check_fitted(self):
         if not hasattr(self, "features_"):
             raise ValueError(f"{type(self).__name__} is not fitted yet; call fit first")
-
-    def _fit_embedding(self, corpus):
-        """Word vectors for the vocabulary's single words, learned from (a sample of) the
-        corpus; None when turned off or there is too little text."""
-        if not (self.embedding_weight > 0 and self.embedding_dims >= 2):
-            return None
-        single = {t: c for t, c in self.vectorizer_.vocabulary_.items() if " " not in t}
-        terms = sorted(single, key=single.get)
-        if len(corpus) > EMBEDDING_FIT_ROWS:
-            rng = np.random.default_rng(self.random_state)
-            corpus = [corpus[i] for i in rng.choice(len(corpus), EMBEDDING_FIT_ROWS, False)]
-        analyse = clone(self.vectorizer_).set_params(ngram_range=(1, 1)).build_analyzer()
-        sequences = token_ids(corpus, analyse, {t: n for n, t in enumerate(terms)})
-        vectors = word_vectors(
-            sequences, len(terms), self.embedding_dims, EMBEDDING_WINDOW, self.random_state
-        )
-        return None if vectors is None else (np.array([single[t] for t in terms]), vectors)
-
-    def _combine(self, x):
-        """Join the L2-normalised latent components and mean word vectors to the TF-IDF rows."""
-        blocks = [x]
-        with threadpool_limits(limits=1, user_api="blas"):
-            if self.svd_ is not None:
-                z = normalize(self.svd_.transform(x)) * self.component_weight
-                blocks.append(sparse.csr_matrix(z))
-            if self.embedding_ is not None:
-                columns, vectors = self.embedding_
-                e = normalize(np.asarray(x[:, columns] @ vectors)) * self.embedding_weight
-                blocks.append(sparse.csr_matrix(e))
-        return sparse.hstack(blocks, format="csr") if len(blocks) > 1 else x.tocsr()
 
     def _train(self, y, labelled):
         relevant, irrelevant = labelled & (y == 1), labelled & (y == 0)
@@ -320,20 +208,44 @@ class ScreeningModel(_ScreeningParams):
         ).fit(x, target)
         return self
 
-    def _features_for(self, texts):
+    def transform(self, texts=None):
+        """Return the feature rows the classifier scores.
+
+        Parameters
+        ----------
+        texts : list of str, optional
+            Texts to turn into rows with the pool's fitted features; by default the pool
+            given to `fit`, from the cached rows.
+
+        Returns
+        -------
+        sparse matrix of shape (n_texts, n_features), or None when `texts` is empty
+        """
+        self._check_fitted()
         if texts is None:
             return self.features_
         texts = check_texts(texts)
         return self._combine(self.vectorizer_.transform(texts)) if texts else None
 
-    def _decide(self, x):
+    def decision_from_features(self, features):
+        """Return the relevance score of feature rows from `transform` (see `decision_function`).
+
+        Parameters
+        ----------
+        features : sparse matrix of shape (n_texts, n_features)
+            Rows from `transform` of this model, or of a model sharing its features.
+
+        Returns
+        -------
+        ndarray of float, shape (n_texts,)
+        """
         if self.mode_ in TRAINED_MODES:
-            return self.classifier_.decision_function(x)
+            return self.classifier_.decision_function(features)
         if self.mode_ == "similarity":
-            return _cosine(x, self.reference_).max(axis=1)
+            return _cosine(features, self.reference_).max(axis=1)
         if self.mode_ == "away_from_irrelevant":
-            return -_cosine(x, self.reference_)[:, 0]
-        return np.zeros(x.shape[0])
+            return -_cosine(features, self.reference_)[:, 0]
+        return np.zeros(features.shape[0])
 
     def decision_function(self, texts=None):
         """Return a relevance score per text: higher means screen it sooner.
@@ -349,9 +261,8 @@ class ScreeningModel(_ScreeningParams):
             The log-odds of relevance when `mode_` is in `TRAINED_MODES`, else the cosine
             similarity described for `mode_` (0 for every text when "unranked").
         """
-        self._check_fitted()
-        x = self._features_for(texts)
-        return np.empty(0) if x is None else self._decide(x)
+        x = self.transform(texts)
+        return np.empty(0) if x is None else self.decision_from_features(x)
 
     def predict_relevance(self, texts=None):
         """Return each text's relevance in [0, 1].
@@ -368,14 +279,25 @@ class ScreeningModel(_ScreeningParams):
             relevant as not) when `mode_` is in `TRAINED_MODES`; otherwise the similarity
             to the descriptions, or one minus the similarity to the irrelevant items.
         """
-        return self._relevance(self.decision_function(texts))
+        return self.relevance_from_decision(self.decision_function(texts))
 
-    def _relevance(self, score):
+    def relevance_from_decision(self, scores):
+        """Map scores from `decision_function` onto relevance in [0, 1], as `mode_` reads them.
+
+        Parameters
+        ----------
+        scores : ndarray of float, shape (n_texts,)
+
+        Returns
+        -------
+        ndarray of float, shape (n_texts,)
+            See `predict_relevance`.
+        """
         if self.mode_ in TRAINED_MODES:
-            return 1.0 / (1.0 + np.exp(-score))
+            return 1.0 / (1.0 + np.exp(-scores))
         if self.mode_ == "away_from_irrelevant":
-            score = 1.0 + score
-        return np.clip(score, 0.0, 1.0)
+            scores = 1.0 + scores
+        return np.clip(scores, 0.0, 1.0)
 
 
 def next_to_screen(scores, labelled_mask=None, *, mode="relevant", n=1, threshold=0.5):

@@ -11,13 +11,14 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from scoring._text import check_texts
-from scoring.screening import ScreeningModel, _ScreeningParams
+from scoring.screening import ScreeningModel
+from scoring.screening_features import ScreeningFeatures
+from scoring.text import check_texts
 
 __all__ = ["TopicScreening"]
 
 
-class TopicScreening(_ScreeningParams):
+class TopicScreening(ScreeningFeatures):
     """One `ScreeningModel` per topic (workstream, enabler) over one shared pool.
 
     Parameters
@@ -121,10 +122,12 @@ class TopicScreening(_ScreeningParams):
         ndarray of float, shape (n_texts, n_topics)
         """
         self._check_fitted()
-        x = self.models_[self.topics_[0]]._features_for(texts)
+        x = self.models_[self.topics_[0]].transform(texts)  # every topic shares the features
         if x is None:
             return np.empty((0, len(self.topics_)))
-        return np.column_stack([self.models_[key]._decide(x) for key in self.topics_])
+        return np.column_stack(
+            [self.models_[key].decision_from_features(x) for key in self.topics_]
+        )
 
     def predict_relevance(self, texts=None):
         """Return each text's relevance in [0, 1] for each topic.
@@ -142,5 +145,5 @@ class TopicScreening(_ScreeningParams):
         """
         scores = self.decision_function(texts)
         for k, key in enumerate(self.topics_):
-            scores[:, k] = self.models_[key]._relevance(scores[:, k])
+            scores[:, k] = self.models_[key].relevance_from_decision(scores[:, k])
         return scores

@@ -9,7 +9,6 @@ TF-IDF cosine similarity, from the scoring library's `NearDuplicateFinder`.
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.exc import IntegrityError
 
 from portal import audit, page_cache, policy, signals
 from portal.clock import utcnow
@@ -20,8 +19,7 @@ from portal.ideas import services as idea_services
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaSource, Workstream
 from portal.policy import Can
-from scoring import NearDuplicateFinder
-from scoring._text import word_tfidf
+from scoring import NearDuplicateFinder, word_tfidf
 
 SIMILARITY_FLOOR = 0.1  # below this, texts share little more than common words
 RELATED_LIMIT = 5
@@ -32,10 +30,10 @@ def promote_item(item: ScannedItem, lead) -> Idea:
     if item.status is ItemStatus.PROMOTED or _idea_of(item) is not None:
         raise TriageError("This item has already been promoted to the pipeline.")
     now = utcnow()
-    idea = None
-    for _ in range(5):  # a concurrent request may take the same reference number
+
+    def promoted(reference: str) -> Idea:
         idea = Idea(
-            reference=idea_services._next_reference(now),
+            reference=reference,
             source=IdeaSource.HORIZON_SCAN,
             state=IdeaState.SUBMITTED,
             scanned_item_id=item.id,
@@ -48,16 +46,13 @@ def promote_item(item: ScannedItem, lead) -> Idea:
             **idea_fields(item),
         )
         idea.workstreams = _workstreams_for(item)
-        try:
-            with db.session.begin_nested():
-                db.session.add(idea)
-        except IntegrityError:
-            idea = None
-            continue
-        break
-    if idea is None:
-        raise TriageError("Could not allocate a reference number. Please try again.")
-    idea_services._event(
+        return idea
+
+    try:
+        idea, _ = idea_services.add_with_reference(promoted, now)
+    except idea_services.IdeaError as error:
+        raise TriageError(str(error)) from error
+    idea_services.record_event(
         idea, lead, "promoted", None, IdeaState.SUBMITTED, f"Promoted from '{item.title}'"
     )
     audit.record(lead, "idea.promoted", idea, reference=idea.reference, scanned_item=item.id)

@@ -107,7 +107,7 @@ def _too_large(error):
     cannot answer it. Other pages of this blueprint keep the service's 413 page.
     """
     if request.endpoint != "ideas.attachments":
-        return errors._render(413)
+        return errors.render_error(413)
     _drain_unread_body()
     session[_PENDING_ERROR] = files.TOO_BIG
     return redirect(url_for("ideas.attachments", reference=request.view_args["reference"]))

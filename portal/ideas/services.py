@@ -4,6 +4,8 @@ Every change of state goes through `move_idea`, which checks the lifecycle table
 timeline event and the audit event. Services flush but never commit.
 """
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from flask import current_app, url_for
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +19,8 @@ from portal.ideas.reference import format_reference, period_of, sequence_of
 from portal.mail import queue_mail
 from portal.policy import Can, may
 
+REFERENCE_ATTEMPTS = 5  # a concurrent request may take the same number: look again
+
 
 class IdeaError(ValueError):
     """A request the idea rules refuse; the message is shown to the user."""
@@ -28,26 +32,49 @@ def create_draft(owner, start_token: str | None = None) -> Idea:
     Sending the same `start_token` again (a double-click) returns the draft it made.
     """
     now = utcnow()
-    for _ in range(5):  # a concurrent request may take the same number or token: look again
-        if start_token and (made := _made_by_token(owner, start_token)) is not None:
-            return made
-        idea = Idea(
+
+    def made() -> Idea | None:
+        return _made_by_token(owner, start_token) if start_token else None
+
+    def draft(reference: str) -> Idea:
+        return Idea(
             start_token=start_token,
-            reference=_next_reference(now),
+            reference=reference,
             owner=owner,
             organisation_id=owner.organisation_id,
             state=IdeaState.DRAFT,
             created_at=now,
             updated_at=now,
         )
+
+    idea, added = add_with_reference(draft, now, existing=made)
+    if added:
+        record_event(idea, owner, "created", message="Draft started")
+        audit.record(owner, "idea.created", idea, reference=idea.reference)
+    return idea
+
+
+def add_with_reference(
+    build: Callable[[str], Idea], now, *, existing: Callable[[], Idea | None] | None = None
+) -> tuple[Idea, bool]:
+    """Add the idea `build(reference)` makes under the next free reference number.
+
+    A concurrent request may take the same number: each try is added in a savepoint and a
+    clash tries the next free number, up to `REFERENCE_ATTEMPTS` times. `existing`, when
+    given, is asked before each try for an idea that request already made (a draft with the
+    same start token), which is then returned instead. Returns the idea and whether it was
+    added here.
+    """
+    for _ in range(REFERENCE_ATTEMPTS):
+        if existing is not None and (found := existing()) is not None:
+            return found, False
+        idea = build(_next_reference(now))
         try:
             with db.session.begin_nested():
                 db.session.add(idea)
         except IntegrityError:
             continue
-        _event(idea, owner, "created", message="Draft started")
-        audit.record(owner, "idea.created", idea, reference=idea.reference)
-        return idea
+        return idea, True
     raise IdeaError("Could not allocate a reference number. Please try again.")
 
 
@@ -69,7 +96,7 @@ def _next_reference(now) -> str:
 def save_answers(idea: Idea, actor, values: dict) -> bool:
     """Store answers from one section; return True if anything changed."""
     if not may(actor, Can.EDIT, idea):
-        raise IdeaError(_not_editable_message(idea))
+        raise IdeaError(not_editable_message(idea))
     changed = False
     for name, value in values.items():
         if name not in CONTENT_FIELDS and name not in ("workstreams", "consent_to_share"):
@@ -89,7 +116,8 @@ def save_answers(idea: Idea, actor, values: dict) -> bool:
     return changed
 
 
-def _not_editable_message(idea) -> str:
+def not_editable_message(idea) -> str:
+    """Why `idea` cannot be changed now, in words for its innovator."""
     if idea.state is IdeaState.DRAFT:
         return "Only the person who started this idea can change it."
     return (
@@ -114,7 +142,7 @@ def record_version(idea: Idea, actor) -> IdeaVersion | None:
     )
     db.session.add(version)
     if idea.version_number > 1:
-        _event(idea, actor, "edited", message=f"Version {idea.version_number} saved")
+        record_event(idea, actor, "edited", message=f"Version {idea.version_number} saved")
     return version
 
 
@@ -135,7 +163,7 @@ def move_idea(
     (check_reopen if reopening else check_transition)(idea.state, target, mover)
     previous, idea.state = idea.state, target
     idea.updated_at = utcnow()
-    event = _event(idea, actor, kind, previous, target, message, visible_to_innovator)
+    event = record_event(idea, actor, kind, previous, target, message, visible_to_innovator)
     audit.record(actor, f"idea.{kind}", idea, from_state=previous.value, to_state=target.value)
     return event
 
@@ -234,7 +262,8 @@ def withdraw_idea(idea: Idea, owner, reason: str | None) -> None:
     )
 
 
-def _event(idea, actor, kind, from_state=None, to_state=None, message=None, visible=True):
+def record_event(idea, actor, kind, from_state=None, to_state=None, message=None, visible=True):
+    """Add a timeline event for `idea` (shown to its innovator when `visible`)."""
     event = IdeaEvent(
         idea=idea,
         at=utcnow(),

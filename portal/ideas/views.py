@@ -137,7 +137,7 @@ def section(reference, key):
     idea = _editable_idea(reference)
     current = SECTIONS_BY_KEY.get(key) or abort(404)
     if not may(current_user, Can.EDIT, idea):
-        flash(services._not_editable_message(idea), "error")
+        flash(services.not_editable_message(idea), "error")
         return redirect(url_for("ideas.show", reference=idea.reference))
     complete = "save-draft" not in request.form
     form = build_form(current, idea, complete=complete)

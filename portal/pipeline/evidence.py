@@ -17,7 +17,13 @@ from portal.pipeline.decisions import can_reopen, decision_targets
 from portal.pipeline.models import Decision, ScoreSnapshot
 from portal.policy import Can, conflicted_pairs, ranks_for
 from portal.reviews.models import Review, ReviewRound, ReviewState
-from scoring import NEAR_DUPLICATE_THRESHOLD, PRIORITY_WEIGHTS
+from scoring import (
+    DISAGREEMENT_RANGE,
+    MIN_REVIEWS,
+    NEAR_DUPLICATE_THRESHOLD,
+    PRIORITY_WEIGHTS,
+    unit_score,
+)
 
 PART_LABELS = {
     "panel": "Panel score (calibrated)",
@@ -77,6 +83,8 @@ def idea_evidence(idea, viewer) -> dict:
         agreement=_agreement(details, ranked),
         rounds=rounds,
         similar=_similar(details, viewer),
+        min_reviews=MIN_REVIEWS,
+        disagreement_range=DISAGREEMENT_RANGE,
     )
     return evidence
 
@@ -131,7 +139,7 @@ def _parts(snapshot, details) -> list[dict]:
     total_weight = sum(PRIORITY_WEIGHTS.values())
     values = {"relevance": snapshot.relevance, "novelty": snapshot.novelty}
     if snapshot.calibrated_score is not None:
-        values["panel"] = min(max((snapshot.calibrated_score - 1) / 4, 0.0), 1.0)
+        values["panel"] = unit_score(snapshot.calibrated_score)
     return [
         {
             "label": PART_LABELS[name],

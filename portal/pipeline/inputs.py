@@ -10,8 +10,7 @@ from portal.ideas.lifecycle import CLOSED_STATES, IdeaState
 from portal.ideas.models import Idea
 from portal.reviews.models import Review, ReviewState
 from portal.reviews.rubric import current_rubric
-
-PROGRESS = {"progress", "progress_with_changes"}
+from scoring import split_recommendation
 
 
 @dataclass
@@ -53,8 +52,7 @@ def gather() -> ScoringInputs:
     )
     reviewer_index = {}
     rows = []
-    split = np.zeros(len(ideas), bool)
-    recommendations: dict[int, set] = {}
+    recommendations: dict[int, list] = {}
     for n, review in enumerate(reviews):
         reviewer_index.setdefault(review.reviewer_id, len(reviewer_index))
         for score in review.scores:
@@ -70,11 +68,8 @@ def gather() -> ScoringInputs:
                     )
                 )
         if review.recommendation is not None:
-            recommendations.setdefault(review.idea_id, set()).add(
-                "progress" if review.recommendation.value in PROGRESS else "stop"
-            )
-    for idea_id, kinds in recommendations.items():
-        split[index[idea_id]] = len(kinds) == 2
+            recommendations.setdefault(review.idea_id, []).append(review.recommendation.value)
+    split = np.array([split_recommendation(recommendations.get(i.id)) for i in ideas], bool)
     table = np.array(rows, dtype=float).reshape(-1, 5)
     return ScoringInputs(
         ideas=ideas,

@@ -18,7 +18,7 @@ from portal.pipeline.models import Decision, ScoreSnapshot
 from portal.policy import conflicted_pairs
 from portal.reviews.models import Criterion, Review, ReviewScore, ReviewState
 from portal.reviews.rubric import current_rubric
-from scoring import select_portfolio, top_k
+from scoring import select_portfolio, top_k, unit_score
 
 CHANGE_IDEA_STATES = (IdeaState.SHORTLISTED, IdeaState.IN_PILOT, IdeaState.ADOPTED)
 STRONG_MEAN = 4.0  # a criterion mean at which an idea sits under that primary driver
@@ -193,7 +193,7 @@ def capacity_shortlist(viewer) -> Shortlist:
         means = snapshot_means(snap)
         for e, criterion in enumerate(drivers):
             if criterion.key in means:
-                strength[i, e] = (means[criterion.key] - 1) / 4
+                strength[i, e] = unit_score(means[criterion.key])
     value = np.clip(np.array([snap.priority for _, snap in rows], dtype=float), 0, 1)
     fair = np.array([bool(idea.populations or idea.clinical_areas) for idea, _ in rows], bool)
     capacity = [w.capacity or 0 for w in workstreams]
@@ -201,7 +201,7 @@ def capacity_shortlist(viewer) -> Shortlist:
         value,
         fits,
         capacity,
-        enabler_strength=np.clip(strength, 0, 1),
+        enabler_strength=strength,
         inequality=fair,
     )
     chosen = np.flatnonzero(result.selected)

@@ -20,7 +20,7 @@ from portal.pipeline.filters import STAGE_LABELS, PipelineQuery
 from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
 from portal.policy import Can, Ranks, open_ideas, ranked_clause, ranks_for
 from portal.reviews.models import Conflict, ReviewRound
-from scoring import NEAR_DUPLICATE_THRESHOLD
+from scoring import NEAR_DUPLICATE_THRESHOLD, reviewers_disagree
 
 PAGE_SIZE = 50
 PIPELINE_DATA = "pipeline"  # the data version of everything the pipeline page shows
@@ -163,8 +163,9 @@ class PipelineRow:
     @property
     def disagreement(self) -> bool:
         details = self.details or {}
-        return bool(details.get("split_recommendation")) or any(
-            c.get("disagreement") for c in details.get("criteria", {}).values()
+        return reviewers_disagree(
+            [c.get("disagreement") for c in details.get("criteria", {}).values()],
+            details.get("split_recommendation", False),
         )
 
     duplicates: list[str] = field(default_factory=list)  # near-duplicates the lead may see

@@ -28,10 +28,13 @@ from portal.pipeline.filters import OPEN_STATES
 from portal.pipeline.inputs import ScoringInputs, gather
 from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
 from scoring import (
+    MIN_REVIEWS,
+    PRIORITY_COMPONENTS,
     NearDuplicateFinder,
     ReviewerCalibrator,
     TopicRelevance,
     aggregate,
+    disagreement_table,
     priority,
     prob_top_k,
     rank_ideas,
@@ -190,7 +193,7 @@ def _compute(data: ScoringInputs, reason: str, texts, neighbours):
         weights=data.weights,
         cannot=data.cannot,
         review=data.row_review,
-        min_reviews=2,
+        min_reviews=MIN_REVIEWS,
     )
     centre = np.full(n_ideas, np.nan)
     low = high = chance = np.full(n_ideas, np.nan)
@@ -222,6 +225,9 @@ def _compute(data: ScoringInputs, reason: str, texts, neighbours):
                 )
                 chance = prob_top_k(centre, model.idea_std_errors_, k)
     sensitivity = weight_sensitivity(summary.mean, data.weights)
+    disagree, _ = disagreement_table(
+        data.scores, data.row_idea, data.row_criterion, n_ideas, n_criteria
+    )
     novelty = np.array([1.0 - (row[0][1] if row else 0.0) for row in neighbours])
     corpus = _corpus_key(data.ideas, texts)
     relevance, topics = _relevance(data.ideas, texts)
@@ -252,7 +258,9 @@ def _compute(data: ScoringInputs, reason: str, texts, neighbours):
             priority=float(parts.total[n]),
             rank=int(ranks[n]),
             details={
-                **_details(data, summary, parts, sensitivity, neighbours, relevance, topics, n),
+                **_details(
+                    data, summary, disagree, parts, sensitivity, neighbours, relevance, topics, n
+                ),
                 "reviews": per_review.get(n, {}),
                 "corpus": corpus,
             },
@@ -291,28 +299,23 @@ def _relevance(ideas, texts):
     return model.predict(texts), topics
 
 
-def _details(data, summary, parts, sensitivity, neighbours, relevance, topics, n) -> dict:
+def _details(data, summary, disagree, parts, sensitivity, neighbours, relevance, topics, n) -> dict:
     criteria = {}
     for c, criterion in enumerate(data.criteria):
-        spread = summary.range[n, c]
         criteria[criterion.key] = {
             "name": criterion.name,
             "mean": _number(summary.mean[n, c]),
             "count": int(summary.count[n, c]),
             "cannot": int(summary.n_cannot[n, c]),
-            "range": _number(spread),
-            "disagreement": bool(summary.count[n, c] >= 2 and spread >= 2),
+            "range": _number(summary.range[n, c]),
+            "disagreement": bool(disagree[n, c]),
         }
     moved_by = sensitivity.criterion[n]
     return {
         "criteria": criteria,
         "split_recommendation": bool(data.split[n]),
         "contributions": dict(
-            zip(
-                ("panel", "relevance", "novelty"),
-                (float(x) for x in parts.contributions[n]),
-                strict=True,
-            )
+            zip(PRIORITY_COMPONENTS, (float(x) for x in parts.contributions[n]), strict=True)
         ),
         "explanation": parts.explain(n),
         "sensitive_to": data.criteria[moved_by].key if moved_by >= 0 else None,

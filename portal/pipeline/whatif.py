@@ -1,10 +1,9 @@
 """'What if' weights: re-rank the pipeline in memory from the snapshots, saving nothing.
 
-The stored snapshots keep each idea's per-criterion means. New criterion weights give a new
-weighted mean (renormalised over the criteria scored, as `scoring.aggregate` does); the
-calibrated score moves by the same amount, which keeps each reviewer's calibration offset
-without refitting it. `scoring.priority` and `scoring.rank_ideas` then rank the ideas the
-lead can see. With the current weights every idea stays where it is.
+The stored snapshots keep each idea's per-criterion means and counts; `scoring.reweighted_ranks`
+re-ranks the ideas the lead can see under the new weights (keeping each reviewer's calibration
+offset without refitting it) and `scoring.rank_moves` picks out the ideas that move. With the
+current weights every idea stays where it is.
 """
 
 import math
@@ -21,15 +20,13 @@ from portal.ideas.models import Idea
 from portal.pipeline.models import ScoreSnapshot
 from portal.policy import ranked_clause
 from portal.reviews.rubric import WEIGHT_MAX
-from scoring import PRIORITY_COMPONENTS, PRIORITY_WEIGHTS, priority, rank_ideas
+from scoring import PRIORITY_COMPONENTS, PRIORITY_WEIGHTS, rank_moves, reweighted_ranks
 
 COMPONENT_LABELS = {
     "panel": "Panel score",
     "relevance": "Relevance to the workstreams",
     "novelty": "Novelty",
 }
-MIN_REVIEWS = 2  # as in portal.pipeline.snapshots: each weighted criterion needs 2 scores
-SAME = 1e-9  # smaller changes in a weighted mean are rounding, not a change
 
 
 def _check_weight(form, field):
@@ -139,38 +136,28 @@ def rerank(rows, criterion_weights: dict, component_weights: dict) -> np.ndarray
     if not rows:
         return np.zeros(0, dtype=int)
     keys = list(criterion_weights)
-    w = np.array([criterion_weights[k] for k in keys], dtype=float)
     cells = [[(r.criteria or {}).get(k) or {} for k in keys] for r in rows]
-    mean = np.array([[c.get("mean") for c in row] for row in cells], dtype=float)
-    count = np.array([[c.get("count", 0) for c in row] for row in cells], dtype=int)
-    present = ~np.isnan(mean) & (w > 0)
-    coverage = present @ w
-    with np.errstate(invalid="ignore", divide="ignore"):
-        weighted = np.where(present, np.nan_to_num(mean), 0.0) @ w / coverage
-    weighted[coverage <= 0] = np.nan
-    raw = np.array([r.raw_score for r in rows], dtype=float)
-    calibrated = np.array([r.calibrated_score for r in rows], dtype=float)
-    shift = weighted - raw
-    shift[np.abs(shift) < SAME] = 0.0
-    panel = np.where(np.isnan(raw), calibrated, calibrated + shift)
-    parts = priority(
-        panel,
+    shape = (len(rows), len(keys))
+    return reweighted_ranks(
+        np.array([[c.get("mean") for c in row] for row in cells], dtype=float).reshape(shape),
+        np.array([[c.get("count", 0) for c in row] for row in cells], dtype=int).reshape(shape),
+        np.array([r.raw_score for r in rows], dtype=float),
+        np.array([r.calibrated_score for r in rows], dtype=float),
         np.array([r.relevance for r in rows], dtype=float),
         np.array([r.novelty for r in rows], dtype=float),
-        weights=component_weights,
+        np.array([r.idea_id for r in rows]),
+        weights=[criterion_weights[k] for k in keys],
+        priority_weights=component_weights,
     )
-    sufficient = (count[:, w > 0] >= MIN_REVIEWS).all(axis=1)
-    return rank_ideas(parts.total, np.array([r.idea_id for r in rows]), eligible=sufficient)
 
 
 def what_if(user, criterion_weights: dict, component_weights: dict) -> tuple[list[Move], int]:
     """Ideas that move under the new weights, biggest moves first, and how many were ranked."""
     rows = _snapshots(user)
+    before = np.arange(1, len(rows) + 1)  # the rows come in their current rank order
     after = rerank(rows, criterion_weights, component_weights)
     moves = [
-        Move(r.reference, r.title or "Untitled idea", before, int(new))
-        for before, (r, new) in enumerate(zip(rows, after, strict=True), start=1)
-        if before != new
+        Move(rows[i].reference, rows[i].title or "Untitled idea", int(before[i]), int(after[i]))
+        for i in rank_moves(before, after)
     ]
-    moves.sort(key=lambda m: (-abs(m.places), m.after))
     return moves, len(rows)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.ideas import services
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaEvent, IdeaVersion
 from portal.ideas.reference import is_valid_reference
@@ -70,6 +71,34 @@ def test_starting_an_idea_gives_a_checked_reference_and_a_double_click_makes_one
     assert count(query, Idea) == 1
     html = innovator_client.get(f"/ideas/{reference}").get_data(as_text=True)
     assert "You have completed 0 of 9 sections" in html and "Not started" in html
+
+
+def test_a_reference_number_taken_meanwhile_is_skipped(innovator_client, query, monkeypatch):
+    first = start(innovator_client, "token-1")
+    real, offered = services._next_reference, []
+
+    def racing(now):  # another request took the number this one was about to use
+        offered.append(first if not offered else real(now))
+        return offered[-1]
+
+    monkeypatch.setattr(services, "_next_reference", racing)
+    second = start(innovator_client, "token-2")
+    assert offered == [first, second] and second != first and is_valid_reference(second)
+    assert count(query, Idea) == 2
+    assert count(query, IdeaEvent, kind="created") == 2  # one each: the clash left no trace
+
+
+def test_reference_numbers_taken_every_time_give_up_with_a_message(
+    app, client_for, query, monkeypatch
+):
+    taken = start(client_for(Role.INNOVATOR), "token-1")
+    monkeypatch.setattr(services, "_next_reference", lambda now: taken)
+    with app.test_request_context():
+        owner = db.session.scalar(sa.select(Idea).filter_by(reference=taken)).owner
+        with pytest.raises(services.IdeaError, match="Could not allocate a reference number"):
+            services.create_draft(owner)
+        db.session.rollback()
+    assert count(query, Idea) == 1
 
 
 def test_sections_save_and_lead_on_to_check_answers(innovator_client, query):

@@ -11,6 +11,7 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.ideas.models import Idea
 from portal.pipeline.models import ScoreSnapshot
+from portal.pipeline.snapshots import refresh_snapshots
 from portal.reviews.conflicts import declare_conflict
 from portal.reviews.models import ConflictKind, Review
 from tests.portal.decision_helpers import (
@@ -94,6 +95,7 @@ def test_agreement_and_calibration_are_shown_per_criterion_and_review(lead, revi
     )
     assert "Measurement Scores given 5, 3, Cannot score Mean 4.00" in text
     assert "(1 could not score)" in text
+    assert "Reviewers disagree when their scores on a criterion are 2 or more points apart" in text
     details = snapshot_of(query, idea).details["reviews"]
     assert len(details) == 3
     generous = max(details.values(), key=lambda d: d["offset"])
@@ -166,6 +168,20 @@ def test_an_idea_without_reviews_says_so(client_for, create_idea):
     assert "No reviews have been submitted yet." in html
     assert "Make a decision" in html
     assert "What harm happens, or could happen?" in html  # the idea's answers are still there
+
+
+def test_an_idea_short_of_reviews_says_what_it_needs_to_rank(app, client_for, create_idea):
+    lead = client_for(Role.PROGRAMME_LEAD)
+    idea = create_idea(triage=True)
+    with app.test_request_context():
+        refresh_snapshots(db.session.get(User, lead.user.id), "test")
+        db.session.commit()
+    text = text_of(page(lead, idea))
+    assert "0 submitted: not enough to rank yet" in text
+    assert (
+        "Not enough reviews yet: it ranks after every idea with at least 2 scores on each "
+        "criterion." in text
+    )
 
 
 def assert_nothing_scored_is_shown(html):

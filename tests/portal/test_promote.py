@@ -12,6 +12,7 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.horizon import triage
 from portal.horizon.models import ItemStatus, ScannedItem
+from portal.ideas import services
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaEvent, IdeaSource
 from tests.portal.horizon_helpers import MATERNITY, OTHER, add_items
@@ -115,6 +116,27 @@ def test_promoting_makes_an_idea_in_triage(lead_client, pool, query):
     again = lead_client.post(f"/horizon/items/{item_id}/promote")
     assert again.status_code == 409
     assert "already been promoted" in again.get_data(as_text=True)
+
+
+def test_promoting_skips_a_reference_number_taken_meanwhile(
+    lead_client, pool, create_idea, query, monkeypatch
+):
+    taken = create_idea().reference
+    real, offered = services._next_reference, []
+
+    def racing(now):  # another request took the number this one was about to use
+        offered.append(taken if not offered else real(now))
+        return offered[-1]
+
+    monkeypatch.setattr(services, "_next_reference", racing)
+    item_id = pool[MATERNITY[0][0]]
+    response = lead_client.post(f"/horizon/items/{item_id}/promote")
+    assert response.status_code == 302
+    reference = query(
+        lambda: db.session.scalar(sa.select(Idea.reference).where(Idea.scanned_item_id == item_id))
+    )
+    assert offered == [taken, reference] and reference != taken
+    assert response.headers["Location"] == f"/ideas/{reference}"
 
 
 def test_related_literature_on_the_idea_page(lead_client, pool, create_idea):

@@ -19,7 +19,7 @@ def round_setup(create_assigned_round):
     return create_assigned_round("Snapshot round")
 
 
-def review(app, round_id, idea_id, member_id, score, submit=True):
+def review(app, round_id, idea_id, member_id, score, submit=True, recommendation="progress"):
     with app.test_request_context():
         assignment = db.session.scalar(
             sa.select(Assignment).filter_by(round_id=round_id, idea_id=idea_id, user_id=member_id)
@@ -27,7 +27,7 @@ def review(app, round_id, idea_id, member_id, score, submit=True):
         criteria = assignment.round.rubric.criteria
         answers = ReviewAnswers(
             scores={c.id: str(score) for c in criteria},
-            recommendation="progress",
+            recommendation=recommendation,
             confidence="high",
         )
         save_review(assignment, assignment.user, answers, submit=submit)
@@ -86,6 +86,24 @@ def test_split_reviews_are_flagged(app, round_setup, query):
     details = snapshots(query)[ideas[0].id][4]
     assert details["criteria"]["safety_impact"]["disagreement"] is True
     assert details["criteria"]["safety_impact"]["range"] == 4
+    assert details["split_recommendation"] is False
+
+
+def test_a_split_recommendation_is_stored_apart_from_the_scores(app, round_setup, query):
+    round_id, ideas, members, _ = round_setup
+    verdicts = {
+        ideas[0].id: ("progress", "progress_with_changes", "do_not_progress"),
+        ideas[1].id: ("progress", "progress_with_changes", "progress"),
+    }
+    for idea_id, given in verdicts.items():
+        for member, verdict in zip(members, given, strict=True):
+            review(app, round_id, idea_id, member.id, 3, recommendation=verdict)
+    review(app, round_id, ideas[2].id, members[0].id, 1, recommendation="do_not_progress")
+    snaps = snapshots(query)
+    split = {idea_id: snaps[idea_id][4]["split_recommendation"] for idea_id in snaps}
+    assert split == {ideas[0].id: True, ideas[1].id: False, ideas[2].id: False}
+    for _, _, _, _, details in snaps.values():  # agreed scores, or a single one: no flag
+        assert not any(c["disagreement"] for c in details["criteria"].values())
 
 
 def test_closing_a_round_recomputes(app, round_setup, query):

@@ -7,7 +7,15 @@ import krippendorff  # a test-only oracle; scoring never imports it
 import numpy as np
 import pytest
 
-from scoring import DisagreementFlags, disagreement_flags, disagreement_table, krippendorff_alpha
+from scoring import (
+    DISAGREEMENT_RANGE,
+    DisagreementFlags,
+    disagreement_flags,
+    disagreement_table,
+    krippendorff_alpha,
+    reviewers_disagree,
+    split_recommendation,
+)
 
 nan = np.nan
 
@@ -162,6 +170,47 @@ def test_split_recommendation(recommendations, split):
     result = disagreement_flags([[3], [3]], recommendations)
     assert result.split_recommendation is split
     assert result.any is split
+    assert split_recommendation(recommendations) is split
+    if recommendations is not None:  # any iterable will do, such as a generator
+        assert split_recommendation(r for r in recommendations) is split
+
+
+def test_split_recommendation_refuses_unknown_values():
+    with pytest.raises(ValueError, match="Unknown recommendation"):
+        split_recommendation(["progress", "maybe"])
+
+
+def test_default_threshold_is_two_points():
+    assert DISAGREEMENT_RANGE == 2
+    scores = [[2, 3], [4, 4]]  # 2 points apart on the first criterion, 1 on the second
+    assert disagreement_flags(scores).flags.tolist() == [True, False]
+    flags, _ = disagreement_table([2, 4, 3, 4], [0, 0, 0, 0], [0, 0, 1, 1], 1, 2)
+    assert flags.tolist() == [[True, False]]
+
+
+@pytest.mark.parametrize(
+    ("flags", "split", "disagree"),
+    [
+        ([], False, False),
+        ([False, False], False, False),
+        ([False, True], False, True),
+        ([False, None], True, True),  # flags read back from storage may be None
+        (np.array([False, False]), True, True),
+        (np.array([True, False]), False, True),
+    ],
+)
+def test_reviewers_disagree_on_a_criterion_or_the_verdict(flags, split, disagree):
+    assert reviewers_disagree(flags, split) is disagree
+
+
+def test_reviewers_disagree_is_the_rule_behind_the_flags():
+    for scores, recommendations in [
+        ([[1, 3], [3, 3]], None),
+        ([[3, 3], [4, 3]], ["progress", "do_not_progress"]),
+        ([[3, 3], [4, 3]], ["progress", None]),
+    ]:
+        result = disagreement_flags(scores, recommendations)
+        assert result.any is reviewers_disagree(result.flags, result.split_recommendation)
 
 
 def test_flags_are_read_only_plain_data():

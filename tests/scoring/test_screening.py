@@ -72,6 +72,20 @@ def test_update_matches_a_full_fit_and_new_texts_score_like_the_pool(pool):
     assert np.all((updated.predict_relevance() >= 0) & (updated.predict_relevance() <= 1))
 
 
+def test_features_and_scores_are_reachable_step_by_step(pool):
+    texts, truth = pool
+    labels = np.where(np.arange(len(texts)) < 150, truth, -1)
+    model = ScreeningModel().fit(texts, labels)
+    assert model.transform() is model.features_
+    rows = model.transform(texts[:4])
+    assert rows.shape == (4, model.features_.shape[1])
+    assert rows.toarray() == pytest.approx(model.features_[:4].toarray())
+    assert model.transform([]) is None
+    scores = model.decision_from_features(model.transform())
+    assert np.array_equal(scores, model.decision_function())
+    assert np.array_equal(model.relevance_from_decision(scores), model.predict_relevance())
+
+
 def names_keywords(texts):
     """Which texts use one of the description's keywords."""
     return np.array([bool({"sepsisa", "sepsisb", "sepsisc"} & set(t.split())) for t in texts])
@@ -192,6 +206,7 @@ def test_next_to_screen_rejects_bad_input(kwargs, match):
         (lambda m, t: m.set_params(embedding_dims=1.5).fit(t), "embedding_dims"),
         (lambda m, t: m.set_params(embedding_weight=-1).fit(t), "embedding_weight"),
         (lambda m, t: m.update([0] * len(t)), "not fitted"),
+        (lambda m, t: m.transform(t), "not fitted"),
         (lambda m, t: m.fit(["the and of", "a the"]), "no usable words"),
     ],
 )
@@ -237,7 +252,7 @@ def test_large_pools_fit_the_components_on_a_sample(pool, monkeypatch):
     texts, truth = pool
     labels = np.where(np.arange(len(texts)) < 150, truth, -1)
     full = ScreeningModel().fit(texts, labels)
-    monkeypatch.setattr("scoring.screening.SVD_FIT_ROWS", 200)
+    monkeypatch.setattr("scoring.screening_features.SVD_FIT_ROWS", 200)
     sampled = ScreeningModel().fit(texts, labels)
     assert sampled.features_.shape == full.features_.shape
     assert np.array_equal(
@@ -258,7 +273,7 @@ def test_word_vectors_join_the_features_and_can_be_turned_off(pool, monkeypatch)
     assert model.features_.shape[1] == off.features_.shape[1] + 20
     # new texts get the same word-vector block as the pool's own rows
     assert model.decision_function(texts[:3]) == pytest.approx(model.decision_function()[:3])
-    monkeypatch.setattr("scoring.screening.EMBEDDING_FIT_ROWS", 100)
+    monkeypatch.setattr("scoring.screening_features.EMBEDDING_FIT_ROWS", 100)
     sampled = ScreeningModel(embedding_dims=20).fit(texts, labels)
     assert sampled.features_.shape == model.features_.shape
     assert not np.allclose(sampled.embedding_[1], vectors)

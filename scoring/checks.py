@@ -2,6 +2,8 @@
 
 import numpy as np
 
+__all__ = ["bool_mask", "whole_counts"]
+
 
 def whole_counts(value, size, name):
     """Return a non-negative int64 vector of length `size` from a scalar or a sequence."""
