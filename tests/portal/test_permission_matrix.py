@@ -2,10 +2,13 @@
 
 The tables are in `permission_matrix`, the seeded world in `permission_world`. A route added
 later with a placeholder in its rule fails `test_every_route_with_an_object_id_is_in_the_matrix`
-until it has rows.
+until it has rows. The README's "Who may see and do what" table is checked against the matrix.
 """
 
 import re
+from collections import defaultdict
+from itertools import takewhile
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +16,7 @@ from tests.portal.permission_matrix import COLUMNS, NOT_OBJECTS, REFUSED, TABLES
 from tests.portal.permission_world import DECLINED_BECAUSE, X_ORGANISATION, X_TITLE, seeded
 
 METHODS = ("GET", "POST")
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture(scope="module")
@@ -173,3 +177,87 @@ def test_conflicted_lead_sees_idea_x_without_its_reviews(world):
     page = world.ask("conflicted_lead", "GET", path).body
     assert "You have a conflict of interest with this idea" in page
     assert [name for name in X_REVIEWERS if name in page] == []
+
+
+# The README's table
+
+
+README_COLUMNS = {
+    "Anonymous": "anonymous",
+    "Owner": "owner",
+    "Other innovator": "other_innovator",
+    "Assigned panel member": "assigned_member",
+    "Unassigned panel member": "unassigned_member",
+    "Blind-round member": "blind_member",
+    "Conflicted lead": "conflicted_lead",
+    "Lead": "lead",
+    "Admin": "admin",
+}
+# Each README row, and the matrix cases it stands for: "yes" if any of them is allowed.
+README_ROWS = {
+    "See the idea": [("ideas.show", "x", "GET")],
+    "Read its files": [
+        ("ideas.download_attachment", "x_file", "GET"),
+        ("reviews.document", "y_assignment_file", "GET"),
+    ],
+    "Change or withdraw it": [("ideas.section", "draft", "POST"), ("ideas.withdraw", "x", "POST")],
+    "See its reviews and scores": [("pipeline.decide", "x", "GET")],
+    "Review it": [
+        ("reviews.review", "x_assignment", "POST"),
+        ("reviews.review", "y_assignment", "POST"),
+    ],
+    "Manage its review round": [
+        ("reviews.assign", "r1", "POST"),
+        ("reviews.conflict", "r1", "POST"),
+        ("reviews.remove_assignment", "r1_x_assignment", "POST"),
+    ],
+    "Decide on it": [
+        ("pipeline.decide", "x", "POST"),
+        ("ideas.ask", "x", "POST"),
+        ("ideas.decline", "x", "POST"),
+        ("pipeline.reopen", "x_decision", "POST"),
+    ],
+    "See scanned items": [("horizon.item", "item", "GET")],
+    "Screen and promote scanned items": [
+        ("horizon.item_dismiss", "item", "POST"),
+        ("horizon.item_promote", "item", "POST"),
+    ],
+    "Manage feeds": [
+        ("horizon.feed_edit", "feed", "POST"),
+        ("horizon.feed_action", "feed", "POST"),
+    ],
+    "Manage workstreams": [("pipeline.workstream_edit", "workstream", "POST")],
+    "Manage users": [("admin.user", "other_innovator_account", "POST")],
+}
+
+
+def readme_table() -> tuple[list[str], dict[str, list[str]]]:
+    """The header and rows of the README's 'Who may see and do what' table."""
+    lines = README.read_text().split("## Who may see and do what", 1)[1].splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith("|"))
+    table = takewhile(lambda line: line.startswith("|"), lines[start:])
+    header, _rule, *body = [[c.strip() for c in line.strip("|").split("|")] for line in table]
+    return header[1:], {r[0]: r[1:] for r in body}
+
+
+def test_readme_table_agrees_with_the_matrix():
+    header, rows = readme_table()
+    assert header == list(README_COLUMNS)
+    assert list(rows) == list(README_ROWS)
+    by_case = defaultdict(list)  # (endpoint, object, method) -> answers of each variant
+    for table in TABLES.values():
+        for r in table:
+            for method, answers in r.answers.items():
+                by_case[(r.endpoint, r.obj, method)].append(answers)
+    unknown = [case for cases in README_ROWS.values() for case in cases if case not in by_case]
+    assert unknown == [], "README rows mapped to cases the matrix does not have"
+    wrong = []
+    for label, cases in README_ROWS.items():
+        for column, cell in zip(header, rows[label], strict=True):
+            who = README_COLUMNS[column]
+            allowed = any(
+                answers[who] not in REFUSED for case in cases for answers in by_case[case]
+            )
+            if cell != ("yes" if allowed else "no"):
+                wrong.append(f"{label} / {column}: README says {cell}")
+    assert wrong == []
