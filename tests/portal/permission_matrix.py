@@ -143,8 +143,9 @@ REVIEW = [
         POST=       "401  403   403   404      404        302   404        403  403"),
 ]
 
-# Round r1 (open, not blind) holds X; r2 (blind) holds Y; r3 is closed. Managing who reviews X
-# is refused to the conflicted lead: today assign, conflicts and remove answer 302 and save.
+# Round r1 (open, not blind) holds X; r2 (blind) holds Y; r3 is closed. Managing who reviews X,
+# and putting X in a round, is refused to the conflicted lead: today assign, conflicts, remove
+# and add ideas answer 302 and save.
 # Columns:          anon owner other assigned unassigned blind conflicted lead admin
 ROUND = [
     row("reviews.round", "r1",
