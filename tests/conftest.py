@@ -107,9 +107,10 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
-@pytest.fixture
-def connection(app):
-    """Run the test inside one transaction on one connection, rolled back at the end."""
+@contextmanager
+def joined_connection(app):
+    """Bind the app's sessions to one connection inside one transaction, rolled back at the
+    end; the sessions join it through savepoints."""
     with app.app_context():
         engine = db.engine
     conn = engine.connect()
@@ -122,6 +123,13 @@ def connection(app):
         engines[None] = engine
         outer.rollback()
         conn.close()
+
+
+@pytest.fixture
+def connection(app):
+    """Run the test inside one transaction on one connection, rolled back at the end."""
+    with joined_connection(app) as conn:
+        yield conn
 
 
 @pytest.fixture
