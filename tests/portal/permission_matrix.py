@@ -10,8 +10,8 @@ person, in the order of `COLUMNS`:
     200, 400, 409   the page, or the form shown again (refused by the rules, not by access)
 
 A method the route does not take is asked too and must answer 405. `to` and `data` are
-formatted with the world's names (a `to` ending in `*` is a prefix). Rows that are expected
-to fail on today's code say why in a comment: they are what the rules call for.
+formatted with the world's names (a `to` ending in `*` is a prefix). Answers are what the
+rules in `portal.policy` call for; a comment says why where a row is not obvious.
 """
 
 from dataclasses import dataclass, field
@@ -144,8 +144,7 @@ REVIEW = [
 ]
 
 # Round r1 (open, not blind) holds X; r2 (blind) holds Y; r3 is closed. Managing who reviews X,
-# and putting X in a round, is refused to the conflicted lead: today assign, conflicts, remove
-# and add ideas answer 302 and save.
+# and putting X in a round, is refused to the conflicted lead (Can.MANAGE_ROUND).
 # Columns:          anon owner other assigned unassigned blind conflicted lead admin
 ROUND = [
     row("reviews.round", "r1",
