@@ -18,7 +18,7 @@ from wtforms.validators import ValidationError
 from portal.extensions import db
 from portal.ideas.models import Idea
 from portal.pipeline.models import ScoreSnapshot
-from portal.policy import ranked_clause
+from portal.policy import ranked_clause, ranks_for
 from portal.reviews.rubric import WEIGHT_MAX
 from scoring import PRIORITY_COMPONENTS, PRIORITY_WEIGHTS, rank_moves, reweighted_ranks
 
@@ -115,6 +115,7 @@ def _snapshots(user):
     return db.session.execute(
         sa.select(
             ScoreSnapshot.idea_id,
+            ScoreSnapshot.rank,
             Idea.reference,
             Idea.title,
             ScoreSnapshot.raw_score,
@@ -154,7 +155,8 @@ def rerank(rows, criterion_weights: dict, component_weights: dict) -> np.ndarray
 def what_if(user, criterion_weights: dict, component_weights: dict) -> tuple[list[Move], int]:
     """Ideas that move under the new weights, biggest moves first, and how many were ranked."""
     rows = _snapshots(user)
-    before = np.arange(1, len(rows) + 1)  # the rows come in their current rank order
+    ranks = ranks_for(user)  # the positions the pipeline shows this lead
+    before = np.array([ranks.position(r.rank) for r in rows], dtype=int)
     after = rerank(rows, criterion_weights, component_weights)
     moves = [
         Move(rows[i].reference, rows[i].title or "Untitled idea", int(before[i]), int(after[i]))

@@ -13,7 +13,10 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaSource
+from portal.pipeline import whatif
+from portal.pipeline.filters import PipelineQuery
 from portal.pipeline.models import ScoreSnapshot
+from portal.pipeline.ranking import pipeline_rows
 from portal.policy import conflicted_pairs
 from portal.policy.relations import conflicted
 from portal.reviews.conflicts import clear_conflict, declare_conflict
@@ -476,3 +479,26 @@ def test_what_if_leaves_out_conflicted_ideas(app, client_for, reviewed):
     html = lead.get("/pipeline/what-if", query_string=weights).get_data(as_text=True)
     assert ideas[1].reference not in html
     assert "No idea would move: all 2 ideas keep their rank" in html
+
+
+def test_what_if_places_are_the_pipeline_positions_the_lead_sees(
+    app, client_for, data, trust, query
+):
+    data.add("Conflicted", rank=1, organisation=trust, score=2.0)
+    data.add("Low", rank=2, score=2.5)
+    data.add("High", rank=3, score=4.5)
+    lead = client_for(Role.PROGRAMME_LEAD, organisation=trust)
+
+    def run():
+        user = db.session.get(User, lead.user.id)
+        weights = {"panel": 1.0, "relevance": 0.0, "novelty": 0.0}
+        moves, ranked = whatif.what_if(user, {"safety_impact": 1.0}, weights)
+        shown = {row.reference: row.position for row in pipeline_rows(user, PipelineQuery())}
+        return moves, ranked, shown
+
+    moves, ranked, shown = query(run)
+    assert ranked == 2 and shown == {"SP-TEST-0002": 1, "SP-TEST-0003": 2}
+    assert {m.reference: (m.before, m.after) for m in moves} == {
+        "SP-TEST-0003": (2, 1),
+        "SP-TEST-0002": (1, 2),
+    }
