@@ -43,7 +43,7 @@ class RoundProgress:
 
     @property
     def wanted(self) -> int:
-        return sum(p.wanted for p in self.ideas)
+        return sum(p.wanted for p in self.ideas if not p.hidden)
 
     @property
     def short_of_reviewers(self) -> list[IdeaProgress]:
