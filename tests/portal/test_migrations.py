@@ -80,6 +80,38 @@ def test_migrations_keep_the_data_of_a_populated_database(fresh_app):
             assert schema_differences(conn) == []
 
 
+def test_conflict_check_answers_move_from_the_audit_trail_onto_assignments(fresh_app):
+    """The migration reads each member's own "no conflict" audit rows, and nobody else's."""
+    from portal.audit import AuditEvent
+    from portal.demo import load_demo
+    from portal.reviews.models import Assignment
+
+    with fresh_app.app_context():
+        upgrade()
+        load_demo()
+        db.session.commit()
+        assignments = db.session.scalars(sa.select(Assignment)).all()
+        checked = {a.id for a in assignments if a.conflict_checked_at is not None}
+        unchecked = next(a for a in assignments if a.id not in checked)
+        someone_else = next(a.user_id for a in assignments if a.user_id != unchecked.user_id)
+        db.session.add(  # an answer recorded by another person does not count
+            AuditEvent(
+                actor_id=someone_else,
+                action="conflict.none_declared",
+                object_type="assignments",
+                object_id=str(unchecked.id),
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+        downgrade(revision="41b1253a1468")  # before the column: only the audit rows remain
+        upgrade()
+        found = db.session.scalars(
+            sa.select(Assignment.id).where(Assignment.conflict_checked_at.is_not(None))
+        ).all()
+    assert checked and set(found) == checked
+
+
 def _counts():
     tables = ("users", "organisations", "ideas", "idea_workstreams", "workstreams")
     with db.engine.connect() as conn:
