@@ -63,9 +63,7 @@ def idea_evidence(idea, viewer) -> dict:
         "conflicted": conflicted,
         "history": history,
         "reopenable": None if conflicted else next((d for d in history if can_reopen(d)), None),
-        "can_decide": not conflicted
-        and idea.owner_id != viewer.id
-        and bool(decision_targets(idea.state)),
+        "can_decide": policy.may(viewer, Can.DECIDE, idea) and bool(decision_targets(idea.state)),
     }
     if conflicted:
         return evidence

@@ -21,7 +21,6 @@ class Can(enum.Enum):
 
     SEE = "see"  # open its page and read what was shared
     FIND = "find"  # find it in search
-    SEE_INNOVATOR = "see innovator"  # who shared it, and from which organisation
     SEE_SCORES = "see scores"  # its scores, reviews, rank, duplicates and similar ideas
     REVIEW = "review"  # score it, where assigned
     MANAGE_ROUND = "manage round"  # assign its reviewers and settle their conflicts
@@ -41,7 +40,6 @@ RULES: dict[Can, Rule] = {
     # a lead finds no idea they are conflicted on (search is for leads' own work), though
     # they may still open one they are sent to
     Can.FIND: (owner | (lead & submitted & ~conflicted) | open_reviewer) & ~withdrawn,
-    Can.SEE_INNOVATOR: owner | (lead & submitted) | open_reviewer,
     Can.SEE_SCORES: lead & submitted & ~conflicted,
     Can.REVIEW: panel_member & Related(relations.assigned) & ~conflicted,
     Can.MANAGE_ROUND: lead & ~conflicted,

@@ -12,7 +12,7 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.ideas import files
 from portal.ideas.summary import section_rows, with_line_breaks
-from portal.policy import conflicted_pairs, is_conflicted
+from portal.policy import Can, conflicted_pairs, may
 from portal.reviews.blueprint import bp
 from portal.reviews.conflict_check import confirm_no_conflict, conflict_check_done
 from portal.reviews.conflicts import ConflictError, declare_conflict
@@ -294,7 +294,7 @@ def _my_assignment(assignment_id, lock=False) -> Assignment:
         assignment is None
         or assignment.user_id != current_user.id
         or assignment.state is not AssignmentState.ACTIVE
-        or is_conflicted(current_user, assignment.idea)
+        or not may(current_user, Can.REVIEW, assignment.idea)
     ):
         abort(404)
     return assignment
