@@ -1,16 +1,16 @@
 """Safety Pipeline portal: the Flask application factory."""
 
-from flask import Flask
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as default_config
+from portal.retry import PortalFlask
 from portal.settings import fill_defaults, from_environment
 
 
 def create_app(test_config=None):
     """Create the portal: configuration, then extensions, blueprints and commands."""
-    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app = PortalFlask(__name__, instance_relative_config=True, static_folder=None)
     app.config.from_object(default_config)
     app.config.update(from_environment())
     if test_config:

@@ -11,6 +11,9 @@ SECRET_KEY = None
 SQLALCHEMY_DATABASE_URI = None  # default: sqlite:///<instance>/portal.sqlite3
 SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# A write request that meets a lock runs again, whole, up to this many times in all; then 503.
+WRITE_TRIES = 4
+RETRY_SLEEP = None  # default time.sleep; tests set one that does not wait
 SEARCH_INDEX_DIR = None  # default: <instance>/search-index
 UPLOAD_DIR = None  # default: <instance>/uploads
 NHSUK_FRONTEND_DIR = None  # default: <project>/node_modules/nhsuk-frontend/dist/nhsuk

@@ -15,13 +15,16 @@ TITLES = {
     413: "The file or form you sent is too large",
     429: "Too many tries",
     500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is busy",
 }
 
 
 def render_error(code, **context):
     """The NHS-styled error page for `code`, as a (body, status) response."""
     db.session.rollback()  # an error never saves a half-done change
-    template = f"errors/{code}.html" if code in (400, 403, 404, 413, 429) else "errors/generic.html"
+    template = (
+        f"errors/{code}.html" if code in (400, 403, 404, 413, 429, 503) else "errors/generic.html"
+    )
     return render_template(
         template, code=code, title=TITLES.get(code, TITLES[500]), **context
     ), code

@@ -8,12 +8,14 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, request, session
+from sqlalchemy.exc import DBAPIError
 
 from portal.auth.models import User, UserSession
 from portal.auth.tokens import digest, new_token
 from portal.clock import utcnow
 from portal.database import write_intent
 from portal.extensions import db
+from portal.retry import is_transient
 
 SESSION_KEY = "sid"
 
@@ -60,11 +62,16 @@ def load_user(user_id: str) -> User | None:
 def _touch(session_id: int, now) -> None:
     # A read-only request must not upgrade its deferred transaction: end it, then write.
     db.session.commit()
-    with write_intent():
-        db.session.execute(
-            sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now)
-        )
-        db.session.commit()
+    try:
+        with write_intent():
+            db.session.execute(
+                sa.update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now)
+            )
+            db.session.commit()
+    except DBAPIError as error:
+        if not is_transient(error):
+            raise
+        db.session.rollback()  # busy: the last-seen time can wait for the next request
 
 
 def revoke_current_session() -> None:
