@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
@@ -23,6 +23,7 @@ from portal.auth.roles import Role
 from portal.auth.tokens import digest, new_token
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.links import absolute_url
 from portal.mail import queue_mail
 
 
@@ -178,7 +179,7 @@ def request_password_reset(email: str) -> None:
             expires_at=now + current_app.config["PASSWORD_RESET_LIFETIME"],
         )
     )
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = absolute_url("auth.reset_password", token=token)
     queue_mail(
         user.email,
         "Reset your password",
