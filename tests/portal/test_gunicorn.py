@@ -81,6 +81,7 @@ def test_four_workers_take_concurrent_registrations(served_database, tmp_path):
         upgrade()
         db.engine.dispose()
     port = free_port()
+    env |= {"PUBLIC_URL": f"http://127.0.0.1:{port}", "TRUSTED_HOSTS": "127.0.0.1"}
     server = subprocess.Popen(
         [
             sys.executable,
