@@ -153,7 +153,8 @@ def sign_out(user: User) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Change the password and end the user's other sessions."""
+    """Change the password, end the user's other sessions and renew this one's token (a
+    copy of the old cookie stops working)."""
     if not passwords.verify_password(user.password_hash, current):
         raise AccountError("Your current password is not correct", "current_password")
     problem = passwords.password_problem(new, [user.email, user.name])
@@ -161,6 +162,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise AccountError(problem, "new_password")
     user.password_hash = passwords.hash_password(new)
     ended = sessions.revoke_all_sessions(user, keep=sessions.current_session_record())
+    sessions.renew_session(user)
     audit.record(user, "user.password_changed", user, other_sessions_ended=ended)
 
 
