@@ -285,6 +285,7 @@ def main():
 def bench(args, env):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    env = {**env, "PUBLIC_URL": base, "TRUSTED_HOSTS": "127.0.0.1"}
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as tmp:
         log_path, lua_path = f"{tmp}/gunicorn.log", f"{tmp}/percentiles.lua"
         Path(lua_path).write_text(LUA)

@@ -24,8 +24,9 @@ def create_app(test_config=None):
     app.jinja_options = {"autoescape": True, "undefined": ChainableUndefined}
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
 
-    from portal import binding, cli, errors, templating
+    from portal import binding, cli, errors, links, templating
 
+    links.init_app(app)  # first: its Host check runs before every other hook
     binding.init_app(app)
     templating.init_app(app)
     errors.init_app(app)

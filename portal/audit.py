@@ -38,6 +38,7 @@ class AuditEvent(db.Model):
 
 ACTION_LABELS = {
     "user.registered": "Account created",
+    "user.registration_for_existing_account": "Registration tried with this account's email",
     "user.signed_in": "Signed in",
     "user.signed_out": "Signed out",
     "user.sign_in_failed": "Sign-in failed",

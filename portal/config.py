@@ -18,11 +18,22 @@ SEARCH_INDEX_DIR = None  # default: <instance>/search-index
 UPLOAD_DIR = None  # default: <instance>/uploads
 NHSUK_FRONTEND_DIR = None  # default: <project>/node_modules/nhsuk-frontend/dist/nhsuk
 
+# The address people reach the portal at (scheme, host, optional path): every absolute link,
+# in emails and feeds, is built from it and never from a request's Host header. Required in
+# production; development and tests fall back to DEVELOPMENT_PUBLIC_URL.
+PUBLIC_URL = None
+DEVELOPMENT_PUBLIC_URL = "http://127.0.0.1:5000"
+# Host names requests may be addressed to besides PUBLIC_URL's (environment: TRUSTED_HOSTS;
+# ".example.org" allows subdomains). Any other Host gets 400. Not Flask's TRUSTED_HOSTS: see
+# portal/links.py.
+ALLOWED_HOSTS: tuple[str, ...] = ()
+
 # A whole request: one 10 MB attachment (the per-file limit, checked in the view) plus the
 # multipart wrapping and the form's other fields. Anything larger is refused with 413 unread.
 MAX_CONTENT_LENGTH = 10 * 1024 * 1024 + 512 * 1024
 # How many reverse proxies sit in front of the app. Behind one (the usual TLS terminator), set
-# 1 so the client's address (for sign-in throttling) and https links come from X-Forwarded-*.
+# 1 so the client's address (for sign-in throttling), the scheme and the host come from
+# X-Forwarded-* (the host is still checked against ALLOWED_HOSTS; links use PUBLIC_URL).
 TRUSTED_PROXIES = 0
 
 SESSION_COOKIE_NAME = "sp_session"

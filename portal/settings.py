@@ -3,11 +3,14 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # name of variable -> config key; documented in the README's configuration table.
 ENVIRONMENT_VARIABLES = {
     "PORTAL_ENV": "ENV_NAME",
     "SECRET_KEY": "SECRET_KEY",
+    "PUBLIC_URL": "PUBLIC_URL",
+    "TRUSTED_HOSTS": "ALLOWED_HOSTS",
     "DATABASE_URL": "SQLALCHEMY_DATABASE_URI",
     "SEARCH_INDEX_DIR": "SEARCH_INDEX_DIR",
     "UPLOAD_DIR": "UPLOAD_DIR",
@@ -25,7 +28,7 @@ ENVIRONMENT_VARIABLES = {
 }
 _INTEGERS = {"MAIL_PORT", "TRUSTED_PROXIES"}
 _BOOLEANS = {"MAIL_USE_TLS"}
-_LISTS = {"SCANNER_ALLOWED_NETWORKS"}  # comma-separated
+_LISTS = {"SCANNER_ALLOWED_NETWORKS", "ALLOWED_HOSTS"}  # comma-separated
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,6 +83,36 @@ def fill_defaults(config, instance_path: str) -> None:
                 "print(secrets.token_hex(32))'), or set PORTAL_ENV=development for local use."
             )
         config["SECRET_KEY"] = _local_secret_key(instance)
+    _check_public_url(config, development)
+
+
+def _check_public_url(config, development) -> None:
+    """Require PUBLIC_URL in production; trust its host besides those TRUSTED_HOSTS lists."""
+    url = config.get("PUBLIC_URL")
+    if not url:
+        if not development:
+            raise ConfigurationError(
+                "PUBLIC_URL is not set. In production, set it to the address people use to "
+                "reach the portal (for example https://safety-pipeline.example.nhs.uk): links "
+                "in emails and feeds are built from it, never from a request's Host header. "
+                "Or set PORTAL_ENV=development for local use."
+            )
+        url = config["DEVELOPMENT_PUBLIC_URL"]
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigurationError(
+            f"PUBLIC_URL {url!r} is not a web address such as https://pipeline.example.nhs.uk "
+            "(an optional path is allowed; no query)."
+        )
+    config["PUBLIC_URL"] = url.rstrip("/")
+    hosts = [parts.hostname, *(h.strip().lower() for h in config.get("ALLOWED_HOSTS") or ())]
+    for host in hosts:
+        if not host or "/" in host or host.count(":") == 1:
+            raise ConfigurationError(
+                f"TRUSTED_HOSTS holds {host!r}: list host names without scheme or port, such "
+                "as pipeline.example.nhs.uk,localhost (a leading dot allows subdomains)."
+            )
+    config["ALLOWED_HOSTS"] = tuple(dict.fromkeys(hosts))
 
 
 def _local_secret_key(instance: Path) -> str:

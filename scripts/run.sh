@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FLASK_APP=portal PORTAL_ENV="${PORTAL_ENV:-development}"
+# Links in emails and feeds point here; requests for any other host get 400.
+export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:${PORT:-5000}}"
+export TRUSTED_HOSTS="${TRUSTED_HOSTS:-127.0.0.1,localhost}"
 BIN=.venv/bin
 
 "$BIN/flask" db upgrade

@@ -70,7 +70,8 @@ def make_config(database_url, tmp_path, **overrides):
         "ARGON2_PARAMS": CHEAP_ARGON2,
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
         "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "SERVER_NAME": "localhost",
+        "SERVER_NAME": "localhost",  # the test client's Host
+        "PUBLIC_URL": "http://localhost",
         "SCANNER_ALLOWED_NETWORKS": ("127.0.0.0/8",),  # the tests' feed server
         **overrides,
     }

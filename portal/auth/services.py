@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
@@ -23,6 +23,7 @@ from portal.auth.roles import Role
 from portal.auth.tokens import digest, new_token
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.links import absolute_url
 from portal.mail import queue_mail
 
 
@@ -152,7 +153,8 @@ def sign_out(user: User) -> None:
 
 
 def change_password(user: User, current: str, new: str) -> None:
-    """Change the password and end the user's other sessions."""
+    """Change the password, end the user's other sessions and renew this one's token (a
+    copy of the old cookie stops working)."""
     if not passwords.verify_password(user.password_hash, current):
         raise AccountError("Your current password is not correct", "current_password")
     problem = passwords.password_problem(new, [user.email, user.name])
@@ -160,6 +162,7 @@ def change_password(user: User, current: str, new: str) -> None:
         raise AccountError(problem, "new_password")
     user.password_hash = passwords.hash_password(new)
     ended = sessions.revoke_all_sessions(user, keep=sessions.current_session_record())
+    sessions.renew_session(user)
     audit.record(user, "user.password_changed", user, other_sessions_ended=ended)
 
 
@@ -178,7 +181,7 @@ def request_password_reset(email: str) -> None:
             expires_at=now + current_app.config["PASSWORD_RESET_LIFETIME"],
         )
     )
-    link = url_for("auth.reset_password", token=token, _external=True)
+    link = absolute_url("auth.reset_password", token=token)
     queue_mail(
         user.email,
         "Reset your password",

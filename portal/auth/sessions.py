@@ -22,6 +22,17 @@ SESSION_KEY = "sid"
 
 def start_session(user: User) -> UserSession:
     """Create a session row for `user` and put its token in the cookie."""
+    session.clear()  # a fresh cookie: no fixation from an earlier anonymous session
+    return _new_session(user)
+
+
+def renew_session(user: User) -> UserSession:
+    """Give this signed-in browser a new token: the old cookie value stops working."""
+    revoke_current_session(clear=False)
+    return _new_session(user)
+
+
+def _new_session(user: User) -> UserSession:
     token = new_token()
     record = UserSession(
         token_hash=digest(token),
@@ -32,7 +43,6 @@ def start_session(user: User) -> UserSession:
         user_agent=(request.user_agent.string or "")[:255],
     )
     db.session.add(record)
-    session.clear()  # a fresh cookie: no fixation from an earlier anonymous session
     session[SESSION_KEY] = token
     return record
 
@@ -74,11 +84,12 @@ def _touch(session_id: int, now) -> None:
         db.session.rollback()  # busy: the last-seen time can wait for the next request
 
 
-def revoke_current_session() -> None:
+def revoke_current_session(clear: bool = True) -> None:
     record = current_session_record()
     if record is not None and record.revoked_at is None:
         record.revoked_at = utcnow()
-    session.clear()
+    if clear:
+        session.clear()
 
 
 def revoke_all_sessions(user: User, keep: UserSession | None = None) -> int:

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
 from portal.access import public, signed_in
@@ -18,8 +18,11 @@ from portal.auth.forms import (
     SignInForm,
 )
 from portal.auth.models import Organisation, OrganisationType
-from portal.auth.roles import Role, home_url_for
+from portal.auth.registration import register_innovator
+from portal.auth.roles import home_url_for
 from portal.extensions import db
+
+REGISTERED_EMAIL = "registered_email"  # shown on the "check your email" page
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -55,23 +58,22 @@ def register():
                 )
             else:
                 organisation = db.session.get(Organisation, int(form.organisation.data))
-            user = services.create_user(
-                form.email.data,
-                form.name.data,
-                form.password.data,
-                organisation,
-                roles=(Role.INNOVATOR,),
-            )
-            services.open_session(user, request.remote_addr or "")
+            register_innovator(form.email.data, form.name.data, form.password.data, organisation)
         except services.AccountError as error:
             db.session.rollback()
             _attach_error(form, error)
         else:
-            login_user(user)
             db.session.commit()
-            flash("Your account has been created and you are signed in.", "success")
-            return redirect(home_url_for(user))
+            # The same answer whether or not the address already had an account.
+            session[REGISTERED_EMAIL] = services.normalise_email(form.email.data)
+            return redirect(url_for("auth.registered"))
     return render_template("auth/register.html", form=form, not_listed=NOT_LISTED)
+
+
+@bp.route("/register/check-your-email")
+@public
+def registered():
+    return render_template("auth/registered.html", email=session.get(REGISTERED_EMAIL))
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])

@@ -7,7 +7,6 @@ commands in `portal/cli.py` do (tests/test_layering.py checks).
 """
 
 import sqlalchemy as sa
-from flask import current_app
 
 from portal.auth.models import OrganisationType
 from portal.auth.roles import Role
@@ -95,12 +94,9 @@ def load_demo():
         innovators[key] = find_user_by_email(email) or create_user(
             email, name, password, organisations[org_key], roles=[Role.INNOVATOR]
         )
-    # Submitting and asking questions email a link to the idea; without a request (as under
-    # `flask demo`) url_for needs one, and a link to localhost is fine for demo data.
     lead = find_user_by_email(DEMO_LEAD)
-    with current_app.test_request_context():
-        load_demo_ideas(innovators, lead)
-        load_demo_reviews(organisations, lead)
+    load_demo_ideas(innovators, lead)  # emailed links come from PUBLIC_URL: no request needed
+    load_demo_reviews(organisations, lead)
     load_demo_feeds(lead)
     return accounts
 

@@ -7,7 +7,7 @@ timeline event and the audit event. Services flush but never commit.
 from collections.abc import Callable
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState, Mover, check_reopen, check_transition
 from portal.ideas.models import CONTENT_FIELDS, Idea, IdeaEvent, IdeaQuestion, IdeaVersion
 from portal.ideas.reference import format_reference, period_of, sequence_of
+from portal.links import absolute_url
 from portal.mail import queue_mail
 from portal.policy import Can, may
 
@@ -179,7 +180,7 @@ def submit_idea(idea: Idea, actor, missing_sections: list[str]) -> None:
     move_idea(idea, IdeaState.SUBMITTED, actor, Mover.OWNER, "submitted", "Idea submitted")
     idea.submitted_at = utcnow()
     record_version(idea, actor)
-    link = url_for("ideas.show", reference=idea.reference, _external=True)
+    link = absolute_url("ideas.show", reference=idea.reference)
     queue_mail(
         actor.email,
         f"We have received your idea {idea.reference}",
@@ -217,7 +218,7 @@ def ask_question(idea: Idea, lead, question: str) -> IdeaQuestion:
             f"A question about your idea {idea.reference}",
             f"Hello {idea.owner.name},\n\nThe programme team has a question about your idea "
             f'"{idea.display_title}":\n\n{question}\n\nAnswer it, and change your idea if you '
-            f"need to, here:\n{url_for('ideas.show', reference=idea.reference, _external=True)}\n",
+            f"need to, here:\n{absolute_url('ideas.show', reference=idea.reference)}\n",
         )
     return asked
 

@@ -11,7 +11,6 @@ commit; a refused bulk decision raises before anything changes.
 import uuid
 
 import sqlalchemy as sa
-from flask import url_for
 
 from portal import audit
 from portal.clock import utcnow
@@ -20,6 +19,7 @@ from portal.ideas.lifecycle import IdeaState, Mover, TransitionError, check_tran
 from portal.ideas.models import Workstream
 from portal.ideas.sections import active_workstreams
 from portal.ideas.services import IdeaError, move_idea, record_declines_with
+from portal.links import absolute_url
 from portal.mail import queue_mail
 from portal.pipeline.models import Decision, ScoreSnapshot
 from portal.pipeline.snapshots import deferred_snapshots, refresh_snapshots
@@ -319,4 +319,4 @@ def _tell_innovator_of_decision(idea, decision: Decision) -> None:
 
 
 def _idea_link(idea) -> str:
-    return url_for("ideas.show", reference=idea.reference, _external=True)
+    return absolute_url("ideas.show", reference=idea.reference)

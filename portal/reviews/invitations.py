@@ -7,7 +7,7 @@ Only the SHA-256 digest of the link's token is stored, as for password reset lin
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 
 from portal import audit
 from portal.auth import services
@@ -16,6 +16,7 @@ from portal.auth.roles import Role
 from portal.auth.tokens import digest, new_token
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.links import absolute_url
 from portal.mail import queue_mail
 from portal.reviews.models import PanelInvitation
 from portal.ui import format_datetime
@@ -74,7 +75,7 @@ def invite_panel_member(lead: User, name: str, email: str) -> PanelInvitation:
 
 def _message(invitation, token, lead, has_account) -> str:
     service = current_app.config["SERVICE_NAME"]
-    link = url_for("reviews.accept_invitation", token=token, _external=True)
+    link = absolute_url("reviews.accept_invitation", token=token)
     deadline = format_datetime(invitation.expires_at, "%-d %B %Y")
     how = (
         "You already have an account with this email address. Open the link, sign in with that "

@@ -4,7 +4,6 @@ from datetime import date, datetime, time
 
 import numpy as np
 import sqlalchemy as sa
-from flask import url_for
 
 from portal import audit, signals
 from portal.auth.roles import Role
@@ -13,6 +12,7 @@ from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState, Mover
 from portal.ideas.models import Idea
 from portal.ideas.services import move_idea
+from portal.links import absolute_url
 from portal.mail import queue_mail
 from portal.policy import conflicted_pairs
 from portal.reviews.models import (
@@ -320,7 +320,7 @@ def send_reminders(round_, lead) -> int:
             f"Hello {member.name},\n\nYou have {len(items)} unfinished review"
             f'{"s" if len(items) != 1 else ""} in "{round_.name}", due by '
             f"{round_.deadline_at.astimezone(LONDON).strftime('%-d %B %Y')}.\n\n"
-            f"{url_for('reviews.queue', _external=True)}\n",
+            f"{absolute_url('reviews.queue')}\n",
         )
     audit.record(lead, "round.reminders_sent", round_, members=len(waiting))
     return len(waiting)
@@ -332,7 +332,7 @@ def _tell_member(member, round_, count):
         f"New review assignment: {round_.name}",
         f"Hello {member.name},\n\nYou have {count} new idea{'s' if count != 1 else ''} "
         f'to review in "{round_.name}". Declare any conflict of interest before you '
-        f"read them.\n\n{url_for('reviews.queue', _external=True)}\n",
+        f"read them.\n\n{absolute_url('reviews.queue')}\n",
     )
 
 

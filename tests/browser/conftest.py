@@ -74,11 +74,22 @@ def pytest_collection_modifyitems(items):
 def live_server(tmp_path_factory):
     """Serve the app on a free port of 127.0.0.1 for the whole session; yield its base URL."""
     tmp = tmp_path_factory.mktemp("browser")
+    # The port is known once the socket is bound; the app (whose PUBLIC_URL names it) after.
+    server = make_server(
+        "127.0.0.1",
+        0,
+        _keeping_response(lambda environ, start: LIVE["app"](environ, start)),
+        threaded=True,
+        request_handler=_Handler,
+    )
+    base = f"http://127.0.0.1:{server.server_port}"
     app = create_app(
         {
             "TESTING": True,
             "ENV_NAME": "development",
             "SECRET_KEY": "browser-test",
+            "PUBLIC_URL": base,
+            "ALLOWED_HOSTS": ("127.0.0.1",),
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'browser.sqlite3'}",
             "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
             "SEARCH_INDEX_DIR": str(tmp / "search-index"),
@@ -92,13 +103,10 @@ def live_server(tmp_path_factory):
     # Werkzeug logs every request; keep failures readable.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     LIVE["app"] = app
-    server = make_server(
-        "127.0.0.1", 0, _keeping_response(app), threaded=True, request_handler=_Handler
-    )
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base
     finally:
         server.shutdown()
         thread.join(timeout=10)

@@ -1,5 +1,7 @@
 """Configuration comes from the environment, refuses unsafe production and hardens cookies."""
 
+import re
+
 import pytest
 
 from portal import config as default_config
@@ -41,6 +43,8 @@ def test_environment_variables_map_to_config_keys():
         "MAIL_DEFAULT_SENDER": "Pipeline <pipeline@example.nhs.uk>",
         "CONTACT_EMAIL": "team@example.nhs.uk",
         "TRUSTED_PROXIES": "1",
+        "PUBLIC_URL": "https://pipeline.example.nhs.uk",
+        "TRUSTED_HOSTS": "pipeline.internal, .example.nhs.uk",
         "UNRELATED": "ignored",
     }
     assert from_environment(environ) == {
@@ -57,6 +61,8 @@ def test_environment_variables_map_to_config_keys():
         "MAIL_DEFAULT_SENDER": "Pipeline <pipeline@example.nhs.uk>",
         "CONTACT_EMAIL": "team@example.nhs.uk",
         "TRUSTED_PROXIES": 1,
+        "PUBLIC_URL": "https://pipeline.example.nhs.uk",
+        "ALLOWED_HOSTS": ("pipeline.internal", ".example.nhs.uk"),
     }
 
 
@@ -86,6 +92,8 @@ def test_create_app_reads_the_environment(clean_environment, monkeypatch, tmp_pa
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite3'}")
     monkeypatch.setenv("MAIL_PORT", "2525")
+    monkeypatch.setenv("PUBLIC_URL", "https://pipeline.example.nhs.uk/")
+    monkeypatch.setenv("TRUSTED_HOSTS", "pipeline.internal")
     app = create_app(
         {"SEARCH_INDEX_DIR": str(tmp_path / "index"), "UPLOAD_DIR": str(tmp_path / "uploads")}
     )
@@ -93,6 +101,8 @@ def test_create_app_reads_the_environment(clean_environment, monkeypatch, tmp_pa
     assert app.config["SECRET_KEY"] == "from-the-environment"
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'env.sqlite3'}"
     assert app.config["MAIL_PORT"] == 2525
+    assert app.config["PUBLIC_URL"] == "https://pipeline.example.nhs.uk"
+    assert app.config["ALLOWED_HOSTS"] == ("pipeline.example.nhs.uk", "pipeline.internal")
 
 
 @pytest.mark.parametrize("via_environment", [False, True])
@@ -110,6 +120,45 @@ def test_production_without_secret_key_is_refused(
     assert "SECRET_KEY is not set" in message
     assert "set the SECRET_KEY environment variable" in message
     assert "PORTAL_ENV=development" in message
+
+
+@pytest.mark.parametrize("via_environment", [False, True])
+def test_production_without_public_url_is_refused(
+    clean_environment, monkeypatch, tmp_path, via_environment
+):
+    test_config = {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'p.sqlite3'}"}
+    if via_environment:
+        monkeypatch.setenv("PORTAL_ENV", "production")
+        monkeypatch.setenv("SECRET_KEY", "a-production-secret")
+    else:
+        test_config |= {"ENV_NAME": "production", "SECRET_KEY": "a-production-secret"}
+    with pytest.raises(ConfigurationError, match="PUBLIC_URL is not set") as raised:
+        create_app(test_config)
+    assert "https://safety-pipeline.example.nhs.uk" in str(raised.value)
+    assert "never from a request's Host header" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("public_url", "hosts", "problem"),
+    [
+        ("pipeline.example.nhs.uk", (), "PUBLIC_URL 'pipeline.example.nhs.uk' is not a web"),
+        ("ftp://pipeline.example.nhs.uk", (), "is not a web address"),
+        ("https://pipeline.example.nhs.uk/?a=1", (), "no query"),
+        ("https://pipeline.example.nhs.uk", ("https://other.example",), "without scheme"),
+        ("https://pipeline.example.nhs.uk", ("other.example:8443",), "TRUSTED_HOSTS holds"),
+    ],
+)
+def test_a_malformed_public_url_or_host_list_is_refused(tmp_path, public_url, hosts, problem):
+    config = defaults(SECRET_KEY="k", PUBLIC_URL=public_url, ALLOWED_HOSTS=hosts)
+    with pytest.raises(ConfigurationError, match=re.escape(problem)):
+        fill_defaults(config, str(tmp_path))
+
+
+def test_development_links_default_to_the_local_server(tmp_path):
+    config = defaults(ENV_NAME="development")
+    fill_defaults(config, str(tmp_path))
+    assert config["PUBLIC_URL"] == "http://127.0.0.1:5000"
+    assert config["ALLOWED_HOSTS"] == ("127.0.0.1",)
 
 
 def test_development_secret_key_is_generated_once_and_reused(tmp_path):
@@ -146,13 +195,13 @@ def test_a_given_secret_key_is_kept_and_nothing_is_written(tmp_path):
     ],
 )
 def test_database_urls_are_given_the_psycopg_driver(tmp_path, given, expected):
-    config = defaults(SECRET_KEY="k", SQLALCHEMY_DATABASE_URI=given)
+    config = defaults(SECRET_KEY="k", PUBLIC_URL="https://p.example", SQLALCHEMY_DATABASE_URI=given)
     fill_defaults(config, str(tmp_path))
     assert config["SQLALCHEMY_DATABASE_URI"] == expected
 
 
 def test_defaults_live_in_the_instance_folder(tmp_path):
-    config = defaults(SECRET_KEY="k")
+    config = defaults(SECRET_KEY="k", PUBLIC_URL="https://p.example")
     fill_defaults(config, str(tmp_path))
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'portal.sqlite3'}"
     assert config["SEARCH_INDEX_DIR"] == str(tmp_path / "search-index")
@@ -164,6 +213,7 @@ def test_production_cookies_are_secure_httponly_and_lax(clean_environment, tmp_p
         {
             "ENV_NAME": "production",
             "SECRET_KEY": "a-production-secret",
+            "PUBLIC_URL": "https://pipeline.example.nhs.uk",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
             "SEARCH_INDEX_DIR": str(tmp_path / "index"),
             "UPLOAD_DIR": str(tmp_path / "uploads"),

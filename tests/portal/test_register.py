@@ -9,10 +9,12 @@ from flask_migrate import upgrade
 
 from portal import create_app
 from portal.audit import AuditEvent
+from portal.auth import passwords
 from portal.auth.models import Organisation, OrganisationType, User
 from portal.auth.roles import Role
 from portal.auth.services import find_or_create_organisation
 from portal.extensions import db
+from portal.mail import OutboxMessage
 from tests.conftest import fetch_user, fresh_database, make_config
 
 STRONG = "violet tractor harbour mosaic"
@@ -34,25 +36,41 @@ def count(model):
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-def test_registering_creates_a_signed_in_innovator(client, query):
+def outbox(query, recipient):
+    return query(
+        lambda: db.session.scalars(
+            sa.select(OutboxMessage).filter_by(recipient=recipient).order_by(OutboxMessage.id)
+        ).all()
+    )
+
+
+def test_registering_creates_an_innovator_who_then_signs_in(client, query):
     response = client.post("/register", data=form())
-    assert response.status_code == 302 and response.headers["Location"] == "/innovator"
-    assert "Your ideas" in client.get("/innovator").get_data(as_text=True)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/register/check-your-email"
+    page = client.get("/register/check-your-email").get_data(as_text=True)
+    assert "Check your email" in page and "nadia.nurse@example.nhs.uk" in page
+    assert client.get("/innovator").status_code == 302  # not signed in: both answers match
 
     def check():
         user = fetch_user("nadia.nurse@example.nhs.uk")
         assert user.role_set == {Role.INNOVATOR}
         assert user.organisation.name == "Westshire Community Trust"
         assert user.password_hash.startswith("$argon2id$")
-        assert user.last_sign_in_at is not None
+        assert user.last_sign_in_at is None
         actions = set(
             db.session.scalars(
                 sa.select(AuditEvent.action).where(AuditEvent.object_id == str(user.id))
             )
         )
-        assert {"user.registered", "user.signed_in"} <= actions
+        assert "user.registered" in actions
 
     query(check)
+    [mail] = outbox(query, "nadia.nurse@example.nhs.uk")
+    assert mail.subject == "Your account has been created"
+    assert "http://localhost/sign-in" in mail.body
+    client.post("/sign-in", data={"email": "nadia.nurse@example.nhs.uk", "password": STRONG})
+    assert "Your ideas" in client.get("/innovator").get_data(as_text=True)
 
 
 def test_registering_into_an_existing_organisation(client, create_organisation, query):
@@ -97,12 +115,42 @@ def test_bad_input_gets_a_clear_message_and_saves_nothing(client, query, overrid
     assert STRONG not in html
 
 
-def test_duplicate_email_is_refused_case_insensitively(client, create_user, query):
-    create_user(email="nadia.nurse@example.nhs.uk")
-    response = client.post("/register", data=form(email="NADIA.NURSE@example.nhs.uk"))
-    assert "An account with this email address already exists" in response.get_data(as_text=True)
-    assert query(lambda: count(User)) == 1
-    assert query(lambda: count(Organisation)) == 0  # the new organisation was not kept
+def test_a_known_address_gets_the_same_answer_and_its_owner_an_email(
+    app, create_user, query, monkeypatch
+):
+    known = create_user(email="known@example.org", name="Kim Known")
+    hashed = []
+    real_hash = passwords.hash_password
+    monkeypatch.setattr(passwords, "hash_password", lambda p: hashed.append(p) or real_hash(p))
+
+    def register(email, organisation_name):
+        client = app.test_client()
+        response = client.post(
+            "/register", data=form(email=email, organisation_name=organisation_name)
+        )
+        page = client.get(response.headers.get("Location", "/register"))
+        headers = {k: v for k, v in response.headers.items() if k != "Set-Cookie"}
+        body = page.get_data(as_text=True).replace(email.lower(), "EMAIL")
+        return response.status_code, headers, response.data, page.status_code, body
+
+    new = register("Nadia.Nurse@Example.NHS.uk", "New Case Trust")
+    again = register("KNOWN@example.org", "Known Case Trust")
+    assert again == new
+    assert hashed == [STRONG, STRONG]  # the same hashing work whether or not it is kept
+
+    assert query(lambda: fetch_user("known@example.org").name) == "Kim Known"
+    assert query(lambda: fetch_user("known@example.org").password_hash) == known.password_hash
+    assert query(lambda: count(User)) == 2
+    names = query(lambda: set(db.session.scalars(sa.select(Organisation.name))))
+    assert names == {"New Case Trust", "Known Case Trust"}  # the form's list tells nothing
+    [mail] = outbox(query, "known@example.org")
+    assert mail.subject == "Someone tried to create an account with your email address"
+    assert "Hello Kim Known" in mail.body and "no new account was made" in mail.body
+    assert "http://localhost/sign-in" in mail.body
+    assert "http://localhost/password-reset" in mail.body
+    assert [m.subject for m in outbox(query, "nadia.nurse@example.nhs.uk")] == [
+        "Your account has been created"
+    ]
 
 
 def test_signed_in_users_are_sent_home_from_register(innovator_client):

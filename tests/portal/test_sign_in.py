@@ -139,6 +139,24 @@ def test_changing_password_ends_other_sessions_but_keeps_this_one(
     assert query(lambda: fetch_user("ada@example.org").password_hash) != user.password_hash
 
 
+def test_changing_password_gives_this_browser_a_new_token(app, client, create_user, sign_in, query):
+    sign_in(client, create_user(email="ada@example.org"))
+    before = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "marble kettle orchard violin"},
+    )
+    copy = app.test_client()  # the cookie as it was before the change, in another browser
+    copy.set_cookie(app.config["SESSION_COOKIE_NAME"], before)
+    assert copy.get("/innovator").status_code == 302
+    assert client.get("/innovator").status_code == 200  # the browser that changed it stays in
+    after = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    copy.set_cookie(app.config["SESSION_COOKIE_NAME"], after)
+    assert copy.get("/innovator").status_code == 200  # its new token is a live session
+    rows = query(lambda: db.session.scalars(sa.select(UserSession).order_by(UserSession.id)).all())
+    assert [row.revoked_at is None for row in rows] == [False, True]
+
+
 def test_change_password_errors_change_nothing(client, create_user, sign_in, query):
     user = create_user(email="ada@example.org")
     sign_in(client, user)
