@@ -130,7 +130,9 @@ def test_postgresql_serialisation_failures_are_transient(tmp_path):
 def test_a_read_that_meets_a_lock_while_touching_its_session_still_answers(locked_app):
     """Signed-in reads touch the session's last-seen time; when busy, that write waits."""
     client = locked_app.test_client()
-    assert client.post("/register", data=form()).status_code == 302  # signed in
+    assert client.post("/register", data=form()).status_code == 302
+    details = {"email": form()["email"], "password": form()["password"]}
+    assert client.post("/sign-in", data=details).status_code == 302  # signed in
     with locked_app.app_context():
         a_while_ago = utcnow() - timedelta(minutes=5)  # due a touch, not idle
         db.session.execute(sa.update(UserSession).values(last_seen_at=a_while_ago))
