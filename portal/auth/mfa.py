@@ -264,6 +264,8 @@ def reset_second_factor(user: User, actor: User) -> int:
     everywhere; they set up a new app at their next sign-in. Return the sessions ended."""
     if user.id == actor.id:
         raise SecondFactorError("You cannot reset your own security codes. Ask another admin")
+    if factor_of(user) is None:
+        raise SecondFactorError(f"{user.name} has no security codes to reset")
     _remove(user)
     ended = sessions.revoke_all_sessions(user)
     audit.record(actor, "user.mfa_reset", user, sessions_ended=ended)

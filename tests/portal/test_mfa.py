@@ -8,11 +8,11 @@ import sqlalchemy as sa
 
 from portal.audit import AuditEvent
 from portal.auth.models import RecoveryCode, TotpFactor, UserSession
-from portal.auth.roles import Role
 from portal.extensions import db
 from tests.conftest import PASSWORD
 from tests.portal.mfa_helpers import (
     code_at,
+    give_authenticator,
     post_code,
     post_password,
     set_up_authenticator,
@@ -21,12 +21,10 @@ from tests.portal.mfa_helpers import (
 
 
 @pytest.fixture
-def with_app(app, client, create_user, sign_in, query, clock):
-    """An innovator who has set up an authenticator app and signed out: (user, secret, codes)."""
+def with_app(app, create_user, clock):
+    """An innovator who has set up an authenticator app: (user, secret, recovery codes)."""
     user = create_user(email="ada@example.org")
-    sign_in(client, user)
-    secret, codes = set_up_authenticator(client, query, user, clock)
-    client.post("/sign-out")
+    secret, codes = give_authenticator(app, user, clock)
     clock.advance(seconds=30)  # the set-up code's time step is spent
     return user, secret, codes
 
@@ -221,14 +219,11 @@ def test_wrong_codes_are_throttled_per_account_and_a_right_password_does_not_res
     assert post_code(other, code_at(secret, clock.now), ip="192.0.2.9").status_code == 302
 
 
-def test_wrong_codes_from_one_address_block_that_address(
-    app, client_for, create_user, sign_in, query, clock
-):
+def test_wrong_codes_from_one_address_block_that_address(app, create_user, clock):
     victims = []
     for _ in range(2):
-        member = client_for(Role.INNOVATOR)
-        secret, _codes = set_up_authenticator(member, query, member.user, clock)
-        victims.append((member.user, secret))
+        user = create_user()
+        victims.append((user, give_authenticator(app, user, clock)[0]))
     clock.advance(seconds=30)
     attacker = app.test_client()
     for n in range(10):
