@@ -259,10 +259,11 @@ def turn_off(user: User, password: str) -> None:
     audit.record(user, "user.mfa_turned_off", user)
 
 
-def reset_second_factor(user: User, actor: User) -> int:
-    """An admin removes a user's app and recovery codes (a lost phone) and signs them out
-    everywhere; they set up a new app at their next sign-in. Return the sessions ended."""
-    if user.id == actor.id:
+def reset_second_factor(user: User, actor: User | None) -> int:
+    """An admin (or `flask users reset-security-codes`, actor None) removes a user's app and
+    recovery codes (a lost phone) and signs them out everywhere; they set up a new app at
+    their next sign-in. Return the sessions ended."""
+    if actor is not None and user.id == actor.id:
         raise SecondFactorError("You cannot reset your own security codes. Ask another admin")
     if factor_of(user) is None:
         raise SecondFactorError(f"{user.name} has no security codes to reset")

@@ -176,3 +176,21 @@ def test_an_innovator_can_turn_codes_off_with_their_password(
     assert post_password(client, user, PASSWORD).headers["Location"] == "/innovator"
     sessions = query(lambda: db.session.scalars(sa.select(UserSession.second_factor_pending)).all())
     assert sessions == [False, False]
+
+
+def test_a_command_resets_the_codes_of_an_admin_who_lost_them(
+    app, runner, create_user, query, clock
+):
+    admin = create_user(email="only.admin@example.org", roles=(Role.ADMIN,))
+    give_authenticator(app, admin, clock)
+    result = runner.invoke(args=["users", "reset-security-codes", "only.admin@example.org"])
+    assert result.exit_code == 0, result.output
+    assert query(lambda: db.session.get(TotpFactor, admin.id)) is None
+    event = query(
+        lambda: db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "user.mfa_reset")
+        ).one()
+    )
+    assert (event.actor_id, event.object_id) == (None, str(admin.id))
+    again = runner.invoke(args=["users", "reset-security-codes", "only.admin@example.org"])
+    assert again.exit_code == 1 and "has no security codes to reset" in again.output
