@@ -40,7 +40,7 @@ def live_clock(live_app):
 
 
 def sign_in_with_password(page):
-    page.goto("/sign-in")
+    page.goto("/sign-in?next=/account")  # the account page: lighter than the pipeline
     page.get_by_label("Email address").fill(EMAIL)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -55,8 +55,7 @@ def test_lead_sets_up_security_codes_and_signs_in_with_them(
     page, lead, live_clock, check_accessibility
 ):
     sign_in_with_password(page)
-    expect(page).to_have_url(re.compile(r"/pipeline$"))  # development: a password is enough
-    page.get_by_role("link", name="Sam Second-Factor").click()
+    expect(page).to_have_url(re.compile(r"/account$"))  # development: a password is enough
     page.get_by_role("link", name="Set up security codes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up an authenticator app")
     expect(
@@ -83,12 +82,12 @@ def test_lead_sets_up_security_codes_and_signs_in_with_them(
 
     live_clock.advance(seconds=30)  # the set-up code is spent; the app shows the next one
     sign_in_with_password(page)
-    expect(page).to_have_url(re.compile(r"/sign-in/security-code$"))
+    expect(page).to_have_url(re.compile(r"/sign-in/security-code\?next=/account$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("Enter the security code")
     check_accessibility(page)
     page.get_by_label("Security code").fill(app.at(live_clock.now))
     page.get_by_role("button", name="Continue").click()
-    expect(page).to_have_url(re.compile(r"/pipeline$"))
+    expect(page).to_have_url(re.compile(r"/account$"))
     sign_out(page)
 
     sign_in_with_password(page)
@@ -97,15 +96,16 @@ def test_lead_sets_up_security_codes_and_signs_in_with_them(
     check_accessibility(page)
     page.get_by_label("Recovery code").fill(codes[0])
     page.get_by_role("button", name="Continue").click()
-    expect(page).to_have_url(re.compile(r"/pipeline$"))
+    expect(page).to_have_url(re.compile(r"/account$"))
     expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text(
         "You have 9 recovery codes left"
     )
 
-    page.goto("/account/recovery-codes")
+    page.get_by_role("link", name="Get new recovery codes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Get new recovery codes")
     check_accessibility(page)
-    page.goto("/account/authenticator-app/turn-off")
+    page.get_by_role("link", name="Back to your account").click()
+    page.get_by_role("link", name="Turn off security codes").click()
     check_accessibility(page)
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Turn off security codes").click()
