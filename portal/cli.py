@@ -1,5 +1,5 @@
-"""Command-line tools: `flask demo`, `flask demo-feeds serve`, `flask users create`,
-`flask worker`, `flask scan`, `flask search`.
+"""Command-line tools: `flask demo`, `flask demo-feeds serve`, `flask users create` and
+`reset-security-codes`, `flask worker`, `flask scan`, `flask search`.
 
 This is the one module of the portal that may import the demo package (`portal.demo`), and only
 for the demo's commands and the offline demo feeds (`DEMO_FEED_MIRROR`).
@@ -132,6 +132,26 @@ def create_user_command(email, name, roles, password):
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"Created {user.email} with roles: {', '.join(roles)}")
+
+
+@users_group.command("reset-security-codes")
+@click.argument("email")
+@with_appcontext
+def reset_security_codes_command(email):
+    """Remove a user's authenticator app and recovery codes and sign them out everywhere,
+    for example an admin who has lost both (other users: an admin does it on their page)."""
+    from portal.auth import mfa
+    from portal.auth.services import find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account has the email address {email}")
+    try:
+        mfa.reset_second_factor(user, actor=None)
+    except mfa.SecondFactorError as error:
+        raise click.ClickException(str(error)) from None
+    db.session.commit()
+    click.echo(f"Reset the security codes of {user.email}; they are signed out everywhere.")
 
 
 @click.command("worker")

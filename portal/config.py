@@ -49,6 +49,11 @@ WTF_CSRF_TIME_LIMIT = 4 * 3600
 SIGN_IN_MAX_FAILURES = 10
 SIGN_IN_FAILURE_WINDOW = timedelta(minutes=15)
 PASSWORD_RESET_LIFETIME = timedelta(hours=1)
+# Roles that sign in with a security code from an authenticator app as well as a password
+# (role names, such as ("panel_member", "programme_lead", "admin")). None: those three in
+# production and nobody in development, so the demo's accounts sign in with a password.
+# Anyone may turn security codes on from their account page.
+MFA_REQUIRED_ROLES = None
 PASSWORD_MIN_LENGTH = 12
 # argon2id parameters (OWASP's first recommended set); tests use cheap ones.
 ARGON2_PARAMS = {"time_cost": 2, "memory_cost": 19 * 1024, "parallelism": 1}

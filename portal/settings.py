@@ -5,6 +5,8 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from portal.auth.roles import Role
+
 # name of variable -> config key; documented in the README's configuration table.
 ENVIRONMENT_VARIABLES = {
     "PORTAL_ENV": "ENV_NAME",
@@ -25,12 +27,15 @@ ENVIRONMENT_VARIABLES = {
     "TRUSTED_PROXIES": "TRUSTED_PROXIES",
     "SCANNER_ALLOWED_NETWORKS": "SCANNER_ALLOWED_NETWORKS",
     "DEMO_FEED_MIRROR": "DEMO_FEED_MIRROR",
+    "MFA_REQUIRED_ROLES": "MFA_REQUIRED_ROLES",
 }
 _INTEGERS = {"MAIL_PORT", "TRUSTED_PROXIES"}
 _BOOLEANS = {"MAIL_USE_TLS"}
-_LISTS = {"SCANNER_ALLOWED_NETWORKS", "ALLOWED_HOSTS"}  # comma-separated
+_LISTS = {"SCANNER_ALLOWED_NETWORKS", "ALLOWED_HOSTS", "MFA_REQUIRED_ROLES"}  # comma-separated
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Who needs a second factor in production unless MFA_REQUIRED_ROLES says otherwise.
+STAFF_ROLES = frozenset({Role.PANEL_MEMBER, Role.PROGRAMME_LEAD, Role.ADMIN})
 
 
 class ConfigurationError(RuntimeError):
@@ -72,6 +77,7 @@ def fill_defaults(config, instance_path: str) -> None:
     config["NHSUK_FRONTEND_DIR"] = config.get("NHSUK_FRONTEND_DIR") or str(
         PROJECT_ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
     )
+    config["MFA_REQUIRED_ROLES"] = _mfa_roles(config.get("MFA_REQUIRED_ROLES"), config["ENV_NAME"])
     development = config["ENV_NAME"] == "development" or config.get("TESTING")
     if development:
         config["SESSION_COOKIE_SECURE"] = config.get("TESTING_SECURE_COOKIES", False)
@@ -113,6 +119,22 @@ def _check_public_url(config, development) -> None:
                 "as pipeline.example.nhs.uk,localhost (a leading dot allows subdomains)."
             )
     config["ALLOWED_HOSTS"] = tuple(dict.fromkeys(hosts))
+
+
+def _mfa_roles(names, env_name: str) -> frozenset[Role]:
+    """The roles that must sign in with a second factor ("none" names no role)."""
+    if names is None:
+        return frozenset() if env_name == "development" else STAFF_ROLES
+    if isinstance(names, str):
+        names = names.split(",")
+    names = {str(name).strip() for name in names} - {"none", ""}
+    unknown = names - {role.value for role in Role}
+    if unknown:
+        raise ConfigurationError(
+            f"MFA_REQUIRED_ROLES names unknown roles: {', '.join(sorted(unknown))}. Use a "
+            f"comma-separated list of {', '.join(role.value for role in Role)}, or none."
+        )
+    return frozenset(Role(name) for name in names)
 
 
 def _local_secret_key(instance: Path) -> str:

@@ -35,6 +35,7 @@ def field_params(
     large_legend=False,
     rows=None,
     input_mode=None,
+    spellcheck=None,
 ):
     """Return (component, params) to render `field` with the NHS.UK macro of that name."""
     error = _text(field.errors[0]) if field.errors else None
@@ -113,7 +114,7 @@ def field_params(
         "width": width,
         "classes": classes,
         "inputmode": input_mode,
-        "spellcheck": False if kind == "EmailField" else None,
+        "spellcheck": False if kind == "EmailField" else spellcheck,
     }
 
 

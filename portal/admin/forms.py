@@ -1,4 +1,4 @@
-"""Admin forms: a user's roles and whether the account is active."""
+"""Admin forms: a user's roles, whether the account is active, resetting security codes."""
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, StringField
@@ -16,6 +16,10 @@ class UserRolesForm(FlaskForm):
 
 class UserActiveForm(FlaskForm):
     active = HiddenField(validators=[AnyOf(["yes", "no"], message="Choose an action")])
+
+
+class ResetSecondFactorForm(FlaskForm):
+    """Nothing to fill in: the form carries the CSRF token of the reset button."""
 
 
 class UserSearchForm(FlaskForm):

@@ -1,4 +1,4 @@
-"""Admin pages: overview, users list, and one user's roles and activation."""
+"""Admin pages: overview, users list, and one user's roles, activation and security codes."""
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
@@ -6,9 +6,9 @@ from flask_login import current_user
 
 from portal.access import roles
 from portal.admin.blueprint import bp
-from portal.admin.forms import UserActiveForm, UserRolesForm, UserSearchForm
+from portal.admin.forms import ResetSecondFactorForm, UserActiveForm, UserRolesForm, UserSearchForm
 from portal.audit import AuditEvent
-from portal.auth import services
+from portal.auth import mfa, services
 from portal.auth.models import Organisation, User, UserRole
 from portal.auth.roles import Role
 from portal.extensions import db
@@ -89,8 +89,29 @@ def user(user_id):
         target=target,
         roles_form=roles_form,
         active_form=active_form,
+        reset_form=ResetSecondFactorForm(),
+        second_factor=mfa.factor_of(target),
         history=history,
     )
+
+
+@bp.route("/users/<int:user_id>/security-codes", methods=["POST"])
+@roles(Role.ADMIN)
+def reset_second_factor(user_id):
+    target = db.get_or_404(User, user_id)
+    if ResetSecondFactorForm().validate_on_submit():
+        try:
+            mfa.reset_second_factor(target, current_user)
+        except mfa.SecondFactorError as error:
+            db.session.rollback()
+            flash(str(error))
+        else:
+            db.session.commit()
+            flash(
+                f"{target.name}'s security codes are reset and they are signed out everywhere.",
+                "success",
+            )
+    return redirect(url_for("admin.user", user_id=user_id))
 
 
 def _roles_message(target, granted, revoked) -> str:

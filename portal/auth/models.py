@@ -1,4 +1,5 @@
-"""Organisations, users, their roles, server-side sessions, sign-in attempts and reset tokens."""
+"""Organisations, users, their roles, server-side sessions, sign-in attempts, reset tokens,
+and second factors (authenticator apps and recovery codes)."""
 
 import enum
 from datetime import datetime
@@ -120,6 +121,9 @@ class UserSession(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ip_address: Mapped[str | None] = mapped_column(sa.String(45))
     user_agent: Mapped[str | None] = mapped_column(sa.String(255))
+    # The password was right but the second factor is still to come: such a session signs
+    # nobody in; it may only reach the security code and set-up pages (portal/access.py).
+    second_factor_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     user: Mapped[User] = relationship()
 
@@ -133,6 +137,11 @@ class SignInAttempt(db.Model):
     ip_address: Mapped[str] = mapped_column(sa.String(45))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     succeeded: Mapped[bool]
+    # What was checked: "password", or "second_factor" (a security or recovery code). Each
+    # has its own count, so a right password never wipes the failed codes.
+    factor: Mapped[str] = mapped_column(
+        sa.String(20), default="password", server_default="password"
+    )
 
 
 class PasswordResetToken(db.Model):
@@ -146,3 +155,34 @@ class PasswordResetToken(db.Model):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+class TotpFactor(db.Model):
+    """A user's authenticator app: the shared secret of its time-based one-time codes.
+
+    Until `confirmed_at` is set the user is still setting it up, and it signs nobody in.
+    """
+
+    __tablename__ = "totp_factors"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    secret: Mapped[str] = mapped_column(sa.String(64))  # base32, as authenticator apps take it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The 30-second time step of the last code accepted: no code of that step or an earlier
+    # one is accepted again, so a code seen over someone's shoulder cannot be replayed.
+    last_used_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+class RecoveryCode(db.Model):
+    """A single-use code for signing in without the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from portal import audit
-from portal.auth import passwords, sessions, throttle
+from portal.auth import mfa, passwords, sessions, throttle
 from portal.auth.models import (
     Organisation,
     OrganisationType,
@@ -107,10 +107,13 @@ def create_user(
 class SignInResult:
     user: User | None = None
     retry_after: int | None = None
+    # the password was right; a security code (or setting up an app) comes next
+    second_factor_pending: bool = False
 
 
 def sign_in(email: str, password: str, ip_address: str) -> SignInResult:
-    """Check the credentials under throttling; on success start a server-side session."""
+    """Check the credentials under throttling; on success start a server-side session (one
+    waiting for the second factor when the user has or needs one)."""
     email = normalise_email(email)
     wait = throttle.retry_after(email, ip_address)
     if wait is not None:
@@ -136,6 +139,9 @@ def sign_in(email: str, password: str, ip_address: str) -> SignInResult:
         user.password_hash = passwords.hash_password(password)
     throttle.clear_failures(email)
     throttle.record_attempt(email, ip_address, succeeded=True)
+    if mfa.needs_second_factor(user):
+        sessions.start_session(user, second_factor_pending=True)
+        return SignInResult(user=user, second_factor_pending=True)
     open_session(user, ip_address)
     return SignInResult(user=user)
 

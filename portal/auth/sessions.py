@@ -2,6 +2,10 @@
 
 The (signed) session cookie carries a random token. A copied cookie stops working as soon as
 its row is revoked, which Flask-Login's cookie-only sessions cannot do on their own.
+
+A session whose password was right but whose second factor is still to come (a security or
+recovery code, or setting up an authenticator app) is "pending": it signs nobody in, and only
+the pages of that step accept it (`portal/access.py`). Passing the step gives it a new token.
 """
 
 from datetime import timedelta
@@ -20,10 +24,10 @@ from portal.retry import is_transient
 SESSION_KEY = "sid"
 
 
-def start_session(user: User) -> UserSession:
+def start_session(user: User, second_factor_pending: bool = False) -> UserSession:
     """Create a session row for `user` and put its token in the cookie."""
     session.clear()  # a fresh cookie: no fixation from an earlier anonymous session
-    return _new_session(user)
+    return _new_session(user, second_factor_pending)
 
 
 def renew_session(user: User) -> UserSession:
@@ -32,7 +36,7 @@ def renew_session(user: User) -> UserSession:
     return _new_session(user)
 
 
-def _new_session(user: User) -> UserSession:
+def _new_session(user: User, second_factor_pending: bool = False) -> UserSession:
     token = new_token()
     record = UserSession(
         token_hash=digest(token),
@@ -41,6 +45,7 @@ def _new_session(user: User) -> UserSession:
         last_seen_at=utcnow(),
         ip_address=request.remote_addr,
         user_agent=(request.user_agent.string or "")[:255],
+        second_factor_pending=second_factor_pending,
     )
     db.session.add(record)
     session[SESSION_KEY] = token
@@ -54,19 +59,51 @@ def current_session_record() -> UserSession | None:
     return db.session.scalar(sa.select(UserSession).filter_by(token_hash=digest(token)))
 
 
+def _live(record: UserSession | None) -> bool:
+    if record is None or record.revoked_at or not record.user.active:
+        return False
+    return utcnow() - record.last_seen_at <= current_app.config["SESSION_IDLE_TIMEOUT"]
+
+
 def load_user(user_id: str) -> User | None:
-    """Flask-Login user loader: the user only if this cookie's session is live."""
+    """Flask-Login user loader: the user only if this cookie's session is live and complete."""
     record = current_session_record()
-    if record is None or str(record.user_id) != str(user_id) or record.revoked_at:
+    if record is None or str(record.user_id) != str(user_id) or record.second_factor_pending:
+        return None
+    if not _live(record):
         return None
     now = utcnow()
-    if now - record.last_seen_at > current_app.config["SESSION_IDLE_TIMEOUT"]:
-        return None
-    if not record.user.active:
-        return None
     if now - record.last_seen_at > current_app.config["SESSION_TOUCH_INTERVAL"]:
         _touch(record.id, now)
     return record.user
+
+
+def pending_session() -> UserSession | None:
+    """This cookie's session if it is live and waiting for its second factor."""
+    record = current_session_record()
+    return record if _live(record) and record.second_factor_pending else None
+
+
+def finish_second_factor(record: UserSession) -> None:
+    """The second factor is through: the session signs its user in, under a new token."""
+    token = new_token()
+    record.token_hash = digest(token)
+    record.second_factor_pending = False
+    record.last_seen_at = utcnow()
+    session.clear()
+    session[SESSION_KEY] = token
+
+
+def hold_for_second_factor(record: UserSession) -> None:
+    """Send a signed-in session back to the second-factor step (its user now needs one)."""
+    db.session.commit()  # as in _touch: a read-only request must not upgrade its transaction
+    with write_intent():
+        db.session.execute(
+            sa.update(UserSession)
+            .where(UserSession.id == record.id)
+            .values(second_factor_pending=True)
+        )
+        db.session.commit()
 
 
 def _touch(session_id: int, now) -> None:

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
 from portal.access import public, signed_in
-from portal.auth import services
+from portal.auth import mfa, services
 from portal.auth.blueprint import bp
 from portal.auth.forms import (
     NOT_LISTED,
@@ -94,6 +94,10 @@ def sign_in():
             )
         if result.user is None:
             form.email.errors = ["The email address or password is not correct"]
+        elif result.second_factor_pending:
+            return redirect(
+                url_for("auth.security_code", next=_safe_next(request.args.get("next")))
+            )
         else:
             login_user(result.user)
             return redirect(_safe_next(request.args.get("next")) or home_url_for(result.user))
@@ -112,7 +116,14 @@ def sign_out():
 @bp.route("/account")
 @signed_in
 def account():
-    return render_template("auth/account.html", user=current_user)
+    factor = mfa.factor_of(current_user)
+    return render_template(
+        "auth/account.html",
+        user=current_user,
+        second_factor=factor,
+        second_factor_on=bool(factor and factor.confirmed_at),
+        second_factor_required=mfa.required_for(current_user),
+    )
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

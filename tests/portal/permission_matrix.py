@@ -239,6 +239,9 @@ USER = [
         data={"roles-roles": "innovator", "roles-submit": "Save roles"},
         GET=        "in   403   403   403      403        403   403        403  200",
         POST=       "401  403   403   403      403        403   403        403  302"),
+    row("admin.reset_second_factor", "other_innovator_account",
+        to="/admin/users/{other_innovator_id}",
+        POST=       "401  403   403   403      403        403   403        403  302"),
 ]
 
 NEW_PANEL_ACCOUNT = {
