@@ -19,6 +19,7 @@ def init_app(app):
     app.jinja_env.filters.update(
         datetime=ui.format_datetime,
         add_csrf_to_forms=ui.add_csrf_to_forms,
+        bdi=ui.bdi,
     )
     app.context_processor(
         lambda: {

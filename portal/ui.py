@@ -128,6 +128,12 @@ def error_list(form):
     return items
 
 
+def bdi(text):
+    """`text` (escaped) in <bdi>, so a name or title in another script cannot reorder the
+    sentence around it; nothing for no text."""
+    return Markup("<bdi>{}</bdi>").format(text) if text else ""
+
+
 def add_csrf_to_forms(html):
     """Add the CSRF token to POST forms that a package macro rendered without one."""
     token = Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())

@@ -1,28 +1,28 @@
 """Admin forms: a user's roles, whether the account is active, resetting security codes."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, StringField
 from wtforms.validators import AnyOf, Length
 
 from portal.auth.roles import ROLE_LABELS
 from portal.fields import MultiCheckboxField
+from portal.forms import PortalForm
 
 
-class UserRolesForm(FlaskForm):
+class UserRolesForm(PortalForm):
     roles = MultiCheckboxField(
         "Roles", choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
     )
 
 
-class UserActiveForm(FlaskForm):
+class UserActiveForm(PortalForm):
     active = HiddenField(validators=[AnyOf(["yes", "no"], message="Choose an action")])
 
 
-class ResetSecondFactorForm(FlaskForm):
+class ResetSecondFactorForm(PortalForm):
     """Nothing to fill in: the form carries the CSRF token of the reset button."""
 
 
-class UserSearchForm(FlaskForm):
+class UserSearchForm(PortalForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 

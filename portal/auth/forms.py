@@ -1,10 +1,10 @@
 """Account forms; error messages follow the NHS.UK style ("Enter ...", "Choose ...")."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length, ValidationError
 
 from portal.auth.models import ORGANISATION_TYPE_LABELS
+from portal.forms import PortalForm
 
 NOT_LISTED = "not-listed"
 
@@ -28,7 +28,7 @@ def _email_field(label="Email address"):
     )
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(PortalForm):
     name = StringField(
         "Full name",
         filters=[_strip],
@@ -79,21 +79,21 @@ class RegisterForm(FlaskForm):
             raise ValidationError("Choose the type of your organisation")
 
 
-class SignInForm(FlaskForm):
+class SignInForm(PortalForm):
     email = _email_field()
     password = PasswordField("Password", validators=[InputRequired("Enter your password")])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current_password = PasswordField(
         "Current password", validators=[InputRequired("Enter your current password")]
     )
     new_password = PasswordField("New password", validators=[InputRequired("Enter a new password")])
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(PortalForm):
     email = _email_field()
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PortalForm):
     password = PasswordField("New password", validators=[InputRequired("Enter a new password")])

@@ -2,9 +2,10 @@
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Regexp
+
+from portal.forms import PortalForm
 
 
 def _compact(value):
@@ -12,7 +13,7 @@ def _compact(value):
     return re.sub(r"[\s-]", "", value) if isinstance(value, str) else value
 
 
-class SecurityCodeForm(FlaskForm):
+class SecurityCodeForm(PortalForm):
     code = StringField(
         "Security code",
         filters=[_compact],
@@ -24,7 +25,7 @@ class SecurityCodeForm(FlaskForm):
     )
 
 
-class RecoveryCodeForm(FlaskForm):
+class RecoveryCodeForm(PortalForm):
     code = StringField(
         "Recovery code",
         filters=[_compact],
@@ -35,5 +36,5 @@ class RecoveryCodeForm(FlaskForm):
     )
 
 
-class ConfirmPasswordForm(FlaskForm):
+class ConfirmPasswordForm(PortalForm):
     password = PasswordField("Your password", validators=[InputRequired("Enter your password")])

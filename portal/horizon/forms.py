@@ -1,9 +1,9 @@
 """Forms for adding and editing feeds, and the small button forms on feed and item pages."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
+from portal.forms import PortalForm
 from portal.horizon.services import url_problem
 from portal.validators import MaxChars
 
@@ -23,7 +23,7 @@ def feed_address(form, field):
         raise ValidationError(problem)
 
 
-class FeedForm(FlaskForm):
+class FeedForm(PortalForm):
     url = StringField(
         "Feed address",
         validators=[DataRequired("Enter the feed's address"), feed_address],
@@ -61,7 +61,7 @@ class EditFeedForm(FeedForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A button that posts: pause, resume, scan now, dismiss (CSRF only)."""
 
     back = HiddenField()

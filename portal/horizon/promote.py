@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal import audit, page_cache, policy, signals
+from portal.cleaning import strip_invisible
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.horizon.models import ItemStatus, ScannedItem
@@ -84,7 +85,7 @@ def idea_fields(item: ScannedItem) -> dict:
         if part
     )
     return {
-        "title": (item.title or "Untitled item")[:150],
+        "title": strip_invisible(item.title or "Untitled item")[:150],
         "summary": item.summary or item.title,
         "problem_evidence": f"Published literature found by horizon scanning: {source}",
         "evidence": source,

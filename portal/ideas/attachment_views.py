@@ -12,7 +12,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -20,6 +19,7 @@ from portal import errors
 from portal.access import roles, signed_in
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.forms import PortalForm
 from portal.ideas import attachments, files
 from portal.ideas.blueprint import bp
 from portal.ideas.loading import load_idea
@@ -34,7 +34,7 @@ _PENDING_ERROR = "attachment_error"
 _DRAIN_LIMIT = 32 * 1024 * 1024
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(PortalForm):
     file = FileField("Upload a file", validators=[FileRequired(files.NO_FILE)], description=HINT)
 
 

@@ -1,10 +1,10 @@
 """The idea form, one WTForms class per section (one topic per page), and lead forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from portal.fields import MultiCheckboxField
+from portal.forms import PortalForm
 from portal.ideas import choices
 from portal.validators import MaxChars, MaxWords, RequiredToComplete
 
@@ -23,7 +23,7 @@ def text_area(label, required_message=None, words=300, hint=None, noun="Your ans
     )
 
 
-class AboutForm(FlaskForm):
+class AboutForm(PortalForm):
     title = StringField(
         "Give your idea a short title",
         validators=[
@@ -41,7 +41,7 @@ class AboutForm(FlaskForm):
     )
 
 
-class ProblemForm(FlaskForm):
+class ProblemForm(PortalForm):
     problem_harm = text_area(
         "What harm happens, or could happen?", "Describe the harm your idea is about"
     )
@@ -62,7 +62,7 @@ class ProblemForm(FlaskForm):
     )
 
 
-class ChangeForm(FlaskForm):
+class ChangeForm(PortalForm):
     proposed_change = text_area(
         "What is your idea?",
         "Describe your idea",
@@ -82,7 +82,7 @@ class ChangeForm(FlaskForm):
     )
 
 
-class FitForm(FlaskForm):
+class FitForm(PortalForm):
     care_settings = MultiCheckboxField(
         "Which care settings is it for?",
         choices=_choices(choices.CARE_SETTINGS),
@@ -100,7 +100,7 @@ class FitForm(FlaskForm):
         self.workstreams.choices = [SelectChoice(w.key, w.label) for w in workstreams]
 
 
-class BenefitForm(FlaskForm):
+class BenefitForm(PortalForm):
     populations = MultiCheckboxField(
         "Which groups would benefit most? (optional)",
         choices=_choices(choices.CORE20PLUS5_GROUPS),
@@ -118,7 +118,7 @@ class BenefitForm(FlaskForm):
     )
 
 
-class InvolvementForm(FlaskForm):
+class InvolvementForm(PortalForm):
     involvement_level = RadioField(
         "How have patients and carers been involved so far?",
         choices=_choices(choices.INVOLVEMENT_LEVELS),
@@ -130,7 +130,7 @@ class InvolvementForm(FlaskForm):
     )
 
 
-class MeasuresForm(FlaskForm):
+class MeasuresForm(PortalForm):
     outcome_measures = text_area(
         "Outcome measures",
         "Enter at least one outcome measure",
@@ -155,7 +155,7 @@ class MeasuresForm(FlaskForm):
     )
 
 
-class ResourcesForm(FlaskForm):
+class ResourcesForm(PortalForm):
     resources_needed = text_area(
         "What would you need to make it happen?",
         "Say what you would need",
@@ -163,7 +163,7 @@ class ResourcesForm(FlaskForm):
     )
 
 
-class AboutYouForm(FlaskForm):
+class AboutYouForm(PortalForm):
     innovator_role = StringField(
         "Your job title or role",
         validators=[
@@ -179,7 +179,7 @@ class AboutYouForm(FlaskForm):
     )
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PortalForm):
     answer = TextAreaField(
         "Your answer",
         validators=[
@@ -190,14 +190,14 @@ class AnswerForm(FlaskForm):
     )
 
 
-class WithdrawForm(FlaskForm):
+class WithdrawForm(PortalForm):
     reason = TextAreaField(
         "Why are you withdrawing your idea? (optional)",
         validators=[Optional(), MaxWords(300, "Your reason must be 300 words or fewer")],
     )
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(PortalForm):
     question = TextAreaField(
         "Your question for the innovator",
         validators=[
@@ -207,7 +207,7 @@ class QuestionForm(FlaskForm):
     )
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(PortalForm):
     reason = TextAreaField(
         "Why is this idea not being taken forward?",
         validators=[

@@ -3,12 +3,12 @@
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 
 from portal.access import roles
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.forms import PortalForm
 from portal.horizon.models import ScannedItem
 from portal.ideas import services
 from portal.ideas.blueprint import bp
@@ -77,7 +77,7 @@ def lead_page(idea, form=None, status=200, **forms):
         can_ask=IdeaState.INFORMATION_REQUESTED in moves and idea.owner_id is not None,
         # from review on, declining is a stage-gate decision (scores recorded, feedback released)
         can_decline=IdeaState.DECLINED in moves and idea.state in TRIAGE_STATES,
-        accept_form=forms.get("accept_form") or FlaskForm(),
+        accept_form=forms.get("accept_form") or PortalForm(),
         question_form=forms.get("question_form") or QuestionForm(formdata=None),
         decline_form=decline_form,
         conflicted=conflicted,
@@ -100,7 +100,7 @@ def accept(reference):
     return _decide(
         reference,
         "accept_form",
-        FlaskForm(),
+        PortalForm(),
         lambda idea, form: services.accept_into_triage(idea, current_user),
         "You accepted {} into triage.",
     )

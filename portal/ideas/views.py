@@ -5,12 +5,12 @@ import secrets
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
 from portal.access import public, roles, signed_in
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.forms import PortalForm
 from portal.ideas import services
 from portal.ideas.blueprint import bp
 from portal.ideas.forms import AnswerForm, WithdrawForm
@@ -35,7 +35,7 @@ from portal.policy import Can, may, owns
 REFUSED = (services.IdeaError, TransitionError)
 
 
-class StartForm(FlaskForm):
+class StartForm(PortalForm):
     start_token = HiddenField()
 
 
@@ -188,7 +188,7 @@ def check(reference):
         title="Check your answers",
         rows=section_rows(idea, change_links=True),
         missing=missing_sections(idea),
-        submit_form=FlaskForm(),
+        submit_form=PortalForm(),
     )
 
 
@@ -198,7 +198,7 @@ def submit(reference):
     idea = _editable_idea(reference)
     if idea.state is not IdeaState.DRAFT:  # a second click: it is already in
         return redirect(url_for("ideas.confirmation", reference=idea.reference))
-    if not FlaskForm().validate_on_submit():
+    if not PortalForm().validate_on_submit():
         abort(400)
     try:
         services.submit_idea(idea, current_user, missing_sections(idea))

@@ -7,7 +7,6 @@ and id, and a date range in Europe/London, both days included. Newest events com
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import contains_eager
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length, ValidationError
@@ -17,13 +16,14 @@ from portal.auth.models import User
 from portal.clock import LONDON
 from portal.extensions import db
 from portal.fields import DatePartsField
+from portal.forms import PortalForm
 from portal.ideas.models import Idea
 from portal.policy import conflicted_pairs
 
 PAGE_SIZE = 50
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(PortalForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 

@@ -4,11 +4,11 @@ Choices are checked by the decision service, not here, so a refused target gets 
 own explanation rather than 'Not a valid choice'.
 """
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired
 
 from portal.fields import MultiCheckboxField
+from portal.forms import PortalForm
 from portal.ideas.lifecycle import IdeaState
 from portal.pipeline.decisions import MAX_WORDS
 from portal.validators import MaxWords
@@ -36,7 +36,7 @@ def _reason(label, missing, hint):
     )
 
 
-class DecideForm(FlaskForm):
+class DecideForm(PortalForm):
     target = RadioField(
         "What have you decided?",
         validators=[InputRequired("Choose what happens to the idea")],
@@ -72,7 +72,7 @@ class BulkDecideForm(DecideForm):
     ideas = MultiCheckboxField("Ideas", validate_choice=False)
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(PortalForm):
     reopen_reason = _reason(
         "Why are you reopening this decision?",
         "Enter the reason for reopening the decision",

@@ -2,7 +2,6 @@
 
 from flask import Response, current_app, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import SelectChoice, SelectField
 
@@ -12,6 +11,7 @@ from portal.auth.roles import Role
 from portal.clock import london, utcnow
 from portal.database import write_intent
 from portal.extensions import db
+from portal.forms import PortalForm
 from portal.pipeline import exports, whatif
 from portal.pipeline.blueprint import bp
 from portal.pipeline.filters import FILTERS, SORTS, SOURCE_LABELS, filter_choices, parse_query
@@ -34,7 +34,7 @@ EXPORT_TYPES = {
 WHAT_IF_SHOWN = 100
 
 
-class FilterForm(FlaskForm):
+class FilterForm(PortalForm):
     class Meta:
         csrf = False  # a GET form that changes nothing
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import sqlalchemy as sa
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
 from portal.extensions import db
+from portal.forms import PortalForm
 from portal.ideas.models import Idea
 from portal.pipeline.models import ScoreSnapshot
 from portal.policy import ranked_clause, ranks_for
@@ -41,7 +41,7 @@ def _check_weight(form, field):
     field.weight = value
 
 
-class WhatIfForm(FlaskForm):
+class WhatIfForm(PortalForm):
     class Meta:
         csrf = False  # a GET form that saves nothing
 

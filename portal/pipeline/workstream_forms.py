@@ -1,16 +1,16 @@
 """The form leads use to add or edit a workstream."""
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, NumberRange
 
 from portal.fields import WholeNumberField
+from portal.forms import PortalForm
 from portal.validators import MaxChars
 
 CAPACITY_MAX = 50
 
 
-class WorkstreamForm(FlaskForm):
+class WorkstreamForm(PortalForm):
     name = StringField(
         "Name",
         validators=[

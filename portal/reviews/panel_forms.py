@@ -1,11 +1,11 @@
 """Panel forms: a member's profile, a lead's invitation, and the invitee's account set-up."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from portal.auth.forms import RegisterForm
 from portal.fields import MultiCheckboxField
+from portal.forms import PortalForm
 from portal.ideas.choices import CARE_SETTINGS
 from portal.validators import MaxChars, MaxWords
 
@@ -16,7 +16,7 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-class PanelProfileForm(FlaskForm):
+class PanelProfileForm(PortalForm):
     workstreams = MultiCheckboxField(
         "Which programme workstreams do you know well? (optional)",
         description="Select all that apply. We use this to match you with proposals.",
@@ -51,7 +51,7 @@ class PanelProfileForm(FlaskForm):
         self.workstreams.choices = [SelectChoice(w.key, w.label) for w in workstreams]
 
 
-class InviteForm(FlaskForm):
+class InviteForm(PortalForm):
     name = StringField(
         "Full name",
         filters=[_strip],
@@ -80,5 +80,5 @@ class PanelAccountForm(RegisterForm):
     email = None
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(PortalForm):
     """Accept an invitation with an existing account (only the CSRF token)."""

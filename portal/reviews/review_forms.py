@@ -2,15 +2,17 @@
 
 The review form is parsed by hand (its fields depend on the round's rubric) and strictly: a
 field sent twice, a changed hidden field or an unknown field refuses the whole form, and a
-criterion id from another rubric passes through to `save_review`, which refuses it.
+criterion id from another rubric passes through to `save_review`, which refuses it. A control
+character is refused on its field, as every other form does (`portal.forms`).
 """
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length, ValidationError
 
+from portal.cleaning import REFUSED, has_control_characters
+from portal.forms import PortalForm
 from portal.reviews.models import ConflictKind
 from portal.reviews.reviewing import ReviewAnswers, ReviewError
 
@@ -20,6 +22,7 @@ RECOMMENDATIONS = [
     ("do_not_progress", "Do not progress"),
 ]
 CONFIDENCES = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
+COMMENT_FIELDS = ("comments_for_", "comment-")  # multi-line: tabs and line breaks allowed
 TEXT_FIELDS = ("recommendation", "confidence", "comments_for_innovator", "comments_for_panel")
 FORM_FIELDS = {"csrf_token", "rubric", "idea_version", "save_draft", "submit_review", *TEXT_FIELDS}
 PER_CRITERION = re.compile(r"(score|comment)-([0-9]{1,9})")
@@ -31,7 +34,7 @@ class StaleForm(ReviewError):
     """The review was posted from a page that no longer matches what is saved."""
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(PortalForm):
     has_conflict = RadioField(
         "Do you have a conflict of interest with this idea?",
         choices=[SelectChoice("no", "No"), SelectChoice("yes", "Yes")],
@@ -52,7 +55,7 @@ class ConflictForm(FlaskForm):
             raise ValidationError("Select what the conflict is")
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(PortalForm):
     reason = TextAreaField(
         "Why can you not review this idea?",
         validators=[
@@ -79,6 +82,13 @@ def answers_from(formdata, assignment) -> ReviewAnswers:
             f"now version {idea.version_number}). Nothing was saved: read the "
             "idea again, check your answers below, then save again."
         )
+    refused = {
+        name: REFUSED
+        for name, value in formdata.items()
+        if has_control_characters(value, multiline=name.startswith(COMMENT_FIELDS))
+    }
+    if refused:
+        raise ReviewError("There is a problem with your review", refused)
     answers = ReviewAnswers(**{name: formdata.get(name) for name in TEXT_FIELDS})
     for name, value in formdata.items():
         match = PER_CRITERION.fullmatch(name)

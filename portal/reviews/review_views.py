@@ -4,12 +4,12 @@ idea, the review form, the idea's documents (neutrally named in blind rounds), a
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 
 from portal.access import roles
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.forms import PortalForm
 from portal.ideas import files
 from portal.ideas.summary import section_rows, with_line_breaks
 from portal.policy import Can, conflicted_pairs, may
@@ -189,7 +189,7 @@ def _review_page(assignment, values, error=None, status=200):
         error_summary=summary,
         submitted=submitted,
         others=sorted(others, key=lambda r: r.id),
-        form=FlaskForm(),
+        form=PortalForm(),
         recommendations=RECOMMENDATIONS,
         confidences=CONFIDENCES,
         cannot_scores=[c for c in criteria if saved.get(f"score-{c.id}") == "cannot"],

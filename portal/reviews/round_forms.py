@@ -1,10 +1,10 @@
 """Forms for programme leads running review rounds."""
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.fields import DatePartsField, FutureDate, MultiCheckboxField, WholeNumberField
+from portal.forms import PortalForm
 from portal.validators import MaxChars, MaxWords
 
 YES_NO = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
@@ -21,7 +21,7 @@ def _deadline(label="Deadline"):
     )
 
 
-class RoundForm(FlaskForm):
+class RoundForm(PortalForm):
     name = StringField(
         "Round name",
         validators=[
@@ -74,18 +74,18 @@ class RoundForm(FlaskForm):
         self.panel.choices = [SelectChoice(str(m.id), m.name) for m in members]
 
 
-class AddIdeasForm(FlaskForm):
+class AddIdeasForm(PortalForm):
     ideas = MultiCheckboxField(
         "Add ideas to this round", validators=[InputRequired("Choose at least one idea to add")]
     )
 
 
-class ManualAssignForm(FlaskForm):
+class ManualAssignForm(PortalForm):
     idea = SelectField("Idea", validators=[InputRequired("Choose an idea")])
     member = SelectField("Panel member", validators=[InputRequired("Choose a panel member")])
 
 
-class AutoAssignForm(FlaskForm):
+class AutoAssignForm(PortalForm):
     extra_load = WholeNumberField(
         "Extra reviews a member may take above the balanced load",
         default=0,
@@ -94,11 +94,11 @@ class AutoAssignForm(FlaskForm):
     )
 
 
-class DeadlineForm(FlaskForm):
+class DeadlineForm(PortalForm):
     deadline = _deadline("New deadline")
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(PortalForm):
     reason = TextAreaField(
         "Why are you reopening the round?",
         validators=[
@@ -108,7 +108,7 @@ class ReopenForm(FlaskForm):
     )
 
 
-class ConflictForm(FlaskForm):
+class ConflictForm(PortalForm):
     idea = SelectField("Idea", validators=[InputRequired("Choose an idea")])
     member = SelectField("Panel member", validators=[InputRequired("Choose a panel member")])
     action = RadioField(
@@ -128,7 +128,7 @@ class ConflictForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A button that only needs the CSRF token (close round, send reminders, remove)."""
 
     target = HiddenField()

@@ -2,7 +2,6 @@
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
@@ -14,6 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import StopValidation
 
+from portal.forms import PortalForm, PortalSubform
 from portal.reviews.rubric import (
     ANCHOR_MAX,
     DESCRIPTION_MAX,
@@ -72,7 +72,7 @@ def _anchor(point):
     )
 
 
-class CriterionForm(Form):
+class CriterionForm(PortalSubform):
     key = HiddenField(filters=[_strip])
     name = StringField(
         "Name",
@@ -150,7 +150,7 @@ class NewCriterionForm(CriterionForm):
         )
 
 
-class RubricEditForm(FlaskForm):
+class RubricEditForm(PortalForm):
     base_version = HiddenField()
     criteria = FieldList(FormField(CriterionForm), max_entries=100)
     new = FormField(NewCriterionForm)

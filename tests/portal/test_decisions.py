@@ -492,6 +492,6 @@ def test_only_the_latest_rounds_comments_are_released(app, lead, reviewed, query
     (decision,) = decisions_of(query, idea)
     assert [f["text"] for f in decision.released_feedback] == [innovator_comment(0, 7)]
     page = lead.get(f"/ideas/{idea.reference}").get_data(as_text=True)
-    assert "Second look (the scores above come from this round)" in page
-    assert "Spring panel (an earlier round)" in page
+    assert "<bdi>Second look</bdi> (the scores above come from this round)" in page
+    assert "<bdi>Spring panel</bdi> (an earlier round)" in page
     assert "Decline the idea" not in page  # from review on, declining is a decision

@@ -72,7 +72,7 @@ def test_each_review_is_shown_in_full_with_names(lead, reviewed):
     html = page(lead, reviewed.ideas[0])
     text = text_of(html)
     for n in range(3):
-        assert f"Review by Reviewer Person{n}" in html
+        assert f"Review by <bdi>Reviewer Person{n}</bdi>" in html
         assert f"idea 0 note {n} &lt;b&gt;bold&lt;/b&gt;" in html
         assert f"Criterion comment 0-{n}" in html
     assert "<b>bold</b>" not in html
@@ -81,7 +81,7 @@ def test_each_review_is_shown_in_full_with_names(lead, reviewed):
     assert "Cannot score" in html  # the third reviewer could not score measurement
     assert "Recommendation Progress" in text and "Confidence High" in text
     assert "4 – Large reduction in harm or in serious harm" in html
-    assert "Spring panel (the scores above come from this round)" in html
+    assert "<bdi>Spring panel</bdi> (the scores above come from this round)" in html
 
 
 def test_agreement_and_calibration_are_shown_per_criterion_and_review(lead, reviewed, query):
@@ -221,7 +221,7 @@ def test_a_lead_from_the_same_organisation_sees_no_reviews_or_scores(
     assert "Sepsis screening prompts for community nurses" in html  # the idea itself is shown
     assert "From 'With the review panel' to 'Shortlisted'" in html  # decisions, without scores
     other = page(lead_session(app, sign_in, colleague), reviewed.ideas[1])
-    assert "Review by Reviewer Person0" in other  # no conflict with the other ideas
+    assert "Review by <bdi>Reviewer Person0</bdi>" in other  # no conflict with the other ideas
 
 
 def test_a_lead_with_a_declared_conflict_sees_no_reviews_or_scores(app, client_for, reviewed):

@@ -140,7 +140,7 @@ def test_round_page_hides_x_declines_and_unscored_criteria_from_the_conflicted_l
 
 def test_scanned_item_lists_x_as_related_only_to_those_who_may_see_it(world):
     path = world.path("horizon.item", world.objects["item"])
-    x = f"{world.names['x']}: {X_TITLE}"
+    x = f"{world.names['x']}: <bdi>{X_TITLE}</bdi>"
     assert x in related_ideas(world.ask("lead", "GET", path).body)
     for who in ("conflicted_lead", "admin"):
         assert x not in related_ideas(world.ask(who, "GET", path).body), f"X is listed to {who}"

@@ -222,6 +222,10 @@ def test_pagination(lead_client, data):
 def test_bad_query_parameters_never_fail(lead_client, data, query):
     data.add("Still listed", rank=1)
     response = lead_client.get("/pipeline" + query)
+    if "%00" in query:  # a control character is refused before any view (portal.cleaning)
+        assert response.status_code == 400
+        assert lead_client.get("/pipeline/export.csv" + query).status_code == 400
+        return
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     if query.startswith(("?page=-", "?page=abc", "?sort=evil", "?view", "?round=abc")):

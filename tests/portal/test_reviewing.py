@@ -484,6 +484,22 @@ def test_scores_other_than_1_to_5_are_refused_and_nothing_is_saved(world, query,
     assert scores[criterion_id][0] == 2 and scores[world.criteria[0][0]][0] == 4
 
 
+def test_control_characters_in_a_review_are_refused_where_they_are(world, query):
+    client = world.clients[0]
+    check_none(client, world)
+    criterion_id = world.criteria[0][0]
+    bad = {"comments_for_panel": "Worth\x00 piloting", f"comment-{criterion_id}": "Fine\x0b"}
+    response = post_review(client, world, **bad)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert html.count("Remove the hidden control characters") >= 4  # summary and field, twice
+    assert 'href="#comments_for_panel"' in html and f'href="#comment-{criterion_id}"' in html
+    assert review_of(query, world) is None
+    good = post_review(client, world, comments_for_panel="Worth\r\n\tpiloting.")
+    assert good.status_code == 302
+    assert review_of(query, world)[2].replace("\r\n", "\n") == "Worth\n\tpiloting."
+
+
 def test_a_criterion_from_another_rubric_is_refused(world, app, query):
     client = world.clients[0]
     check_none(client, world)
