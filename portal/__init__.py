@@ -24,11 +24,12 @@ def create_app(test_config=None):
     app.jinja_options = {"autoescape": True, "undefined": ChainableUndefined}
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
 
-    from portal import binding, cli, errors, templating
+    from portal import binding, cli, errors, security_headers, templating
 
     binding.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    security_headers.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
     return app
