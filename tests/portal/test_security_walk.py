@@ -16,10 +16,9 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 
-from portal import create_app
 from portal.demo import DEMO_USERS, load_demo
 from portal.extensions import db
-from tests.conftest import joined_connection, make_config
+from tests.conftest import joined_connection
 from tests.portal.security_checks import HSTS, check_headers, check_page
 
 MAX_PAGES = 60
@@ -29,17 +28,22 @@ LINK = re.compile(r"<a\b[^>]*?\bhref=\"([^\"]+)\"")
 
 
 @pytest.fixture(scope="module")
-def production(app, database_url, tmp_path_factory):
-    """A production-mode app on the test database, holding the demo until the module ends."""
-    config = make_config(database_url, tmp_path_factory.mktemp("production"))
-    production = create_app({**config, "ENV_NAME": "production"})
-    with joined_connection(production):
-        with production.app_context():
-            load_demo()
-            db.session.commit()
-        yield production
-    with production.app_context():
-        db.engine.dispose()
+def production(app):
+    """The app in production mode, holding the demo until the module ends.
+
+    The headers read ENV_NAME on each request, so the session's app (its templates already
+    compiled) serves as a production app once the setting says so.
+    """
+    saved = app.config["ENV_NAME"]
+    app.config["ENV_NAME"] = "production"
+    try:
+        with joined_connection(app):
+            with app.app_context():
+                load_demo()
+                db.session.commit()
+            yield app
+    finally:
+        app.config["ENV_NAME"] = saved
 
 
 def local_links(page: str):
