@@ -90,8 +90,9 @@ def test_anonymous_pages_carry_the_headers(production):
     assert {"/sign-in", "/register", "/privacy"} <= visited.keys()
 
 
-@pytest.mark.parametrize("role, email, password", [(u[0], u[1], u[4]) for u in DEMO_USERS])
-def test_each_demo_account_walks_pages_that_carry_the_headers(production, role, email, password):
+@pytest.mark.parametrize("account", DEMO_USERS, ids=[role.value for role, *_ in DEMO_USERS])
+def test_each_demo_account_walks_pages_that_carry_the_headers(production, account):
+    role, email, _name, _organisation, password = account
     client = production.test_client()
     signed_in = client.post("/sign-in", data={"email": email, "password": password})
     assert signed_in.status_code == 302, signed_in.get_data(as_text=True)
