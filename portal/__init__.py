@@ -24,13 +24,14 @@ def create_app(test_config=None):
     app.jinja_options = {"autoescape": True, "undefined": ChainableUndefined}
     app.jinja_loader = ChoiceLoader([app.jinja_loader, PackageLoader("nhsuk_frontend_jinja")])
 
-    from portal import binding, cleaning, cli, errors, links, templating
+    from portal import binding, cleaning, cli, errors, links, security_headers, templating
 
     links.init_app(app)  # first: its Host check runs before every other hook
     cleaning.init_app(app)  # next, so no other hook reads a control character
     binding.init_app(app)
     templating.init_app(app)
     errors.init_app(app)
+    security_headers.init_app(app)
     _register_blueprints(app)
     cli.init_app(app)
     return app

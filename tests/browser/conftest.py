@@ -3,7 +3,8 @@
 The live server runs the real app (CSRF on) on 127.0.0.1 against a fresh, migrated SQLite
 database holding the demo users. Pages may only reach that server: Chromium resolves no other
 host, and the NHS font CDN is also aborted by a route, so tests never touch the network and
-never wait on it.
+never wait on it. Every page of every context reports Content Security Policy violations, and
+a test during which any page met one fails.
 """
 
 import logging
@@ -37,6 +38,13 @@ AXE_OPTIONS = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
     "resultTypes": ["violations"],
 }
+# Chromium logs a violation to the console itself; the event catches any it might not.
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(`Content Security Policy violation: ${event.effectiveDirective} blocked `
+    + `${event.blockedURI || "inline code"} at ${event.sourceFile}:${event.lineNumber}`);
+});
+"""
 HERE = Path(__file__).parent
 LIVE = {}  # the live server's app, for tests that set up their own data (`live_app`)
 RESPONSE = "tests.live_server.response"
@@ -121,16 +129,50 @@ def live_app(live_server):
     return LIVE["app"]
 
 
+class _WatchedBrowser:
+    """The browser, whose contexts' pages record CSP violations in `violations`."""
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.violations = []
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.add_init_script(script=CSP_REPORTER)
+        context.on("page", self._watch)
+        return context
+
+    def _watch(self, page):
+        def seen(message):
+            if message.type == "error" and "Content Security Policy" in message.text:
+                self.violations.append(f"{page.url}: {message.text}")
+
+        page.on("console", seen)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(browser):
+    """Fail the test if any page it opened broke the Content Security Policy."""
+    browser.violations.clear()
+    yield
+    if browser.violations:
+        found = "\n".join(dict.fromkeys(browser.violations))
+        pytest.fail(f"Content Security Policy violations:\n{found}", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def browser():
-    """One headless Chromium (Debian's) for the whole session."""
+    """One headless Chromium (Debian's) for the whole session, watched for CSP violations."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `apt-get install -y chromium`", pytrace=False)
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            yield chromium
+            yield _WatchedBrowser(chromium)
         finally:
             chromium.close()
     finally:
