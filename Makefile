@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := portal
 
-.PHONY: run test setup lint format clean
+.PHONY: run test setup lint format clean lock
 
 run: setup
 	scripts/run.sh
@@ -17,11 +17,21 @@ test: setup
 
 setup: $(VENV)/.installed node_modules/.package-lock.json
 
-$(VENV)/.installed: pyproject.toml
+# The pinned, hashed lock first (every package, its version and its files' hashes), then the
+# project itself, which brings nothing of its own.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
+
+# Regenerate requirements.lock after any change to the dependencies in pyproject.toml.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --build-deps-for editable --extra test \
+		--output-file requirements.lock pyproject.toml
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
