@@ -72,6 +72,12 @@ _PMID_PATTERNS = (
 )
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
 MAX_KEY_LENGTH = 500  # longer keys become "kind:sha256:<hex>" so they fit a database column
+# The fields of a feedparser entry that entry_from_feedparser reads: parsing keeps only these.
+FEEDPARSER_FIELDS = frozenset(
+    {"title", "summary", "content", "link", "links", "id", "dc_identifier", "identifier"}
+    | {"prism_doi", "authors", "author", "published", "updated", "created"}
+    | {"published_parsed", "updated_parsed", "created_parsed"}
+)
 
 
 def clean_text(html_or_text: str | None) -> str:

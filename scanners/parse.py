@@ -20,7 +20,12 @@ import feedparser
 from scanners.bound import bound
 from scanners.dedupe import unique_per_feed
 from scanners.gate import ENTITY_REFUSAL, WEB_PAGE_REFUSAL, gate, prepare
-from scanners.normalise import canonical_url, clean_text, entry_from_feedparser
+from scanners.normalise import (
+    FEEDPARSER_FIELDS,
+    canonical_url,
+    clean_text,
+    entry_from_feedparser,
+)
 from scanners.records import ParsedFeed
 from scanners.sandbox import LimitExceeded, ParseLimits, run_limited
 
@@ -28,6 +33,7 @@ __all__ = ["ENTITY_REFUSAL", "MAX_ENTRIES", "NOT_A_FEED", "WEB_PAGE_REFUSAL", "p
 
 MAX_ENTRIES = 500
 MAX_ENTRY_ERRORS = 10  # one sentence per bad entry, up to this many
+MAX_TEXT = 100_000  # characters of an entry's title, summary or content that are read
 # Headers feedparser reads from a response: encoding, base URI for relative links, language.
 _PASSED_HEADERS = ("content-type", "content-location", "content-language")
 # A cut document is UTF-8 already, its declaration rewritten by feedparser's conversion.
@@ -87,6 +93,22 @@ def _bozo_sentence(exc: BaseException | None) -> str | None:
     )
 
 
+def _slim(raw: Mapping) -> dict:
+    """The fields normalise reads, long texts cut: what comes back from the sandbox."""
+    entry = {k: v for k, v in dict.items(raw) if k in FEEDPARSER_FIELDS}
+    for name in ("title", "summary"):
+        if isinstance(entry.get(name), str):
+            entry[name] = entry[name][:MAX_TEXT]
+    if isinstance(entry.get("content"), list):
+        entry["content"] = [
+            {**part, "value": part["value"][:MAX_TEXT]}
+            if isinstance(part, Mapping) and isinstance(part.get("value"), str)
+            else part
+            for part in entry["content"]
+        ]
+    return entry
+
+
 def read_with_feedparser(data: bytes, headers: dict[str, str], max_entries: int) -> dict:
     """Run feedparser over `data` (in the sandbox) and return what the scanner reads of it."""
     # Every text field is reduced to plain text by nh3 afterwards, so feedparser's own HTML
@@ -100,10 +122,10 @@ def read_with_feedparser(data: bytes, headers: dict[str, str], max_entries: int)
     return {
         "version": parsed.get("version") or None,
         "problem": _bozo_sentence(parsed.get("bozo_exception")) if parsed.get("bozo") else None,
-        "title": channel.get("title"),
+        "title": title[:MAX_TEXT] if isinstance(title := channel.get("title"), str) else None,
         "link": channel.get("link"),
         "count": len(entries),
-        "entries": entries[:max_entries],
+        "entries": [_slim(raw) for raw in entries[:max_entries]],
     }
 
 

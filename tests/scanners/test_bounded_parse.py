@@ -165,6 +165,15 @@ def test_the_read_stops_before_an_element_no_feed_needs(handed_over, element):
     assert "reading stopped part way: 2 entries read." in parsed.errors[0]
 
 
+def test_long_texts_come_back_from_feedparser_cut_to_100000_characters():
+    words = b"word " * 60_000  # 300,000 characters
+    body = rss([item(0, extra=described(words))])
+
+    (entry,) = parse(body).entries
+
+    assert entry.summary == ("word " * 20_000).strip()
+
+
 @pytest.mark.parametrize(
     "doctype",
     [
