@@ -129,42 +129,44 @@ def read_with_feedparser(data: bytes, headers: dict[str, str], max_entries: int)
     }
 
 
+def _parse_bounded(body, fp_headers, max_entries, limits) -> dict | str:
+    """Gate, cut and parse `body` in the sandbox: what feedparser read, or a refusal sentence."""
+    document = prepare(body, fp_headers)
+    admission = gate(document)
+    if admission.refusal:
+        return admission.refusal
+    written_out = admission.data  # the document with its small entities written out
+    if written_out is None:
+        cut = bound(document.data, max_entries=max_entries, tag_limit=document.tag_limit)
+    else:
+        cut = bound(written_out, max_entries=max_entries)
+    if cut.data is None and written_out is None:
+        reading = run_limited(read_with_feedparser, body, fp_headers, max_entries, limits=limits)
+    else:
+        data = written_out if cut.data is None else cut.data
+        headers = {**fp_headers, "content-type": _CUT_TYPE}
+        reading = run_limited(read_with_feedparser, data, headers, max_entries, limits=limits)
+        # feedparser reads these bytes as plain UTF-8: what it would have said of the
+        # original encoding, and of a Netscape DOCTYPE, is said here instead.
+        reading["problem"] = reading["problem"] or _bozo_sentence(document.encoding_problem)
+        reading["version"] = document.version or reading["version"]
+    reading["cut"] = cut
+    return reading
+
+
 def _read(body, fp_headers, max_entries, limits, result: ParsedFeed) -> dict | None:
-    """Gate, cut and parse `body`; on refusal, mark `result` rejected and return None."""
+    """What feedparser read of `body`; on refusal, mark `result` rejected and return None."""
     try:
-        document = prepare(body, fp_headers)
-        admission = gate(document)
-        refusal = admission.refusal
-        if refusal is None:
-            whole = admission.data
-            if whole is None:
-                cut = bound(document.data, max_entries=max_entries, tag_limit=document.tag_limit)
-            else:
-                cut = bound(whole, max_entries=max_entries)
-            if cut.data is None and whole is None:
-                reading = run_limited(
-                    read_with_feedparser, body, fp_headers, max_entries, limits=limits
-                )
-            else:
-                headers = {**fp_headers, "content-type": _CUT_TYPE}
-                data = cut.data if cut.data is not None else whole
-                reading = run_limited(
-                    read_with_feedparser, data, headers, max_entries, limits=limits
-                )
-                # feedparser reads these bytes as plain UTF-8: what it would have said of the
-                # original encoding, and of a Netscape DOCTYPE, is said here instead.
-                reading["problem"] = reading["problem"] or _bozo_sentence(document.encoding_problem)
-                reading["version"] = document.version or reading["version"]
-            reading["cut"] = cut
+        reading = _parse_bounded(body, fp_headers, max_entries, limits)
     except LimitExceeded as exceeded:
         megabytes = limits.memory_bytes // (1024 * 1024)
         template = OVER_LIMIT.get(exceeded.kind, "The feed could not be read ({kind}).")
-        refusal = template.format(limits=limits, megabytes=megabytes, kind=exceeded.detail)
+        reading = template.format(limits=limits, megabytes=megabytes, kind=exceeded.detail)
     except Exception as exc:  # a bug in a parser must not abort the scan run
-        refusal = f"The feed could not be read ({type(exc).__name__})."
-    if refusal:
+        reading = f"The feed could not be read ({type(exc).__name__})."
+    if isinstance(reading, str):
         result.rejected = True
-        result.errors.append(refusal)
+        result.errors.append(reading)
         return None
     return reading
 

@@ -165,6 +165,15 @@ def test_the_read_stops_before_an_element_no_feed_needs(handed_over, element):
     assert "reading stopped part way: 2 entries read." in parsed.errors[0]
 
 
+def test_a_root_declaring_many_namespaces_is_read():
+    spaces = b"".join(b" xmlns:n%d='https://ns.example/%d'" % (n, n) for n in range(80))
+    body = rss([item(0), item(1)]).replace(b"<rss version='2.0'", b"<rss version='2.0'" + spaces)
+
+    parsed = parse(body)
+
+    assert len(parsed.entries) == 2 and parsed.errors == []
+
+
 def test_long_texts_come_back_from_feedparser_cut_to_100000_characters():
     words = b"word " * 60_000  # 300,000 characters
     body = rss([item(0, extra=described(words))])
