@@ -8,6 +8,10 @@ A pure library: plain records out; it imports neither Flask nor SQLAlchemy.
                             headers=result.headers)              # never raises
         for entry in parsed.entries:
             item_id = index.match(entry)                         # a DuplicateIndex
+
+parse_feed reads at most `max_entries` entries and runs feedparser in a child process within
+`ParseLimits` (CPU seconds, memory, a wall-clock timeout): no document can hold its caller
+for longer or make it bigger.
 """
 
 from scanners.dedupe import (
@@ -30,6 +34,7 @@ from scanners.normalise import (
 )
 from scanners.parse import parse_feed
 from scanners.records import ERROR_KINDS, Entry, FetchResult, ParsedFeed
+from scanners.sandbox import ParseLimits
 
 __all__ = [
     "ERROR_KINDS",
@@ -39,6 +44,7 @@ __all__ = [
     "FetchResult",
     "FetchSettings",
     "GuardedTransport",
+    "ParseLimits",
     "ParsedFeed",
     "blocked_reason",
     "canonical_url",

@@ -7,15 +7,15 @@ it must cost a small fraction of feedparser's own parse (see bench/ingest.py).
 import html
 import re
 import unicodedata
-from calendar import timegm
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from hashlib import sha256
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import nh3
 
+from scanners.dates import published
 from scanners.records import Entry
 
 # Block-level tags end a word: "<p>Background</p><p>Methods" must not read "BackgroundMethods".
@@ -71,9 +71,13 @@ _PMID_PATTERNS = (
     re.compile(r"\b(?:pubmed|pmid)\s*:\s*(\d{1,9})\b", re.IGNORECASE),
 )
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
-_EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-_FUTURE_SLACK = timedelta(days=2)
 MAX_KEY_LENGTH = 500  # longer keys become "kind:sha256:<hex>" so they fit a database column
+# The fields of a feedparser entry that entry_from_feedparser reads: parsing keeps only these.
+FEEDPARSER_FIELDS = frozenset(
+    {"title", "summary", "content", "link", "links", "id", "dc_identifier", "identifier"}
+    | {"prism_doi", "authors", "author", "published", "updated", "created"}
+    | {"published_parsed", "updated_parsed", "created_parsed"}
+)
 
 
 def clean_text(html_or_text: str | None) -> str:
@@ -186,21 +190,6 @@ def title_key(title: str | None) -> str:
     return " ".join(_PUNCTUATION.sub(" ", text).split())
 
 
-def _published(raw: Mapping[str, Any], fetched_at: datetime) -> tuple[datetime, bool]:
-    for name in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = raw.get(name)
-        if not parsed:
-            continue
-        try:
-            # feedparser's struct_time is already UTC.
-            when = datetime.fromtimestamp(timegm(parsed), tz=UTC)
-        except (TypeError, ValueError, OverflowError, OSError):
-            continue
-        if _EARLIEST <= when <= fetched_at + _FUTURE_SLACK:
-            return when, False
-    return fetched_at, True
-
-
 def _authors(raw: Mapping[str, Any]) -> tuple[str, ...]:
     names: list[str] = []
     for author in raw.get("authors") or ():
@@ -265,7 +254,7 @@ def entry_from_feedparser(raw: Mapping[str, Any], *, feed_url: str, fetched_at: 
         or _sole_doi(summary)
     )
     pmid = find_pmid(entry_id, raw.get("link"), identifier)
-    published_at, guessed = _published(raw, fetched_at)
+    published_at, guessed = published(raw, fetched_at)
     key_title = title_key(title)
     if entry_id:
         key = _short_key("guid", entry_id)

@@ -24,6 +24,7 @@ from portal.horizon.storing import KnownItems, store_entries
 from scanners.fetch import FetchSettings, fetch_feed
 from scanners.parse import parse_feed
 from scanners.records import FetchResult, ParsedFeed
+from scanners.sandbox import ParseLimits
 
 log = logging.getLogger(__name__)
 
@@ -103,12 +104,16 @@ def _network_of(url: str) -> str:
         return "127.0.0.0/8"
 
 
-def parse(result: FetchResult, feed_url: str) -> ParsedFeed:
+def parse(result: FetchResult, feed_url: str, *, timeout: float | None = None) -> ParsedFeed:
+    """Parse what `fetch` returned; feedparser runs within the scanners' limits (a few seconds
+    of CPU, 512 MB), and within `timeout` seconds when one is given."""
+    limits = ParseLimits() if timeout is None else ParseLimits(timeout=timeout)
     return parse_feed(
         result.body or b"",
         feed_url=feed_url,
         fetched_at=result.fetched_at,
         headers=result.headers,
+        limits=limits,
     )
 
 

@@ -5,6 +5,7 @@ one fetch a web request makes: a lead is waiting on the page, so it has a short 
 Scans themselves run in `flask scan` and the worker (`scanning.py`).
 """
 
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -20,7 +21,8 @@ from portal.horizon.scanning import fetch, parse
 from scanners.dedupe import tombstone_keys
 from scanners.records import Entry
 
-CHECK_TIMEOUT = 10.0  # seconds: the whole test fetch, while the lead waits
+CHECK_TIMEOUT = 10.0  # seconds: the whole test fetch and parse, while the lead waits
+MIN_CHECK_PARSE = 1.0  # seconds the parse gets however long the fetch took
 PREVIEW_ENTRIES = 10
 MAX_URL_LENGTH = 2000
 
@@ -72,10 +74,13 @@ def check_feed(url: str, feed: Feed | None = None) -> FeedCheck:
     problem = url_problem(url) or _duplicate_problem(url, feed)
     if problem:
         return FeedCheck(url, error=problem)
+    started = time.monotonic()
     result = fetch(url, total_timeout=CHECK_TIMEOUT)
     if not result.ok:
         return FeedCheck(url, error=result.error or "The feed could not be fetched.")
-    parsed = parse(result, url)
+    # The parse gets what is left of the lead's wait (at least a second for a slow fetch).
+    left = CHECK_TIMEOUT - (time.monotonic() - started)
+    parsed = parse(result, url, timeout=max(left, MIN_CHECK_PARSE))
     if parsed.rejected:
         return FeedCheck(url, error=parsed.errors[0], problems=parsed.errors[1:])
     return FeedCheck(
