@@ -178,6 +178,16 @@ def start_gunicorn(env, port, log):
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
+def stop_gunicorn(server):
+    """Stop the server, killing it if it has not stopped within 30 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 def wait_until_answering(server, base, log_path, timeout=60):
     deadline = time.monotonic() + timeout
     opener = build_opener()
@@ -303,12 +313,7 @@ def bench(args, env):
             page = run_wrk(f"{base}{PAGE}", args, lua_path, cookie)
             static = run_wrk(f"{base}{BASELINE}", args, lua_path)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_gunicorn(server)
         server_log = Path(log_path).read_text()
     report(args, page, static, server_log, cold)
 

@@ -16,7 +16,6 @@ import argparse
 import itertools
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,6 +40,7 @@ from bench.pipeline_load import (  # noqa: E402
     flask_command,
     free_port,
     start_gunicorn,
+    stop_gunicorn,
     wait_until_answering,
 )
 
@@ -294,11 +294,7 @@ def main():
             print(f"{args.clients} clients for {args.duration:.0f} s on {base} ...", flush=True)
             log = run(base, plan, args)
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_gunicorn(server)
         lost = lost_writes(url, log)
         errors = Path(log_path).read_text().count("Traceback")
     by_kind = Counter(kind for kind, *_ in log.rows)

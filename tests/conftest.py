@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
+import scanners.parse
 from portal import create_app
 from portal.auth import services
 from portal.auth.models import OrganisationType, User
@@ -365,3 +366,17 @@ def pytest_sessionfinish(session, exitstatus):
             reporter.write_line(
                 f"FAILED: {skipped} test(s) skipped; make test allows none.", red=True
             )
+
+
+@pytest.fixture
+def handed_over(monkeypatch):
+    """The documents the scanners hand to feedparser (which runs in their sandbox), in order."""
+    documents = []
+    real = scanners.parse.run_limited
+
+    def spy(function, data, *args, **kwargs):
+        documents.append(data)
+        return real(function, data, *args, **kwargs)
+
+    monkeypatch.setattr(scanners.parse, "run_limited", spy)
+    return documents

@@ -4,24 +4,9 @@ feedparser reads only the first 500 entries, in a child process within limits.""
 import pytest
 import sqlalchemy as sa
 
-import scanners.parse
 from portal.extensions import db
 from portal.horizon.models import Feed
 from tests.feed_server import Reply, rss
-
-
-@pytest.fixture
-def handed_over(monkeypatch):
-    """The documents the scanner hands to feedparser, which runs in its sandbox."""
-    documents = []
-    real = scanners.parse.run_limited
-
-    def spy(function, data, *args, **kwargs):
-        documents.append(data)
-        return real(function, data, *args, **kwargs)
-
-    monkeypatch.setattr(scanners.parse, "run_limited", spy)
-    return documents
 
 
 @pytest.mark.parametrize("bare_ampersand", [False, True], ids=["well-formed", "bare-ampersand"])

@@ -37,20 +37,6 @@ def parse(body, **options):
     )
 
 
-@pytest.fixture
-def handed_over(monkeypatch):
-    """The documents parse_feed hands to feedparser, which runs in the sandbox."""
-    documents = []
-    real = scanners.parse.run_limited
-
-    def spy(function, data, *args, **kwargs):
-        documents.append(data)
-        return real(function, data, *args, **kwargs)
-
-    monkeypatch.setattr(scanners.parse, "run_limited", spy)
-    return documents
-
-
 def test_a_feed_of_50000_entries_is_cut_at_the_cap_before_feedparser_reads_it(handed_over):
     parsed = parse(rss(item(n) for n in range(50_000)))
 
