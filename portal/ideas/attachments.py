@@ -23,9 +23,9 @@ def check_can_change(idea: Idea, actor) -> None:
 
 
 def not_editable_message(idea: Idea) -> str:
-    return (
-        f"This idea is '{idea.state.label.lower()}', so you cannot add or remove files now. "
-        "You can when the programme team asks you a question about it."
+    later = " You can if the programme team asks you a question about it."
+    return f"This idea {idea.state.phrase}, so you cannot add or remove files now." + (
+        later if idea.state.is_open else ""
     )
 
 

@@ -28,6 +28,11 @@ class IdeaState(enum.StrEnum):
         return STATE_LABELS[self][1]
 
     @property
+    def phrase(self) -> str:
+        """Where an idea in this state stands, to follow "This idea ..."."""
+        return STATE_PHRASES[self]
+
+    @property
     def is_open(self) -> bool:
         return self not in CLOSED_STATES
 
@@ -98,6 +103,35 @@ STATE_LABELS = {
 }
 
 
+# Where an idea stands, after "This idea ...", and what a refused move would have done, after
+# "..., so ...": refusals are read by innovators and leads, so they say what happened in words,
+# never a state's name.
+STATE_PHRASES = {
+    S.DRAFT: "has not been submitted yet",
+    S.SUBMITTED: "has been submitted and is waiting to be checked",
+    S.IN_TRIAGE: "is being checked by the programme team",
+    S.INFORMATION_REQUESTED: "is waiting for an answer to the programme team's question",
+    S.IN_REVIEW: "is with the review panel",
+    S.SHORTLISTED: "has been shortlisted",
+    S.IN_PILOT: "is being piloted",
+    S.ADOPTED: "has been adopted",
+    S.DECLINED: "has not been taken forward",
+    S.WITHDRAWN: "has been withdrawn",
+}
+REFUSED_MOVES = {
+    S.DRAFT: "it cannot go back to being a draft",
+    S.SUBMITTED: "it cannot be submitted now",
+    S.IN_TRIAGE: "it cannot be accepted for checking now",
+    S.INFORMATION_REQUESTED: "no question can be asked about it now",
+    S.IN_REVIEW: "it cannot go to the review panel now",
+    S.SHORTLISTED: "it cannot be shortlisted now",
+    S.IN_PILOT: "it cannot be piloted now",
+    S.ADOPTED: "it cannot be adopted now",
+    S.DECLINED: "it cannot be declined now",
+    S.WITHDRAWN: "it cannot be withdrawn now",
+}
+
+
 class TransitionError(ValueError):
     """A move the lifecycle does not allow; the message is shown to the user."""
 
@@ -106,13 +140,15 @@ def check_transition(current: IdeaState, target: IdeaState, mover: Mover) -> Non
     """Refuse, with a message a person can act on, any move not in the table."""
     allowed = TRANSITIONS.get((current, target))
     if allowed is None:
-        raise TransitionError(
-            f"An idea that is '{current.label.lower()}' cannot be moved to "
-            f"'{target.label.lower()}'."
-        )
+        raise TransitionError(refusal(current, target))
     if allowed is not mover:
         who = "the person who shared it" if allowed is Mover.OWNER else "a programme lead"
-        raise TransitionError(f"Only {who} can move this idea to '{target.label.lower()}'.")
+        raise TransitionError(f"Only {who} can move this idea to '{target.label}'.")
+
+
+def refusal(current: IdeaState, target: IdeaState) -> str:
+    """Why an idea in `current` cannot move to `target`, in words for the person who tried."""
+    return f"This idea {current.phrase}, so {REFUSED_MOVES[target]}."
 
 
 def moves_from(current: IdeaState, mover: Mover) -> list[IdeaState]:
@@ -126,6 +162,6 @@ def check_reopen(current: IdeaState, target: IdeaState, mover: Mover) -> None:
         raise TransitionError("Only a programme lead can reopen a decision.")
     if (current, target) not in REOPENS:
         raise TransitionError(
-            f"A decision cannot be reopened to send an idea that is '{current.label.lower()}' "
-            f"back to '{target.label.lower()}'."
+            f"This idea {current.phrase}, so no decision can be reopened to send it back to "
+            f"'{target.label}'."
         )

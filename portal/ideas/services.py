@@ -121,9 +121,9 @@ def not_editable_message(idea) -> str:
     """Why `idea` cannot be changed now, in words for its innovator."""
     if idea.state is IdeaState.DRAFT:
         return "Only the person who started this idea can change it."
-    return (
-        f"This idea is '{idea.state.label.lower()}', so it cannot be changed now. You can "
-        "change it when the programme team asks you a question about it."
+    later = " You can change it if the programme team asks you a question about it."
+    return f"This idea {idea.state.phrase}, so it cannot be changed now." + (
+        later if idea.state.is_open else ""
     )
 
 

@@ -150,12 +150,8 @@ def test_a_reason_is_required(lead, reviewed, query, rationale, message):
 @pytest.mark.parametrize(
     ("target", "status", "message"),
     [
-        (
-            "adopted",
-            409,
-            "An idea that is &#39;with the review panel&#39; cannot be moved to &#39;adopted&#39;",
-        ),
-        ("in_triage", 409, "cannot be moved to &#39;being checked&#39;"),
+        ("adopted", 409, "This idea is with the review panel, so it cannot be adopted now."),
+        ("in_triage", 409, "so it cannot be accepted for checking now"),
         ("information_requested", 200, "To ask the innovator a question"),
         ("withdrawn", 409, "Only the person who shared it"),
         ("nonsense", 200, "Choose what happens to the idea"),
@@ -316,7 +312,7 @@ def test_the_reopen_table_is_lead_only_and_reverses_lead_moves():
     check_reopen(S.SHORTLISTED, S.IN_REVIEW, Mover.LEAD)
     with pytest.raises(TransitionError, match="Only a programme lead"):
         check_reopen(S.DECLINED, S.IN_REVIEW, Mover.OWNER)
-    with pytest.raises(TransitionError, match="cannot be reopened"):
+    with pytest.raises(TransitionError, match="so no decision can be reopened"):
         check_reopen(S.ADOPTED, S.IN_REVIEW, Mover.LEAD)
 
 
@@ -333,7 +329,7 @@ def test_bulk_decisions_are_all_or_nothing(app, lead, reviewed, query):
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Nothing was changed: 1 of the 3 ideas cannot be moved to &#39;shortlisted&#39;" in html
-    assert f"{third.reference}: An idea that is &#39;shortlisted&#39; cannot be moved" in html
+    assert f"{third.reference}: This idea has been shortlisted, so it cannot be" in html
     assert [state_of(query, i) for i in reviewed.ideas] == [S.IN_REVIEW, S.IN_REVIEW, S.SHORTLISTED]
     assert all(decisions_of(query, i) == [] for i in reviewed.ideas)
     assert not decision_mails(query, first, reviewed.owners[0])

@@ -38,19 +38,33 @@ def test_allowed_moves(current, target, mover):
 @pytest.mark.parametrize(
     ("current", "target", "mover", "message"),
     [
-        (S.DRAFT, S.IN_REVIEW, Mover.LEAD, "cannot be moved"),
+        (S.DRAFT, S.IN_REVIEW, Mover.LEAD, "not been submitted yet, so it cannot go to the review"),
         (S.SUBMITTED, S.IN_TRIAGE, Mover.OWNER, "Only a programme lead"),
         (S.DRAFT, S.SUBMITTED, Mover.LEAD, "Only the person who shared it"),
         (S.SUBMITTED, S.WITHDRAWN, Mover.LEAD, "Only the person who shared it"),
-        (S.DECLINED, S.IN_TRIAGE, Mover.LEAD, "cannot be moved"),
-        (S.ADOPTED, S.WITHDRAWN, Mover.OWNER, "cannot be moved"),
-        (S.SHORTLISTED, S.INFORMATION_REQUESTED, Mover.LEAD, "cannot be moved"),
-        (S.INFORMATION_REQUESTED, S.INFORMATION_REQUESTED, Mover.LEAD, "cannot be moved"),
+        (S.DECLINED, S.IN_TRIAGE, Mover.LEAD, "not been taken forward, so it cannot be accepted"),
+        (S.ADOPTED, S.WITHDRAWN, Mover.OWNER, "^This idea has been adopted, so it cannot be with"),
+        (S.SHORTLISTED, S.INFORMATION_REQUESTED, Mover.LEAD, "so no question can be asked"),
+        (S.INFORMATION_REQUESTED, S.INFORMATION_REQUESTED, Mover.LEAD, "waiting for an answer"),
     ],
 )
 def test_refused_moves_say_why(current, target, mover, message):
     with pytest.raises(TransitionError, match=message):
         check_transition(current, target, mover)
+
+
+def test_every_refusal_is_in_words_never_a_state_name():
+    for current in S:
+        for target in S:
+            for mover in Mover:
+                try:
+                    check_transition(current, target, mover)
+                except TransitionError as error:
+                    message = str(error)
+                else:
+                    continue
+                assert "_" not in message, message
+                assert not any(f"'{state.value}'" in message for state in S), message
 
 
 def test_closed_states_have_no_way_out():

@@ -228,7 +228,7 @@ def test_illegal_moves_are_refused_and_change_nothing(lead_client, idea, query, 
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "There is a problem" in html
-    assert "An idea that is &#39;not taken forward&#39; cannot be moved to" in html
+    assert "This idea has not been taken forward, so " in html
     assert state_of(query, idea) is IdeaState.DECLINED
     assert events_of(query, idea) == before_events
     assert len(mail_to(query, idea.owner.email)) == len(before_mail)
@@ -238,7 +238,8 @@ def test_a_second_accept_is_refused(lead_client, idea, query):
     lead_client.post(f"/ideas/{idea.reference}/triage/accept")
     response = lead_client.post(f"/ideas/{idea.reference}/triage/accept")
     assert response.status_code == 409
-    assert "cannot be moved to &#39;being checked&#39;" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert "This idea is being checked by the programme team, so it cannot be accepted" in html
     assert [e[0] for e in events_of(query, idea)].count("accepted") == 1
 
 
