@@ -149,6 +149,7 @@ def navigation_items():
     horizon = "horizon.inbox" if Role.PROGRAMME_LEAD in roles else "horizon.feeds"
     candidates = [
         (Role.INNOVATOR, "Your ideas", HOME_ENDPOINTS[Role.INNOVATOR]),
+        (Role.INNOVATOR, "Messages", "ideas.messages"),
         (Role.PANEL_MEMBER, "Reviews", HOME_ENDPOINTS[Role.PANEL_MEMBER]),
         (Role.PROGRAMME_LEAD, "Pipeline", HOME_ENDPOINTS[Role.PROGRAMME_LEAD]),
         (Role.PROGRAMME_LEAD, "Portfolio", "pipeline.portfolio"),

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from portal.extensions import db
 from portal.ideas.models import Idea
-from portal.policy import Can, may
+from portal.policy import Can, may, owns
 
 
 def load_idea(reference: str, lock: bool = False) -> Idea:
@@ -20,4 +20,12 @@ def load_idea(reference: str, lock: bool = False) -> Idea:
     idea = db.session.scalar(query)
     if idea is None or not may(current_user, Can.SEE, idea):
         abort(404)  # not 403: do not reveal that someone else's idea exists
+    return idea
+
+
+def load_own_idea(reference: str, lock: bool = False) -> Idea:
+    """The current user's own idea with this reference; else 404 (not theirs to know of)."""
+    idea = load_idea(reference, lock=lock)
+    if not owns(current_user, idea):
+        abort(404)
     return idea

@@ -2,6 +2,8 @@
 
 from portal.ideas import (  # noqa: F401  (each registers its routes on bp)
     attachment_views,
+    message_views,
+    removal_views,
     summary,
     triage_views,
     views,

@@ -11,11 +11,11 @@ from portal.access import public, roles, signed_in
 from portal.auth.roles import Role
 from portal.extensions import db
 from portal.forms import PortalForm
-from portal.ideas import services
+from portal.ideas import drafts, services
 from portal.ideas.blueprint import bp
-from portal.ideas.forms import AnswerForm, WithdrawForm
+from portal.ideas.forms import AnswerForm
 from portal.ideas.lifecycle import IdeaState, Mover, TransitionError, moves_from
-from portal.ideas.loading import load_idea
+from portal.ideas.loading import load_idea, load_own_idea
 from portal.ideas.models import Idea
 from portal.ideas.sections import (
     SECTIONS,
@@ -63,7 +63,7 @@ def new():
     if not form.validate_on_submit() or not form.start_token.data:
         abort(400)
     try:
-        idea = services.create_draft(current_user, form.start_token.data[:64])
+        idea = drafts.start_draft(current_user, form.start_token.data[:64])
     except services.IdeaError as error:
         flash(str(error), "error")
         return redirect(url_for("ideas.landing"))
@@ -125,10 +125,7 @@ def _owner_page(idea, answer_form=None, status=200):
 
 
 def _editable_idea(reference) -> Idea:
-    idea = load_idea(reference, lock=request.method == "POST")
-    if not owns(current_user, idea):
-        abort(404)
-    return idea
+    return load_own_idea(reference, lock=request.method == "POST")
 
 
 @bp.route("/ideas/<reference>/sections/<key>", methods=["GET", "POST"])
@@ -235,21 +232,3 @@ def answer(reference):
             flash("Thank you. Your answer has been sent to the programme team.", "success")
             return redirect(url_for("ideas.show", reference=idea.reference))
     return _owner_page(idea, answer_form=form, status=200)
-
-
-@bp.route("/ideas/<reference>/withdraw", methods=["GET", "POST"])
-@roles(Role.INNOVATOR)
-def withdraw(reference):
-    idea = _editable_idea(reference)
-    form = WithdrawForm()
-    if form.validate_on_submit():
-        try:
-            services.withdraw_idea(idea, current_user, form.reason.data)
-        except REFUSED as error:
-            db.session.rollback()
-            form.reason.errors = [str(error)]
-        else:
-            db.session.commit()
-            flash("Your idea has been withdrawn.", "success")
-            return redirect(url_for("ideas.show", reference=idea.reference))
-    return render_template("ideas/withdraw.html", idea=idea, form=form, title="Withdraw your idea")

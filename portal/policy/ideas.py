@@ -26,6 +26,7 @@ class Can(enum.Enum):
     MANAGE_ROUND = "manage round"  # assign its reviewers and settle their conflicts
     DECIDE = "decide"  # move it through the stage gates, reopen decisions on it
     EDIT = "edit"  # change its answers and files
+    DELETE = "delete"  # delete it, with its answers and files (a draft nobody else has seen)
 
 
 owner = Attr("owner_id", lambda viewer: (viewer.id,))
@@ -45,4 +46,5 @@ RULES: dict[Can, Rule] = {
     Can.MANAGE_ROUND: lead & ~conflicted,
     Can.DECIDE: lead & submitted & ~conflicted,
     Can.EDIT: owner & Attr("state", EDITABLE_STATES),
+    Can.DELETE: owner & Attr("state", (IdeaState.DRAFT,)),
 }

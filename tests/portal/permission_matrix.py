@@ -81,6 +81,17 @@ IDEA = [
     row("ideas.withdraw", "x", to="/ideas/{x}", data={"reason": "We found a better way."},
         GET=        "in   200   404   403      403        403   403        403  403",
         POST=       "401  302   404   403      403        403   403        403  403"),
+    # a draft is deleted, not withdrawn (and a submitted idea the other way round): each page
+    # says so to the owner and changes nothing
+    row("ideas.withdraw", "draft", data={"reason": "Changed my mind."},
+        GET=        "in   200   404   403      403        403   403        403  403",
+        POST=       "401  409   404   403      403        403   403        403  403"),
+    row("ideas.delete_draft", "draft", to="/innovator",
+        GET=        "in   200   404   403      403        403   403        403  403",
+        POST=       "401  302   404   403      403        403   403        403  403"),
+    row("ideas.delete_draft", "x",
+        GET=        "in   200   404   403      403        403   403        403  403",
+        POST=       "401  409   404   403      403        403   403        403  403"),
     row("ideas.versions", "x",
         GET=        "in   403   403   403      403        403   200        200  403"),
     row("ideas.versions", "draft",

@@ -22,6 +22,13 @@ def start(client, token="start-token-1"):
     return response.headers["Location"].rsplit("/", 1)[1]
 
 
+def save_title(client, reference, title="A first idea"):
+    response = client.post(
+        f"/ideas/{reference}/sections/about", data={"title": title, "save-draft": "1"}
+    )
+    assert response.status_code == 302
+
+
 def idea_row(query, reference):
     def load():
         idea = db.session.scalar(sa.select(Idea).filter_by(reference=reference))
@@ -75,6 +82,7 @@ def test_starting_an_idea_gives_a_checked_reference_and_a_double_click_makes_one
 
 def test_a_reference_number_taken_meanwhile_is_skipped(innovator_client, query, monkeypatch):
     first = start(innovator_client, "token-1")
+    save_title(innovator_client, first)  # a blank draft would be handed back instead
     real, offered = services._next_reference, []
 
     def racing(now):  # another request took the number this one was about to use
@@ -256,7 +264,10 @@ def test_withdrawing_with_a_reason(innovator_client, submitted, query):
     page = innovator_client.get(f"/ideas/{submitted}").get_data(as_text=True)
     assert "We found an existing solution." in page and "Withdraw your idea" not in page
     again = innovator_client.post(f"/ideas/{submitted}/withdraw", data={"reason": ""})
-    assert "cannot be moved" in again.get_data(as_text=True)
+    assert again.status_code == 409
+    assert "This idea has been withdrawn, so it cannot be withdrawn now." in again.get_data(
+        as_text=True
+    )
 
 
 def test_html_typed_into_fields_is_shown_as_text(innovator_client, query):
