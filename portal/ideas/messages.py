@@ -1,11 +1,12 @@
 """An innovator's messages: what the programme team has told them about their ideas.
 
 Each message is read from the record it tells of, rather than from a copy of the email, so
-the list can never disagree with the idea: the receipt for a submitted idea (`Idea.
-submitted_at`), a lead's question (`IdeaQuestion`, open or answered), each decision (`Decision`,
-with the panel's comments released with it) and a decision's reopening. Each of these was also
-emailed to the idea's innovator (`services.submit_idea`, `services.ask_question`,
-`portal.pipeline.decisions`); account emails (welcome, password reset) are not listed here.
+the list can never disagree with the idea: a lead's question (`IdeaQuestion`, open or
+answered), each decision (`Decision`, with the panel's comments released with it) and a
+decision's reopening. Each was also emailed to the idea's innovator (`services.ask_question`,
+`portal.pipeline.decisions`). The automatic receipt for a submitted idea is not listed (it
+says nothing the "Your ideas" page does not, and would outnumber the messages that ask for
+something), nor are account emails (welcome, password reset).
 
 The recipient is the idea's owner, and only ideas the reader owns are read, so a person sees
 their own messages and nobody else's.
@@ -21,14 +22,14 @@ from portal.extensions import db
 from portal.ideas.models import Idea, IdeaQuestion
 from portal.pipeline.models import Decision
 
-RECEIVED, QUESTION, DECISION, REOPENED = "received", "question", "decision", "reopened"
+QUESTION, DECISION, REOPENED = "question", "decision", "reopened"
 
 
 @dataclass(frozen=True)
 class Message:
     """One message to an innovator about one of their ideas."""
 
-    kind: str  # RECEIVED, QUESTION, DECISION or REOPENED
+    kind: str  # QUESTION, DECISION or REOPENED
     at: datetime
     idea: Idea
     text: str = ""  # the question, or the lead's reason
@@ -45,17 +46,13 @@ class Message:
 def messages_for(user) -> list[Message]:
     """Every message `user` has been sent about ideas they own, newest first."""
     mine = Idea.owner_id == user.id
-    messages = [
-        Message(RECEIVED, idea.submitted_at, idea)
-        for idea in db.session.scalars(sa.select(Idea).where(mine, Idea.submitted_at.is_not(None)))
-    ]
     questions = db.session.scalars(
         sa.select(IdeaQuestion)
         .join(IdeaQuestion.idea)
         .where(mine)
         .options(selectinload(IdeaQuestion.idea))
     )
-    messages += [Message(QUESTION, q.asked_at, q.idea, q.question, question=q) for q in questions]
+    messages = [Message(QUESTION, q.asked_at, q.idea, q.question, question=q) for q in questions]
     decisions = db.session.scalars(
         sa.select(Decision).join(Decision.idea).where(mine).options(selectinload(Decision.idea))
     ).all()
@@ -66,7 +63,7 @@ def messages_for(user) -> list[Message]:
         )
         if d.reopened_at is not None:
             messages.append(Message(REOPENED, d.reopened_at, d.idea, d.reopen_reason, decision=d))
-    # at the same moment (a decision made as the idea was submitted, in tests and the demo),
-    # what happened later in the idea's life comes first
-    order = {RECEIVED: 0, QUESTION: 1, DECISION: 2, REOPENED: 3}
+    # at the same moment (as on a test's or the demo's clock), what happened later in the
+    # idea's life comes first
+    order = {QUESTION: 0, DECISION: 1, REOPENED: 2}
     return sorted(messages, key=lambda m: (m.at, order[m.kind]), reverse=True)

@@ -74,8 +74,8 @@ def test_deleting_a_draft_asks_first_then_removes_it_with_its_answers_and_files(
     task_list = innovator_client.get(f"/ideas/{reference}").get_data(as_text=True)
     assert f'href="/ideas/{reference}/delete"' in task_list
     page = innovator_client.get(f"/ideas/{reference}/delete").get_data(as_text=True)
-    assert "Are you sure you want to delete" in page and "Half a thought" in page
-    assert "your answers in 1 of 9 sections and 1 supporting document" in page
+    assert "Are you sure you want to delete this draft?" in page and "Half a thought" in page
+    assert "1 of 9 sections started" in page and "1 file<" in page
     assert len(list(upload_dir.iterdir())) == 1
 
     response = innovator_client.post(f"/ideas/{reference}/delete")
