@@ -50,12 +50,16 @@ def use_demo_feed_mirror(config):
 def demo_command(scale):
     """Load demo data (idempotent) and print the demo accounts."""
     from portal.demo import load_demo
+    from portal.mail import quiet_mail_log
 
-    accounts = load_demo()
+    with quiet_mail_log():  # the demo's own emails would bury the accounts below
+        accounts = load_demo()
     db.session.commit()
     click.echo("Demo accounts (email / password):")
     for role, email, password in accounts:
         click.echo(f"  {role:<15} {email:<32} {password}")
+    if not current_app.config.get("MAIL_SERVER"):
+        click.echo("Emails are not sent (MAIL_SERVER is not set): each is printed in this log.")
     if scale:
         _load_scale(scale)
 

@@ -63,7 +63,7 @@ MAIL_PORT = 587
 MAIL_USERNAME = None
 MAIL_PASSWORD = None
 MAIL_USE_TLS = True
-MAIL_DEFAULT_SENDER = "Patient Safety Innovation Pipeline <no-reply@safety-pipeline.invalid>"
+MAIL_DEFAULT_SENDER = "Safety Pipeline <no-reply@safety-pipeline.invalid>"
 
 # Score snapshots are recomputed in the request that changed them while the pipeline holds at
 # most this many open ideas (well under a second); beyond it `flask worker` recomputes them.
@@ -84,5 +84,5 @@ FEED_MIRRORS: dict[str, str] = {}
 # (scripts/run.sh sets it unless told not to).
 DEMO_FEED_MIRROR = None
 
-SERVICE_NAME = "Patient Safety Innovation Pipeline"
+SERVICE_NAME = "Safety Pipeline"
 CONTACT_EMAIL = "safety-pipeline@example.nhs.uk"

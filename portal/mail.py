@@ -1,10 +1,18 @@
 """Outgoing mail: every message is written to the outbox table (and the log) first.
 
-`flask worker` (or `flask mail send`) delivers queued messages over SMTP when MAIL_SERVER is
-set; without it, as in development, the outbox and the log are where mail can be read.
+`flask worker` delivers queued messages over SMTP when MAIL_SERVER is set. Without it, as in
+development, nothing is sent: each message is printed whole, links and all, as a warning in the
+log (which `make run` shows in its terminal), so a newcomer can follow a password-reset link,
+and stays in the outbox table. Where mail is delivered, or in production without a mail server,
+the log names only the recipient and subject: a body may hold a sign-in or reset link, which
+does not belong in a production log.
 """
 
+import logging
 import smtplib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from email.message import EmailMessage
 
@@ -15,6 +23,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.clock import utcnow
 from portal.database import UTCDateTime, now_utc
 from portal.extensions import db
+
+_quiet: ContextVar[bool] = ContextVar("quiet_mail_log", default=False)
 
 
 class OutboxMessage(db.Model):
@@ -34,8 +44,39 @@ def queue_mail(recipient: str, subject: str, body: str) -> OutboxMessage:
     """Queue a plain-text message; it is sent after the transaction commits."""
     message = OutboxMessage(recipient=recipient, subject=subject, body=body, created_at=utcnow())
     db.session.add(message)
-    current_app.logger.info("mail queued to %s: %s\n%s", recipient, subject, body)
+    _log(message)
     return message
+
+
+def _log(message: OutboxMessage) -> None:
+    config, logger = current_app.config, current_app.logger
+    if config.get("MAIL_SERVER"):
+        logger.info("mail queued to %s: %s", message.recipient, message.subject)
+    elif config["ENV_NAME"] == "development" or config.get("TESTING"):
+        logger.log(
+            logging.INFO if _quiet.get() else logging.WARNING,
+            "Email not sent (MAIL_SERVER is not set), shown here instead:\n"
+            "To: %s\nSubject: %s\n\n%s",
+            message.recipient,
+            message.subject,
+            message.body,
+        )
+    else:
+        logger.warning(
+            "mail to %s not sent, as MAIL_SERVER is not set (it waits in outbox_messages): %s",
+            message.recipient,
+            message.subject,
+        )
+
+
+@contextmanager
+def quiet_mail_log() -> Iterator[None]:
+    """Log the mail queued inside at INFO, not WARNING (the demo's many invented emails)."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
 
 
 def deliver_outbox(limit: int = 50, max_attempts: int = 5) -> tuple[int, int]:

@@ -15,7 +15,8 @@ def test_public_pages_render_with_nhs_layout(client, path):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert 'class="nhsuk-header' in html
-    assert "Patient Safety Innovation Pipeline" in html
+    assert "<title>" in html and "– Safety Pipeline – NHS</title>" in html
+    assert "Innovation Pipeline" not in html  # one product name, the README's
     assert 'href="#maincontent"' in html  # skip link
     assert "app-phase-banner" in html
     for page in INFORMATION_PAGES:

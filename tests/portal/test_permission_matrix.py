@@ -200,7 +200,11 @@ README_ROWS = {
         ("ideas.download_attachment", "x_file", "GET"),
         ("reviews.document", "y_assignment_file", "GET"),
     ],
-    "Change or withdraw it": [("ideas.section", "draft", "POST"), ("ideas.withdraw", "x", "POST")],
+    "Change, withdraw or delete it": [
+        ("ideas.section", "draft", "POST"),
+        ("ideas.withdraw", "x", "POST"),
+        ("ideas.delete_draft", "draft", "POST"),
+    ],
     "See its reviews and scores": [("pipeline.decide", "x", "GET")],
     "Review it": [
         ("reviews.review", "x_assignment", "POST"),
