@@ -255,7 +255,7 @@ def test_share_an_idea_journey(page, check_accessibility, tmp_path):
     expect(waiting.get_by_role("heading", name="Questions for you")).to_be_visible()
     check_accessibility(page, "#questions")
     waiting.get_by_role("link", name=f"Answer the question about {TITLE} ({reference})").click()
-    expect(page).to_have_url(re.compile(rf"/ideas/{reference}$"))
+    expect(page).to_have_url(re.compile(rf"/ideas/{reference}#question$"))
     expect(page.get_by_role("heading", name="A question for you")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text(question)
     expect_status(page, "Question for you")
