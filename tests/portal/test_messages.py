@@ -44,7 +44,7 @@ def test_a_leads_question_is_a_message_with_a_link_to_answer_it_for_its_innovato
     assert QUESTION not in other and idea.reference not in other
     assert "You have no messages yet" in other
     assert lead_client.get("/messages").status_code == 403
-    assert 'href="/messages"' not in lead_client.get("/pipeline").get_data(as_text=True)
+    assert 'href="/messages"' not in lead_client.get("/account").get_data(as_text=True)
     assert app.test_client().get("/messages").headers["Location"].startswith("/sign-in")
 
     innovator_client.post(f"/ideas/{idea.reference}/answer", data={"answer": "About 40."})
