@@ -64,6 +64,8 @@ def test_from_the_pipeline_the_back_link_and_decision_keep_its_filters(lead, ide
     assert html.index("Make a decision") < html.index("About the idea") < html.index("Decisions")
     assert html.index("<h1") < button < html.index("Shared by")
     assert html.count("Make a decision") == 1
+    # beside it, a link down to the triage moves open to the idea now (it is in triage)
+    assert '<a href="#decision">Ask the innovator a question or decline it</a>' in html
 
     form = lead.get(decide.replace("&amp;", "&")).get_data(as_text=True)
     again = link("ideas.show", reference=idea.reference, back=PIPELINE).replace("&amp;", "&")
