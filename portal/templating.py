@@ -2,7 +2,7 @@
 
 from flask import current_app
 
-from portal import ui
+from portal import backlinks, ui
 from portal.auth.models import ORGANISATION_TYPE_LABELS
 from portal.auth.roles import ROLE_LABELS, Role
 
@@ -12,6 +12,8 @@ def init_app(app):
         field_params=ui.field_params,
         error_list=ui.error_list,
         navigation_items=ui.navigation_items,
+        came_from=backlinks.came_from,
+        back_href=backlinks.back_href,
         ROLE_LABELS=ROLE_LABELS,
         Role=Role,
         ORGANISATION_TYPE_LABELS=ORGANISATION_TYPE_LABELS,

@@ -1,4 +1,9 @@
-"""The idea form, one WTForms class per section (one topic per page), and lead forms."""
+"""The idea form, one WTForms class per section (one topic per page), and lead forms.
+
+Each section's form also gives, in `reader_labels`, what its questions are called where someone
+other than the innovator reads the answers (reviewers, leads): a neutral name, not the question
+put to the innovator ("Title", not "Give your idea a short title").
+"""
 
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
@@ -24,6 +29,10 @@ def text_area(label, required_message=None, words=300, hint=None, noun="Your ans
 
 
 class AboutForm(PortalForm):
+    reader_labels = {
+        "title": "Title",
+        "summary": "Summary",
+    }
     title = StringField(
         "Give your idea a short title",
         validators=[
@@ -42,6 +51,12 @@ class AboutForm(PortalForm):
 
 
 class ProblemForm(PortalForm):
+    reader_labels = {
+        "problem_harm": "The harm that happens, or could happen",
+        "problem_who": "Who is harmed",
+        "problem_frequency": "How often it happens",
+        "problem_evidence": "How the innovator knows",
+    }
     problem_harm = text_area(
         "What harm happens, or could happen?", "Describe the harm your idea is about"
     )
@@ -63,6 +78,11 @@ class ProblemForm(PortalForm):
 
 
 class ChangeForm(PortalForm):
+    reader_labels = {
+        "proposed_change": "The idea",
+        "development_stage": "How far it has got",
+        "evidence": "Evidence so far",
+    }
     proposed_change = text_area(
         "What is your idea?",
         "Describe your idea",
@@ -83,6 +103,10 @@ class ChangeForm(PortalForm):
 
 
 class FitForm(PortalForm):
+    reader_labels = {
+        "care_settings": "Care settings",
+        "workstreams": "Programme workstreams",
+    }
     care_settings = MultiCheckboxField(
         "Which care settings is it for?",
         choices=_choices(choices.CARE_SETTINGS),
@@ -101,6 +125,11 @@ class FitForm(PortalForm):
 
 
 class BenefitForm(PortalForm):
+    reader_labels = {
+        "populations": "Groups who would benefit most",
+        "clinical_areas": "Core20PLUS5 clinical areas",
+        "inequalities": "How it would reduce health inequalities",
+    }
     populations = MultiCheckboxField(
         "Which groups would benefit most? (optional)",
         choices=_choices(choices.CORE20PLUS5_GROUPS),
@@ -119,6 +148,10 @@ class BenefitForm(PortalForm):
 
 
 class InvolvementForm(PortalForm):
+    reader_labels = {
+        "involvement_level": "How patients and carers have been involved",
+        "involvement_detail": "More about their involvement",
+    }
     involvement_level = RadioField(
         "How have patients and carers been involved so far?",
         choices=_choices(choices.INVOLVEMENT_LEVELS),
@@ -131,6 +164,11 @@ class InvolvementForm(PortalForm):
 
 
 class MeasuresForm(PortalForm):
+    reader_labels = {
+        "outcome_measures": "Outcome measures",
+        "process_measures": "Process measures",
+        "balancing_measures": "Balancing measures",
+    }
     outcome_measures = text_area(
         "Outcome measures",
         "Enter at least one outcome measure",
@@ -156,6 +194,9 @@ class MeasuresForm(PortalForm):
 
 
 class ResourcesForm(PortalForm):
+    reader_labels = {
+        "resources_needed": "What would be needed",
+    }
     resources_needed = text_area(
         "What would you need to make it happen?",
         "Say what you would need",
@@ -164,6 +205,10 @@ class ResourcesForm(PortalForm):
 
 
 class AboutYouForm(PortalForm):
+    reader_labels = {
+        "innovator_role": "The innovator's job title or role",
+        "consent_to_share": "Consent to share with the programme team and panel",
+    }
     innovator_role = StringField(
         "Your job title or role",
         validators=[

@@ -3,6 +3,7 @@
 A part registers, when its routes load, a function `panels(idea, viewer) -> dict` giving
 ready HTML for some of the page's slots, in the page's order:
 
+- `actions`: under the title and status, the page's main actions (a button or link each);
 - `scores`: after the summary of who shared the idea;
 - `evidence`: after the questions and answers (reviews, similar ideas);
 - `literature`: related scanned literature;
@@ -14,7 +15,7 @@ may not. Several parts may fill one slot; they appear in the order they register
 
 from markupsafe import Markup
 
-SLOTS = ("scores", "evidence", "literature", "decisions")
+SLOTS = ("actions", "scores", "evidence", "literature", "decisions")
 _providers: list = []
 
 

@@ -1,5 +1,6 @@
 """The ideas blueprint with every route of the part registered on it."""
 
+from portal.backlinks import back_destination
 from portal.ideas import (  # noqa: F401  (each registers its routes on bp)
     attachment_views,
     message_views,
@@ -11,5 +12,6 @@ from portal.ideas import (  # noqa: F401  (each registers its routes on bp)
 from portal.ideas.blueprint import bp
 
 bp.add_app_template_filter(summary.section_rows, "idea_answer_rows")
+back_destination("ideas.triage", "Back to triage")
 
 __all__ = ["bp"]

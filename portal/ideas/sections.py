@@ -23,6 +23,11 @@ class Section:
     title: str
     form_class: type
     intro: str = ""
+    reader_title: str = ""  # the heading where others read the answers; `title` if empty
+
+    def heading(self, reader=False) -> str:
+        """The section's heading: the innovator's own, or a neutral one for other readers."""
+        return (self.reader_title or self.title) if reader else self.title
 
     @property
     def fields(self) -> list[str]:
@@ -33,14 +38,16 @@ class Section:
 
 
 SECTIONS = [
-    Section("about", "About your idea", forms.AboutForm),
+    Section("about", "About your idea", forms.AboutForm, reader_title="About the idea"),
     Section(
         "problem",
         "The safety problem",
         forms.ProblemForm,
         "Tell us about the patient safety problem your idea would help with.",
     ),
-    Section("change", "Your idea and evidence", forms.ChangeForm),
+    Section(
+        "change", "Your idea and evidence", forms.ChangeForm, reader_title="The idea and evidence"
+    ),
     Section("fit", "Where it fits", forms.FitForm),
     Section(
         "benefit",
@@ -56,8 +63,15 @@ SECTIONS = [
         forms.MeasuresForm,
         "Using the Model for Improvement, tell us how you would know a change is an improvement.",
     ),
-    Section("resources", "What you would need", forms.ResourcesForm),
-    Section("about_you", "About you and consent", forms.AboutYouForm),
+    Section(
+        "resources", "What you would need", forms.ResourcesForm, reader_title="What would be needed"
+    ),
+    Section(
+        "about_you",
+        "About you and consent",
+        forms.AboutYouForm,
+        reader_title="About the innovator and consent",
+    ),
 ]
 SECTIONS_BY_KEY = {section.key: section for section in SECTIONS}
 

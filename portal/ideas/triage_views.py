@@ -6,7 +6,8 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.access import roles
-from portal.auth.roles import Role
+from portal.auth.roles import HOME_ENDPOINTS, Role
+from portal.backlinks import back_href, came_from, link_to
 from portal.extensions import db
 from portal.forms import PortalForm
 from portal.horizon.models import ScannedItem
@@ -19,7 +20,7 @@ from portal.ideas.loading import load_idea
 from portal.ideas.models import Idea, IdeaEvent, Workstream
 from portal.ideas.panels import lead_panels
 from portal.ideas.sections import SECTIONS
-from portal.ideas.summary import LABELS, section_rows
+from portal.ideas.summary import LABELS, questions, section_rows
 from portal.policy import is_conflicted, owns
 
 TRIAGE_STATES = (IdeaState.SUBMITTED, IdeaState.IN_TRIAGE, IdeaState.INFORMATION_REQUESTED)
@@ -68,8 +69,9 @@ def lead_page(idea, form=None, status=200, **forms):
         "ideas/lead_idea.html",
         idea=idea,
         title=idea.display_title,
+        back=came_from() or _default_back(idea),
         form=form,
-        groups=section_rows(idea),
+        groups=section_rows(idea, reader=True),
         events=events,
         attachments=[(a, _attachment_href(idea, a)) for a in idea.attachments],
         can_accept=IdeaState.IN_TRIAGE in moves,
@@ -86,6 +88,13 @@ def lead_page(idea, form=None, status=200, **forms):
         if idea.scanned_item_id
         else None,
     ), status
+
+
+def _default_back(idea):
+    """Without a `back` parameter: triage for an idea being triaged, else the lead's home."""
+    return link_to(
+        "ideas.triage" if idea.state in TRIAGE_STATES else HOME_ENDPOINTS[Role.PROGRAMME_LEAD]
+    )
 
 
 def _attachment_href(idea, attachment) -> str:
@@ -151,7 +160,8 @@ def _decide(reference, form_name, form, change, done, field=None):
         else:
             db.session.commit()
             flash(done.format(idea.reference), "success")
-            return redirect(url_for("ideas.show", reference=idea.reference))
+            # back where the lead came from (the triage list), as after a stage-gate decision
+            return redirect(back_href() or url_for("ideas.show", reference=idea.reference))
         idea = load_idea(reference)
     return lead_page(idea, form=form, status=status, **{form_name: form})
 
@@ -161,13 +171,13 @@ def _decide(reference, form_name, form, change, done, field=None):
 def versions(reference):
     """Every version of an idea's text, and what changed from one to the next."""
     idea = load_idea(reference)
-    questions, labels = _questions(), _choice_labels()
+    asked, labels = _questions(), _choice_labels()
     history = []
     for earlier, version in zip([None, *idea.versions], idea.versions, strict=False):
-        changes = compare(earlier.content, version.content, questions, labels) if earlier else None
+        changes = compare(earlier.content, version.content, asked, labels) if earlier else None
         history.append((version, changes))
     chosen = _compared(idea, request.args.get("compare", ""))
-    comparison = chosen and compare(chosen[0].content, chosen[1].content, questions, labels)
+    comparison = chosen and compare(chosen[0].content, chosen[1].content, asked, labels)
     return render_template(
         "ideas/versions.html",
         idea=idea,
@@ -191,14 +201,13 @@ def _compared(idea, wanted: str):
 
 
 def _questions() -> dict[str, str]:
-    """Each versioned field's question, in the order of the form."""
-    questions = {}
-    for section in SECTIONS:
-        form = section.form_class(meta={"csrf": False}, formdata=None)
-        for name in section.fields:
-            if name != "consent_to_share":
-                questions[name] = form[name].label.text
-    return questions
+    """Each versioned field's label for leads, in the order of the form."""
+    return {
+        name: label
+        for section in SECTIONS
+        for name, label in questions(section, reader=True).items()
+        if name != "consent_to_share"
+    }
 
 
 def _choice_labels() -> dict[str, dict]:

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from portal.access import roles
 from portal.auth.roles import HOME_ENDPOINTS, Role
+from portal.backlinks import back_href
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState, TransitionError
 from portal.ideas.loading import load_idea
@@ -79,7 +80,10 @@ def decide(reference):
             db.session.commit()
             told = " The innovator has been told." if idea.owner_id is not None else ""
             flash(f"You moved {idea.reference} to '{target.label}'.{told}", "success")
-            return redirect(url_for("ideas.show", reference=idea.reference, _anchor="decisions"))
+            # back to where the lead opened the idea from (the pipeline, say), else the idea
+            return redirect(
+                back_href() or url_for("ideas.show", reference=idea.reference, _anchor="decisions")
+            )
     return render_template(
         "pipeline/decide.html",
         idea=idea,

@@ -1,4 +1,5 @@
-"""The pipeline's panels on the lead's idea page: scores, reviews, similar ideas, decisions.
+"""The pipeline's panels on the lead's idea page: the decision button, scores, reviews,
+similar ideas, decisions.
 
 A lead conflicted on the idea gets the decision history without scores, and nothing else.
 """
@@ -17,10 +18,12 @@ def pipeline_panels(idea, viewer) -> dict[str, Markup]:
     evidence = idea_evidence(idea, viewer)
 
     def html(template, **context):
-        return Markup(render_template(template, idea=idea, evidence=evidence, **context))
+        # stripped, so a panel with nothing to show is empty and its slot can be left out
+        return Markup(render_template(template, idea=idea, evidence=evidence, **context).strip())
 
     panels = {
-        "decisions": html("pipeline/_idea_decisions.html", reopen_form=ReopenForm(formdata=None))
+        "actions": html("pipeline/_idea_actions.html"),
+        "decisions": html("pipeline/_idea_decisions.html", reopen_form=ReopenForm(formdata=None)),
     }
     if not evidence["conflicted"]:
         panels["scores"] = html("pipeline/_idea_scores.html")

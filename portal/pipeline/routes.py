@@ -1,5 +1,6 @@
 """The pipeline blueprint with every route of the part registered on it."""
 
+from portal.backlinks import back_destination
 from portal.pipeline import (  # noqa: F401  (each registers its routes on bp)
     audit_views,
     dashboard_views,
@@ -10,5 +11,7 @@ from portal.pipeline import (  # noqa: F401  (each registers its routes on bp)
     workstream_views,
 )
 from portal.pipeline.blueprint import bp
+
+back_destination("pipeline.ranked", "Back to pipeline")
 
 __all__ = ["bp"]

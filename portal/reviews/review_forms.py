@@ -34,11 +34,29 @@ class StaleForm(ReviewError):
     """The review was posted from a page that no longer matches what is saved."""
 
 
+# In a blind round the member is not told who shared the idea or where they work, so they
+# are asked about what they can know: whether they recognise it, or think they know who shared it.
+BLIND_CONFLICT_LABELS = {
+    ConflictKind.COLLABORATOR: "I recognise the idea: I may have worked on it, or a related "
+    "idea, with the person who shared it",
+    ConflictKind.LINE_MANAGEMENT: "I think it was shared by someone I manage, or who manages me",
+    ConflictKind.FINANCIAL: ConflictKind.FINANCIAL.label,
+    ConflictKind.PERSONAL: "I think it was shared by someone I know personally",
+    ConflictKind.OTHER: "Another reason, or I recognise the idea but do not know who shared it",
+}
+
+
 class ConflictForm(PortalForm):
+    """Yes or no; a 'yes' says what the conflict is (revealed by 'Yes' on the page)."""
+
     has_conflict = RadioField(
         "Do you have a conflict of interest with this idea?",
-        choices=[SelectChoice("no", "No"), SelectChoice("yes", "Yes")],
-        validators=[InputRequired("Select yes if you have a conflict of interest")],
+        choices=[SelectChoice("yes", "Yes"), SelectChoice("no", "No")],
+        validators=[
+            InputRequired(
+                "Select yes if you have a conflict of interest with this idea, or no if you do not"
+            )
+        ],
     )
     kind = RadioField(
         "What is the conflict?",
@@ -46,13 +64,30 @@ class ConflictForm(PortalForm):
         validate_choice=False,
     )
     detail = TextAreaField(
-        "Give details (optional unless you chose 'Another reason')",
+        "Tell us about the conflict",
+        description="You must say what it is if you chose 'Another reason'.",
         validators=[Length(max=2000, message="Details must be 2,000 characters or fewer")],
     )
+
+    def __init__(self, *args, blind=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if blind:
+            self.kind.choices = [
+                SelectChoice(k.value, BLIND_CONFLICT_LABELS[k]) for k in DECLARABLE
+            ]
 
     def validate_kind(self, field):
         if self.has_conflict.data == "yes" and field.data not in {k.value for k in DECLARABLE}:
             raise ValidationError("Select what the conflict is")
+
+    def validate_detail(self, field):
+        # the same rule `declare_conflict` keeps, checked here so the page says it by the field
+        if (
+            self.has_conflict.data == "yes"
+            and self.kind.data == ConflictKind.OTHER.value
+            and not (field.data or "").strip()
+        ):
+            raise ValidationError("Describe the conflict of interest")
 
 
 class DeclineForm(PortalForm):

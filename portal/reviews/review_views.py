@@ -69,7 +69,7 @@ def conflicts(assignment_id):
     assignment = _my_assignment(assignment_id, lock=request.method == "POST")
     if conflict_check_done(assignment):
         return redirect(url_for("reviews.review", assignment_id=assignment.id))
-    form = ConflictForm()
+    form = ConflictForm(blind=assignment.round.blind)
     if form.validate_on_submit():
         member, idea = current_user._get_current_object(), assignment.idea
         try:
@@ -198,7 +198,7 @@ def _review_page(assignment, values, error=None, status=200):
 
 
 def _idea_rows(idea, blind):
-    groups = section_rows(idea)
+    groups = section_rows(idea, reader=True)
     if blind:
         for group in groups:
             fields = group["section"].fields

@@ -170,10 +170,9 @@ def declare_a_conflict(member, check_accessibility):
     check_accessibility(member)
 
     choose(member, "Do you have a conflict of interest with this idea?", "Yes")
-    choose(member, "If yes, what is the conflict?", "A personal relationship")
-    member.get_by_label("Give details (optional unless you chose 'Another reason')").fill(
-        "My brother-in-law leads this work."
-    )
+    # a blind round: the member says who they think shared it
+    choose(member, "What is the conflict?", "I think it was shared by someone I know personally")
+    member.get_by_label("Tell us about the conflict").fill("My brother-in-law leads this work.")
     member.get_by_role("button", name="Continue").click()
     expect(member).to_have_url(re.compile(r"/reviews$"))
     expect(success(member)).to_contain_text("so it has been taken off your list")

@@ -236,7 +236,7 @@ def test_share_an_idea_journey(page, check_accessibility, tmp_path):
     expect(page).to_have_url(re.compile(r"/triage$"))
     check_accessibility(page)
     page.get_by_role("row").filter(has_text=reference).get_by_role("link", name=TITLE).click()
-    expect(page).to_have_url(re.compile(rf"/ideas/{reference}$"))
+    expect(page).to_have_url(re.compile(rf"/ideas/{reference}\?back=/triage$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(page.get_by_role("link", name="falls-audit.pdf")).to_be_visible()
     check_accessibility(page, "#lead")
@@ -246,7 +246,9 @@ def test_share_an_idea_journey(page, check_accessibility, tmp_path):
     expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text(
         f"Your question about {reference} has been sent to the innovator"
     )
-    expect_status(page, "Question for you")
+    expect(page).to_have_url(re.compile(r"/triage$"))  # back to the list for the next idea
+    row = page.get_by_role("row").filter(has_text=reference)
+    expect(row.locator(".nhsuk-tag")).to_have_text("Question for you")
     sign_out(page)
 
     # The innovator sees the question first, answers it, and the idea goes back to the team.

@@ -167,7 +167,7 @@ def test_an_idea_without_reviews_says_so(client_for, create_idea):
     assert "There are no scores yet" in html
     assert "No reviews have been submitted yet." in html
     assert "Make a decision" in html
-    assert "What harm happens, or could happen?" in html  # the idea's answers are still there
+    assert "The harm that happens, or could happen" in html  # the idea's answers are still there
 
 
 def test_an_idea_short_of_reviews_says_what_it_needs_to_rank(app, client_for, create_idea):

@@ -30,7 +30,7 @@ def token(app):
 
 def titles(client, query=""):
     html = client.get(f"/pipeline{query}").get_data(as_text=True)
-    return re.findall(r'href="/ideas/SP-TEST-\d+"[^>]*>([^<]+)<', html)
+    return re.findall(r'href="/ideas/SP-TEST-\d+(?:\?back=[^"]*)?"[^>]*>([^<]+)<', html)
 
 
 def change(app, fn):

@@ -32,7 +32,7 @@ def data(app, connection, clock):
 
 def order(html):
     """Idea references in the order the table lists them (the title links)."""
-    return re.findall(r'href="/ideas/(SP-TEST-\d+)"', html)
+    return re.findall(r'href="/ideas/(SP-TEST-\d+)(?:\?back=[^"]*)?"', html)
 
 
 def page(client, query=""):

@@ -91,7 +91,7 @@ def test_triage_lists_submitted_ideas_oldest_first(lead_client, create_idea, clo
     assert response.status_code == 200
     assert html.index("Older idea about falls") < html.index("Newer idea about pressure ulcers")
     assert "A draft nobody else sees" not in html
-    assert f'href="/ideas/{older.reference}"' in html
+    assert f'href="/ideas/{older.reference}?back=/triage"' in html  # "Back to triage" there
     assert "Northshire Community Health NHS Trust" in html
     assert "Medicines Safety (MedSIP)" in html
     assert "2 March 2026" in html  # the submitted date, in Europe/London
@@ -126,7 +126,7 @@ def test_lead_page_shows_every_answer_with_labels(lead_client, idea):
         "Asha Innovator",
         "Northshire Community Health NHS Trust (NHS trust)",
         "District nurse",
-        "What harm happens, or could happen?",
+        "The harm that happens, or could happen",  # a neutral label, not the question asked
         "Sepsis is missed in people cared for at home.",
         "Piloted locally",  # a choice shows its label
         "Community",
@@ -279,13 +279,13 @@ def test_versions_show_what_changed(app, lead_client, idea, query):
 
     html = lead_client.get(f"/ideas/{idea.reference}/versions").get_data(as_text=True)
     assert html.index('id="version-2"') < html.index('id="version-1"')
-    assert "Summarise your idea" in html
+    assert "Summary" in html and "Summarise your idea" not in html  # the leads' label
     assert f"reminds {ADDED}district</ins> nurses" in html
     assert f"for {REMOVED}sepsis.</del> {ADDED}sepsis daily.</ins>" in html
     assert "<li><ins>Care homes</ins></li>" in html
     assert "<li><del>Primary care</del></li>" in html
     assert f"{REMOVED}Piloted locally</del> {ADDED}Evaluated, with results</ins>" in html
-    assert "What harm happens" not in html  # unchanged answers are not listed
+    assert "The harm that happens" not in html  # unchanged answers are not listed
     assert "Asha Innovator" in html  # who saved each version
 
 

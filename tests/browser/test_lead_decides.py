@@ -1,0 +1,64 @@
+"""A lead opens an idea from the filtered pipeline, decides from the top of its page and comes
+back to the same filtered pipeline; a panel member's "Yes" reveals what the conflict is. Each
+new page is checked with axe."""
+
+import re
+
+from playwright.sync_api import expect
+
+from portal.auth.roles import Role
+from tests.browser.test_panel_review import FIRST_CHECK
+from tests.browser.test_panel_review import sign_in as sign_in_as
+from tests.browser.test_pipeline import DEMO, ranked_rows, sign_in, success
+
+# A demo idea in review that no other browser test decides on.
+IDEA = "Reducing restraint on acute mental health wards"
+FILTERED = "/pipeline?workstream=mental_health"
+QUESTION = "Do you have a conflict of interest with this idea?"
+RATIONALE = "A clear, measured plan that the panel rated highly: we will take it forward."
+
+
+def test_lead_decides_from_the_top_of_the_idea_and_returns_to_the_pipeline(
+    page, check_accessibility
+):
+    lead = page
+    sign_in(lead, *DEMO[Role.PROGRAMME_LEAD], home="/pipeline")
+    lead.goto(FILTERED)
+    ranked_rows(lead).filter(has_text=IDEA).get_by_role("link").click()
+    expect(lead.get_by_role("heading", level=1)).to_contain_text(IDEA)
+    back = lead.get_by_role("link", name="Back to pipeline")
+    expect(back).to_have_attribute("href", FILTERED)
+    decide = lead.get_by_role("link", name="Make a decision")
+    # at the top: above the first of the idea's answers
+    answers = lead.get_by_role("heading", level=2, name="About the idea")
+    assert decide.bounding_box()["y"] < answers.bounding_box()["y"]
+    check_accessibility(lead)
+
+    decide.click()
+    expect(lead.get_by_role("heading", level=1)).to_have_text("Make a decision")
+    decided = lead.get_by_role("group", name="What have you decided?")
+    decided.get_by_label("Shortlist it", exact=True).check()
+    lead.get_by_label("Why?", exact=True).fill(RATIONALE)
+    lead.get_by_role("button", name="Record decision").click()
+
+    expect(lead).to_have_url(re.compile(re.escape(FILTERED) + "$"))
+    expect(success(lead)).to_contain_text("to 'Shortlisted'")
+    expect(ranked_rows(lead).filter(has_text=IDEA)).to_contain_text("Shortlisted")
+
+
+def test_yes_reveals_what_the_conflict_is(page, check_accessibility):
+    member = page
+    sign_in_as(member, Role.PANEL_MEMBER)
+    winter = member.get_by_role("table", name="Ideas to review in Winter 2026 panel")
+    winter.get_by_role("row").filter(has_text=FIRST_CHECK).first.get_by_role("link").click()
+    expect(member).to_have_url(re.compile(r"/reviews/\d+/conflicts$"))
+    question = member.get_by_role("group", name=QUESTION)
+    what = member.get_by_role("group", name="What is the conflict?")
+    expect(what).to_be_hidden()
+    question.get_by_label("Yes", exact=True).check()
+    expect(what).to_be_visible()
+    # a blind round: the member is asked what they can know, not about an unnamed innovator
+    expect(what.get_by_role("radio", name=re.compile("^I recognise the idea"))).to_be_visible()
+    check_accessibility(member, "#yes")
+    question.get_by_label("No", exact=True).check()
+    expect(what).to_be_hidden()
