@@ -162,13 +162,17 @@ def _message(invitation, token, inviter, has_account) -> str:
 
 
 def usable_invitation(token: str) -> Invitation | None:
-    """The invitation for `token` if it is unused and unexpired, else None."""
+    """The invitation for `token` if it is unused and unexpired, and its sender may still
+    invite people to its role (an admin who lost the role, or left, grants nothing); else None."""
     if not token or len(token) > 100:
         return None
     invitation = db.session.scalar(sa.select(Invitation).filter_by(token_hash=digest(token)))
     if invitation is None or invitation.accepted_at is not None:
         return None
     if invitation.expires_at <= utcnow():
+        return None
+    inviter = invitation.invited_by
+    if inviter is None or not inviter.active or invitation.role not in invitable_roles(inviter):
         return None
     return invitation
 

@@ -185,3 +185,20 @@ def test_users_list_pages_keep_the_filters(admin_client, create_user, monkeypatc
     for page in ("0", "-3", "two"):
         html = admin_client.get(f"/admin/users?role=innovator&page={page}").text
         assert names_on(html) == ["Ann Innovator", "Bea Innovator"]
+
+
+def test_an_invitation_stops_working_when_its_sender_may_no_longer_send_it(
+    admin_client, client_for, app, query
+):
+    admin_invite(admin_client, "admin")
+    path = LINK.search(sent_to(query, "grace@example.org").body).group(1)
+    assert app.test_client().get(path).status_code == 200
+    other_admin = client_for(Role.ADMIN)
+    other_admin.post(
+        f"/admin/users/{admin_client.user.id}",
+        data={"roles-roles": ["innovator"], "roles-submit": "1"},
+    )
+    response = app.test_client().post(path, data=NEW_ACCOUNT)
+    assert response.status_code == 404
+    assert "the sender losing the right to invite" in response.get_data(as_text=True)
+    assert query(lambda: fetch_user("grace@example.org")) is None
