@@ -52,6 +52,10 @@ ACTION_LABELS = {
     "user.mfa_reset": "Security codes reset by an admin",
     "user.recovery_codes_replaced": "New recovery codes made",
     "user.second_factor_failed": "Security code not accepted",
+    "user.invited": "Invitation sent",
+    "user.invitation_accepted": "Invitation accepted",
+    "panel.invited": "Invitation to the panel sent",  # before invitations covered every role
+    "panel.invitation_accepted": "Invitation to the panel accepted",
     "role.granted": "Role granted",
     "role.revoked": "Role revoked",
     "organisation.created": "Organisation added",

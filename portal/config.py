@@ -17,6 +17,9 @@ RETRY_SLEEP = None  # default time.sleep; tests set one that does not wait
 SEARCH_INDEX_DIR = None  # default: <instance>/search-index
 UPLOAD_DIR = None  # default: <instance>/uploads
 NHSUK_FRONTEND_DIR = None  # default: <project>/node_modules/nhsuk-frontend/dist/nhsuk
+# "nhs": the NHS.UK stylesheet loads Frutiger from https://assets.nhs.uk, as published.
+# "system": no @font-face at all, so pages ask no other host (the offline demo, the tests).
+NHSUK_FONTS = "nhs"
 
 # The address people reach the portal at (scheme, host, optional path): every absolute link,
 # in emails and feeds, is built from it and never from a request's Host header. Required in

@@ -2,6 +2,7 @@
 
 from portal.audit import AuditEvent
 from portal.auth.models import (
+    Invitation,
     Organisation,
     PasswordResetToken,
     RecoveryCode,
@@ -27,7 +28,6 @@ from portal.reviews.models import (
     Assignment,
     Conflict,
     Criterion,
-    PanelInvitation,
     PanelProfile,
     Review,
     ReviewRound,
@@ -47,7 +47,6 @@ __all__ = [
     "ItemSource",
     "ScannedItem",
     "Tombstone",
-    "PanelInvitation",
     "PanelProfile",
     "Review",
     "ReviewRound",
@@ -65,6 +64,7 @@ __all__ = [
     "IdeaQuestion",
     "IdeaVersion",
     "Workstream",
+    "Invitation",
     "Organisation",
     "OutboxMessage",
     "PasswordResetToken",

@@ -7,15 +7,17 @@ page template's `js-enabled` snippet, runs by a nonce made for each response (`c
 in templates; base.html hands it to the template as `cspNonce`). Fragments cached across
 requests (portal/page_cache.py) hold no script, so no nonce is ever reused.
 
+Fonts come from the portal and the hosts the served NHS.UK stylesheet names (none with
+`NHSUK_FONTS = "system"`; see portal/frontend.py).
+
 Headers a view has set itself are kept: downloads send a stricter policy of their own.
 """
 
-import re
 import secrets
-from functools import lru_cache
-from pathlib import Path
 
 from flask import current_app, g
+
+from portal import frontend
 
 ONE_YEAR = 365 * 24 * 3600
 # Features the portal never uses, denied to every page and anything it might embed.
@@ -38,9 +40,6 @@ FIXED_HEADERS = {
     "Referrer-Policy": "same-origin",
     "Permissions-Policy": PERMISSIONS_POLICY,
 }
-NHSUK_CSS = "nhsuk-frontend.min.css"
-_FONT_FACE = re.compile(r"@font-face\s*{[^}]*}")
-_REMOTE_URL = re.compile(r"url\(\s*['\"]?(https://[^/'\")\s]+)/")
 
 
 def init_app(app):
@@ -71,27 +70,12 @@ def content_security_policy(font_hosts=(), nonce=None) -> str:
     return "; ".join(f"{name} {value}" for name, value in directives)
 
 
-@lru_cache(maxsize=8)
-def font_hosts(frontend_dir: str) -> tuple[str, ...]:
-    """The origins the NHS.UK stylesheet loads its fonts from (its @font-face rules).
-
-    The published stylesheet loads Frutiger from the NHS font host; one built without fonts,
-    or with fonts served by the portal, names no host, and then the policy allows none.
-    """
-    try:
-        css = (Path(frontend_dir) / NHSUK_CSS).read_text(encoding="utf-8")
-    except OSError:
-        return ()  # not installed: the page has no NHS.UK styles, so loads no fonts either
-    rules = " ".join(_FONT_FACE.findall(css))
-    return tuple(sorted(set(_REMOTE_URL.findall(rules))))
-
-
 def add_security_headers(response):
     """Add the headers the response does not already carry."""
     config = current_app.config
     headers = response.headers
     if "Content-Security-Policy" not in headers:
-        hosts = font_hosts(config["NHSUK_FRONTEND_DIR"])
+        hosts = frontend.font_hosts(config["NHSUK_FRONTEND_DIR"], config["NHSUK_FONTS"])
         headers["Content-Security-Policy"] = content_security_policy(hosts, g.get("csp_nonce"))
     for name, value in FIXED_HEADERS.items():
         headers.setdefault(name, value)

@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from portal.auth.roles import Role
+from portal.frontend import check_font_mode
 
 # name of variable -> config key; documented in the README's configuration table.
 ENVIRONMENT_VARIABLES = {
@@ -17,6 +18,7 @@ ENVIRONMENT_VARIABLES = {
     "SEARCH_INDEX_DIR": "SEARCH_INDEX_DIR",
     "UPLOAD_DIR": "UPLOAD_DIR",
     "NHSUK_FRONTEND_DIR": "NHSUK_FRONTEND_DIR",
+    "NHSUK_FONTS": "NHSUK_FONTS",
     "MAIL_SERVER": "MAIL_SERVER",
     "MAIL_PORT": "MAIL_PORT",
     "MAIL_USERNAME": "MAIL_USERNAME",
@@ -77,6 +79,10 @@ def fill_defaults(config, instance_path: str) -> None:
     config["NHSUK_FRONTEND_DIR"] = config.get("NHSUK_FRONTEND_DIR") or str(
         PROJECT_ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
     )
+    try:
+        config["NHSUK_FONTS"] = check_font_mode(config.get("NHSUK_FONTS"))
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
     config["MFA_REQUIRED_ROLES"] = _mfa_roles(config.get("MFA_REQUIRED_ROLES"), config["ENV_NAME"])
     development = config["ENV_NAME"] == "development" or config.get("TESTING")
     if development:

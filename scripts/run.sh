@@ -8,6 +8,8 @@ export FLASK_APP=portal PORTAL_ENV="${PORTAL_ENV:-development}"
 # Links in emails and feeds point here; requests for any other host get 400.
 export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:${PORT:-5000}}"
 export TRUSTED_HOSTS="${TRUSTED_HOSTS:-127.0.0.1,localhost}"
+# The NHS fonts load from https://assets.nhs.uk; offline, every page would wait for them.
+export NHSUK_FONTS="${NHSUK_FONTS:-system}"
 BIN=.venv/bin
 
 "$BIN/flask" db upgrade

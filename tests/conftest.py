@@ -73,6 +73,7 @@ def make_config(database_url, tmp_path, **overrides):
         "UPLOAD_DIR": str(tmp_path / "uploads"),
         "SERVER_NAME": "localhost",  # the test client's Host
         "PUBLIC_URL": "http://localhost",
+        "NHSUK_FONTS": "system",  # no page asks another host (tests/portal/test_fonts.py)
         "SCANNER_ALLOWED_NETWORKS": ("127.0.0.0/8",),  # the tests' feed server
         **overrides,
     }

@@ -1,6 +1,6 @@
 """Admin forms: a user's roles, whether the account is active, resetting security codes."""
 
-from wtforms import HiddenField, SelectChoice, StringField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField
 from wtforms.validators import AnyOf, Length
 
 from portal.auth.roles import ROLE_LABELS
@@ -30,4 +30,13 @@ class UserSearchForm(PortalForm):
         "Search by name, email or organisation",
         validators=[Length(max=200, message="Search must be 200 characters or fewer")],
     )
-    role = HiddenField()
+    role = SelectField(
+        "Role",
+        choices=[SelectChoice("", "Any role")]
+        + [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        default="",
+        validate_choice=False,
+        validators=[
+            AnyOf(["", *(role.value for role in ROLE_LABELS)], "Select a role from the list")
+        ],
+    )

@@ -1,4 +1,5 @@
-"""Admin pages: overview, users list, and one user's roles, activation and security codes."""
+"""Admin pages: overview, users list, inviting a user, and one user's roles, activation and
+security codes."""
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
@@ -8,7 +9,8 @@ from portal.access import roles
 from portal.admin.blueprint import bp
 from portal.admin.forms import ResetSecondFactorForm, UserActiveForm, UserRolesForm, UserSearchForm
 from portal.audit import AuditEvent
-from portal.auth import mfa, services
+from portal.auth import invitations, mfa, services
+from portal.auth.invitation_views import invite_page
 from portal.auth.models import Organisation, User, UserRole
 from portal.auth.roles import Role
 from portal.extensions import db
@@ -33,9 +35,11 @@ def home():
 @roles(Role.ADMIN)
 def users():
     form = UserSearchForm(request.args)
+    form.validate()
     query = sa.select(User).outerjoin(Organisation).order_by(User.name, User.id)
-    if form.validate() and form.q.data:
-        like = f"%{form.q.data.strip().lower()}%"
+    q = "" if form.q.errors else (form.q.data or "").strip()
+    if q:
+        like = f"%{q.lower()}%"
         query = query.where(
             sa.or_(
                 sa.func.lower(User.name).like(like),
@@ -43,12 +47,37 @@ def users():
                 Organisation.name_key.like(like),
             )
         )
-    role = request.args.get("role")
-    if role in {r.value for r in Role}:
-        query = query.where(User.role_grants.any(UserRole.role == Role(role)))
-    page = max(1, request.args.get("page", 1, type=int))
-    found = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
-    return render_template("admin/users.html", form=form, found=found, role=role)
+    role = None if form.role.errors or not form.role.data else Role(form.role.data)
+    if role is not None:
+        query = query.where(User.role_grants.any(UserRole.role == role))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // PAGE_SIZE))
+    # A page number that is not one (or past the end, after the list shrank) shows the
+    # nearest page there is, rather than an error or an empty table.
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    shown = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return render_template(
+        "admin/users.html",
+        form=form,
+        shown=shown,
+        caption=_caption(role, total, (page - 1) * PAGE_SIZE + 1, len(shown), pages),
+        page=page,
+        pages=pages,
+        role=role,
+        filters={"q": q or None, "role": role.value if role else None},
+        pending=invitations.pending_invitations(role),
+    )
+
+
+@bp.route("/users/invite", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def invite_user():
+    return invite_page(
+        invitations.invitable_roles(current_user),
+        title="Invite a user",
+        back=(url_for("admin.users"), "Back to users"),
+        done=url_for("admin.users"),
+    )
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -112,6 +141,14 @@ def reset_second_factor(user_id):
                 "success",
             )
     return redirect(url_for("admin.user", user_id=user_id))
+
+
+def _caption(role, total, first, count, pages) -> str:
+    """Such as "3 panel members", or "Users 51 to 100 of 230" over several pages."""
+    noun = (role.label.lower() if role else "user") + ("" if total == 1 else "s")
+    if pages > 1:
+        return f"{noun.capitalize()} {first} to {first + count - 1} of {total}"
+    return f"{total} {noun}"
 
 
 def _roles_message(target, granted, revoked) -> str:

@@ -1,5 +1,5 @@
-"""Organisations, users, their roles, server-side sessions, sign-in attempts, reset tokens,
-and second factors (authenticator apps and recovery codes)."""
+"""Organisations, users, their roles, invitations, server-side sessions, sign-in attempts,
+reset tokens, and second factors (authenticator apps and recovery codes)."""
 
 import enum
 from datetime import datetime
@@ -106,6 +106,25 @@ class UserRole(db.Model):
     granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     user: Mapped[User] = relationship(back_populates="role_grants", foreign_keys=[user_id])
+
+
+class Invitation(db.Model):
+    """An emailed single-use link to set up an account with `role`, or to add the role to an
+    existing account once its owner signs in. Only the SHA-256 of the link's token is kept."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), index=True)  # stored lower-cased
+    name: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    invited_by: Mapped[User | None] = relationship()
 
 
 class UserSession(db.Model):

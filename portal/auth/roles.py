@@ -32,6 +32,10 @@ HOME_ENDPOINTS = {
     Role.ADMIN: "admin.home",
 }
 
+# Where someone lands on taking up a role by invitation, when not that role's home: a new
+# panel member fills in their panel profile first.
+WELCOME_ENDPOINTS = {Role.PANEL_MEMBER: "reviews.panel_profile"}
+
 
 def home_url_for(user) -> str:
     """The home page of the user's most senior role (programme lead first)."""
@@ -39,3 +43,10 @@ def home_url_for(user) -> str:
         if user.has_role(role):
             return url_for(HOME_ENDPOINTS[role])
     return url_for("auth.account")
+
+
+def welcome_url_for(user, role: Role) -> str:
+    """The page for `user` on taking up `role`: its welcome page, else their home page."""
+    if role in WELCOME_ENDPOINTS:
+        return url_for(WELCOME_ENDPOINTS[role])
+    return home_url_for(user)

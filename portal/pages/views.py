@@ -1,10 +1,20 @@
 """The landing page, information pages and front-end assets."""
 
+from io import BytesIO
 from pathlib import Path
 
-from flask import abort, current_app, redirect, render_template, send_from_directory
+from flask import (
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 from flask_login import current_user
 
+from portal import frontend
 from portal.access import public
 from portal.auth.roles import home_url_for
 from portal.pages.blueprint import bp
@@ -47,6 +57,31 @@ BUNDLE_FILES = ", ".join(
 @public
 def nhsuk_bundle(filename):
     return send_from_directory(_frontend_dir(), filename, max_age=3600)
+
+
+@bp.route("/nhsuk/nhsuk-frontend-system-fonts.min.css")
+@public
+def nhsuk_system_fonts():
+    """The NHS.UK stylesheet without its @font-face rules (NHSUK_FONTS = "system")."""
+    try:
+        css, etag, modified = frontend.system_fonts_css(str(_frontend_dir()))
+    except OSError:
+        abort(404)
+    return send_file(
+        BytesIO(css),
+        mimetype="text/css",
+        etag=etag,
+        last_modified=modified,
+        max_age=3600,
+    )
+
+
+@bp.app_template_global()
+def nhsuk_stylesheet_url() -> str:
+    """The NHS.UK stylesheet for the configured fonts (see portal/frontend.py)."""
+    if current_app.config["NHSUK_FONTS"] == "system":
+        return url_for("pages.nhsuk_system_fonts")
+    return url_for("pages.nhsuk_bundle", filename=frontend.PUBLISHED_CSS)
 
 
 @bp.route("/static/<path:filename>")

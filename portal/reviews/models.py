@@ -1,5 +1,5 @@
 """Panel review: rubric versions and criteria, rounds, panel profiles, conflicts,
-assignments, reviews and their scores, and panel invitations."""
+assignments, reviews and their scores."""
 
 import enum
 from datetime import datetime
@@ -277,16 +277,3 @@ class ReviewScore(db.Model):
 
     review: Mapped[Review] = relationship(back_populates="scores")
     criterion: Mapped[Criterion] = relationship()
-
-
-class PanelInvitation(db.Model):
-    __tablename__ = "panel_invitations"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(254), index=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,9 +1,8 @@
-"""Panel forms: a member's profile, a lead's invitation, and the invitee's account set-up."""
+"""Panel forms: a member's profile."""
 
-from wtforms import EmailField, RadioField, SelectChoice, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms import RadioField, SelectChoice, TextAreaField
+from wtforms.validators import InputRequired, Optional
 
-from portal.auth.forms import RegisterForm
 from portal.fields import MultiCheckboxField
 from portal.forms import PortalForm
 from portal.ideas.choices import CARE_SETTINGS
@@ -49,36 +48,3 @@ class PanelProfileForm(PortalForm):
     def __init__(self, *args, workstreams=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.workstreams.choices = [SelectChoice(w.key, w.label) for w in workstreams]
-
-
-class InviteForm(PortalForm):
-    name = StringField(
-        "Full name",
-        filters=[_strip],
-        validators=[
-            InputRequired("Enter the full name of the person you are inviting"),
-            Length(max=200, message="Full name must be 200 characters or fewer"),
-        ],
-    )
-    email = EmailField(
-        "Email address",
-        filters=[_strip],
-        validators=[
-            InputRequired("Enter their email address"),
-            Length(max=254, message="Email address must be 254 characters or fewer"),
-            Email(
-                "Enter an email address in the correct format, like name@example.com",
-                check_deliverability=False,
-            ),
-        ],
-    )
-
-
-class PanelAccountForm(RegisterForm):
-    """Registration without the email address: the invitation says whose account it is."""
-
-    email = None
-
-
-class AcceptForm(PortalForm):
-    """Accept an invitation with an existing account (only the CSRF token)."""

@@ -1,20 +1,21 @@
-"""Panel pages: a member's profile, the leads' panel list and invitations, and accepting one."""
+"""Panel pages: a member's profile, and the leads' panel list and invitations to join it.
 
-import sqlalchemy as sa
-from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user
+Inviting and accepting are the one invitation flow of portal/auth/invitation_views.py.
+"""
 
-from portal.access import public, roles
-from portal.auth import services
-from portal.auth.forms import NOT_LISTED
-from portal.auth.models import Organisation, OrganisationType
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.access import roles
+from portal.auth import invitations
+from portal.auth.invitation_views import invite_page
 from portal.auth.roles import HOME_ENDPOINTS, Role
 from portal.extensions import db
 from portal.ideas.choices import CARE_SETTINGS
 from portal.ideas.sections import active_workstreams
-from portal.reviews import invitations, panel
+from portal.reviews import panel
 from portal.reviews.blueprint import bp
-from portal.reviews.panel_forms import AcceptForm, InviteForm, PanelAccountForm, PanelProfileForm
+from portal.reviews.panel_forms import PanelProfileForm
 from portal.reviews.rubric import current_rubric
 
 
@@ -61,7 +62,7 @@ def panel_members():
     return render_template(
         "reviews/panel_members.html",
         members=members,
-        pending=invitations.pending_invitations(),
+        pending=invitations.pending_invitations(Role.PANEL_MEMBER),
         rubric_version=rubric.version if rubric else None,
     )
 
@@ -77,85 +78,9 @@ def _areas(profile, workstreams) -> list[str]:
 @bp.route("/panel/invite", methods=["GET", "POST"])
 @roles(Role.PROGRAMME_LEAD)
 def invite():
-    form = InviteForm()
-    if form.validate_on_submit():
-        try:
-            invitation = invitations.invite_panel_member(
-                current_user._get_current_object(), form.name.data, form.email.data
-            )
-        except invitations.InvitationError as error:
-            db.session.rollback()
-            form.email.errors = [*form.email.errors, str(error)]
-        else:
-            db.session.commit()
-            flash(f"We have emailed an invitation to {invitation.email}.", "success")
-            return redirect(url_for("reviews.panel_members"))
-    return render_template("reviews/invite.html", form=form)
-
-
-@bp.route("/panel/invitations/<token>", methods=["GET", "POST"])
-@public
-def accept_invitation(token):
-    invitation = invitations.usable_invitation(token)
-    if invitation is None:
-        return _invalid()
-    account = services.find_user_by_email(invitation.email)
-    if account is not None:
-        return _accept_with_account(invitation, account, token)
-    if current_user.is_authenticated:  # signed in as someone else: the link is not for them
-        return render_template("reviews/invitation_accept.html", invitation=invitation, form=None)
-    organisations = db.session.scalars(sa.select(Organisation).order_by(Organisation.name)).all()
-    form = PanelAccountForm(organisations, data={"name": invitation.name})
-    if form.validate_on_submit():
-        try:
-            if form.organisation.data == NOT_LISTED:
-                organisation = services.find_or_create_organisation(
-                    form.organisation_name.data, OrganisationType(form.organisation_type.data)
-                )
-            else:
-                organisation = db.session.get(Organisation, int(form.organisation.data))
-            user = invitations.accept_as_new_user(
-                invitation, form.name.data, form.password.data, organisation
-            )
-            services.open_session(user, request.remote_addr or "")
-        except invitations.InvitationError:
-            db.session.rollback()
-            return _invalid()
-        except services.AccountError as error:
-            db.session.rollback()
-            field = getattr(form, error.field or "", None)
-            (field.errors if field is not None else form.form_errors).append(str(error))
-        else:
-            login_user(user)
-            db.session.commit()
-            flash("Your panel account is set up and you are signed in.", "success")
-            return redirect(url_for("reviews.panel_profile"))
-    return render_template(
-        "reviews/invitation_accept.html", invitation=invitation, form=form, not_listed=NOT_LISTED
+    return invite_page(
+        (Role.PANEL_MEMBER,),
+        title="Invite a panel member",
+        back=(url_for("reviews.panel_members"), "Back to the panel"),
+        done=url_for("reviews.panel_members"),
     )
-
-
-def _accept_with_account(invitation, account, token):
-    signed_in_as_invitee = current_user.is_authenticated and current_user.id == account.id
-    form = AcceptForm()
-    if signed_in_as_invitee and form.validate_on_submit():
-        try:
-            invitations.accept_as_existing_user(invitation, current_user._get_current_object())
-        except invitations.InvitationError:
-            db.session.rollback()
-            return _invalid()
-        db.session.commit()
-        flash("You are now a panel member.", "success")
-        return redirect(url_for("reviews.panel_profile"))
-    return render_template(
-        "reviews/invitation_accept.html",
-        invitation=invitation,
-        form=form,
-        existing=True,
-        signed_in_as_invitee=signed_in_as_invitee,
-        sign_in_url=url_for("auth.sign_in", next=url_for("reviews.accept_invitation", token=token)),
-    )
-
-
-def _invalid():
-    return render_template("reviews/invitation_invalid.html"), 404

@@ -1,10 +1,12 @@
 """Browser fixtures: one live server and one Chromium per test session, and an axe check.
 
 The live server runs the real app (CSRF on) on 127.0.0.1 against a fresh, migrated SQLite
-database holding the demo users. Pages may only reach that server: Chromium resolves no other
-host, and the NHS font CDN is also aborted by a route, so tests never touch the network and
-never wait on it. Every page of every context reports Content Security Policy violations, and
-a test during which any page met one fails.
+database holding the demo users, with the system fonts (NHSUK_FONTS), so no page asks the NHS
+font host for anything. Pages may only reach that server: Chromium resolves no other host, so
+nothing leaves the machine, and every request any page of any context makes is recorded: a test
+during which a page asked for another host fails, even though the request got nowhere. Every
+page also reports Content Security Policy violations, and a test during which any page met one
+fails.
 """
 
 import logging
@@ -45,6 +47,8 @@ document.addEventListener("securitypolicyviolation", (event) => {
     + `${event.blockedURI || "inline code"} at ${event.sourceFile}:${event.lineNumber}`);
 });
 """
+# Requests that name no host and never reach the network.
+LOCAL_SCHEMES = {"data", "blob", "about"}
 HERE = Path(__file__).parent
 LIVE = {}  # the live server's app, for tests that set up their own data (`live_app`)
 RESPONSE = "tests.live_server.response"
@@ -102,6 +106,7 @@ def live_server(tmp_path_factory):
             "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
             "SEARCH_INDEX_DIR": str(tmp / "search-index"),
             "UPLOAD_DIR": str(tmp / "uploads"),
+            "NHSUK_FONTS": "system",
         }
     )
     with app.app_context():
@@ -129,18 +134,32 @@ def live_app(live_server):
     return LIVE["app"]
 
 
+def off_machine(url: str) -> bool:
+    """Whether a request for `url` is for anywhere but the live server's host."""
+    parts = urlsplit(url)
+    return parts.scheme not in LOCAL_SCHEMES and parts.hostname != "127.0.0.1"
+
+
 class _WatchedBrowser:
-    """The browser, whose contexts' pages record CSP violations in `violations`."""
+    """The browser, whose contexts' pages record CSP violations in `violations` and requests
+    for any host but 127.0.0.1 in `off_machine`."""
 
     def __init__(self, browser):
         self._browser = browser
         self.violations = []
+        self.off_machine = []
 
     def new_context(self, **options):
         context = self._browser.new_context(**options)
         context.add_init_script(script=CSP_REPORTER)
         context.on("page", self._watch)
+        # Fired as a request is made, before the host resolver refuses it.
+        context.on("request", self._record)
         return context
+
+    def _record(self, request):
+        if off_machine(request.url):
+            self.off_machine.append(request.url)
 
     def _watch(self, page):
         def seen(message):
@@ -161,6 +180,16 @@ def no_csp_violations(browser):
     if browser.violations:
         found = "\n".join(dict.fromkeys(browser.violations))
         pytest.fail(f"Content Security Policy violations:\n{found}", pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def nothing_leaves_the_machine(browser):
+    """Fail the test if any page it opened asked for a host other than 127.0.0.1."""
+    browser.off_machine.clear()
+    yield
+    if browser.off_machine:
+        found = "\n".join(dict.fromkeys(browser.off_machine))
+        pytest.fail(f"Pages asked for hosts other than 127.0.0.1:\n{found}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -185,7 +214,6 @@ def page(browser, live_server):
     context = browser.new_context(base_url=live_server)
     context.set_default_timeout(5_000)
     page = context.new_page()
-    page.route("https://assets.nhs.uk/**", lambda route: route.abort())
     try:
         yield page
     finally:

@@ -4,7 +4,6 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from portal.auth.roles import Role
@@ -167,8 +166,3 @@ def test_keyboard_only_sign_in(page):
 
     expect(page).to_have_url(re.compile(r"/innovator$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your ideas")
-
-
-def test_pages_reach_only_the_live_server(page):
-    with pytest.raises(PlaywrightError, match="ERR_NAME_NOT_RESOLVED"):
-        page.goto("https://www.nhs.uk/")

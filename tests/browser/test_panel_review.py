@@ -57,7 +57,6 @@ def test_panel_review_round(page, browser, live_server, check_accessibility):
     context = browser.new_context(base_url=live_server)
     context.set_default_timeout(5_000)
     member = context.new_page()
-    member.route("https://assets.nhs.uk/**", lambda route: route.abort())
     try:
         sign_in(member, Role.PANEL_MEMBER)
         expect(member).to_have_url(re.compile(r"/reviews$"))

@@ -56,7 +56,6 @@ def test_lead_shortlists_from_the_pipeline(page, browser, live_server, check_acc
     context = browser.new_context(base_url=live_server)
     context.set_default_timeout(5_000)
     innovator = context.new_page()
-    innovator.route("https://assets.nhs.uk/**", lambda route: route.abort())
     try:
         sign_in(innovator, *AISHA, home="/innovator")
         for start, reference in zip(SHORTLIST, references, strict=True):

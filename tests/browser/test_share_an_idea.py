@@ -293,7 +293,6 @@ def test_share_an_idea_without_javascript(browser, live_server):
     context = browser.new_context(base_url=live_server, java_script_enabled=False)
     context.set_default_timeout(5_000)
     page = context.new_page()
-    page.route("https://assets.nhs.uk/**", lambda route: route.abort())
     try:
         sign_in(page, *MIDWIFE)
         expect(page.locator("body")).not_to_have_class(re.compile(r"\bjs-enabled\b"))

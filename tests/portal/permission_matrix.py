@@ -263,12 +263,15 @@ NEW_PANEL_ACCOUNT = {
 # visitor who is not signed in can set the account up; an unknown link is 404 to all.
 # Columns:          anon owner other assigned unassigned blind conflicted lead admin
 INVITATION = [
-    row("reviews.accept_invitation", "invitation", to="/panel/profile", data=NEW_PANEL_ACCOUNT,
+    row("auth.accept_invitation", "invitation", to="/panel/profile", data=NEW_PANEL_ACCOUNT,
         GET=        "200  200   200   200      200        200   200        200  200",
         POST=       "302  200   200   200      200        200   200        200  200"),
-    row("reviews.accept_invitation", "unknown_token", data=NEW_PANEL_ACCOUNT,
+    row("auth.accept_invitation", "unknown_token", data=NEW_PANEL_ACCOUNT,
         GET=        "404  404   404   404      404        404   404        404  404",
         POST=       "404  404   404   404      404        404   404        404  404"),
+    # A link emailed before invitations covered every role: on to its new address.
+    row("auth.old_invitation_link", "invitation", to="/invitations/*",
+        GET=        "302  302   302   302      302        302   302        302  302"),
 ]
 
 # A reset link is the other innovator's: whoever holds it may use it.

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
 
+from portal.auth import invitations
 from portal.auth import services as accounts
 from portal.auth.models import OrganisationType, User
 from portal.auth.roles import Role
@@ -32,7 +33,7 @@ from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Workstream
 from portal.mail import OutboxMessage
 from portal.pipeline import decisions
-from portal.reviews import invitations, rounds
+from portal.reviews import rounds
 from portal.reviews.conflict_check import confirm_no_conflict
 from portal.reviews.reviewing import ReviewAnswers, save_review
 from tests.conftest import IDEA_ANSWERS, PASSWORD, FakeClock, joined_connection
@@ -281,12 +282,12 @@ def _other_reviews(r1, x, people):
 
 def _tokens(world, people):
     """An invitation to someone with no account, a reset link, a lead's digest address."""
-    invitations.invite_panel_member(people["lead"], "Nia Invitee", "nia.invitee@example.org")
+    invitations.invite(people["lead"], "Nia Invitee", "nia.invitee@example.org", Role.PANEL_MEMBER)
     accounts.request_password_reset(people["other_innovator"].email)
     people["lead"].digest_token = "digest-token-of-the-lead-0123456789"
     db.session.flush()
     world.objects.update(
-        invitation={"token": _link_token("nia.invitee@example.org", "/panel/invitations/")},
+        invitation={"token": _link_token("nia.invitee@example.org", "/invitations/")},
         reset_link={"token": _link_token(people["other_innovator"].email, "/password-reset/")},
         digest={"token": people["lead"].digest_token},
         unknown_token={"token": "no-such-token-0123456789"},

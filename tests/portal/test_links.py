@@ -75,7 +75,7 @@ def test_an_invitation_links_to_public_url(lead_client, query, public_url):
     assert response.status_code == 302
     [body] = outbox(query, "grace@example.org")
     [link] = links_in(body)
-    assert link.startswith(f"{PUBLIC}/panel/invitations/"), link
+    assert link.startswith(f"{PUBLIC}/invitations/"), link
 
 
 def test_the_digest_page_and_feed_link_to_public_url(

@@ -112,6 +112,45 @@ def test_conflict_check_answers_move_from_the_audit_trail_onto_assignments(fresh
     assert checked and set(found) == checked
 
 
+def test_panel_invitations_become_invitations_to_the_panel_member_role(fresh_app):
+    """Links already emailed keep working after the table moves, and come back on the way down."""
+    row = {
+        "id": 7,
+        "email": "grace@example.org",
+        "name": "Grace Okafor",
+        "token_hash": "a" * 64,
+        "created_at": datetime(2026, 12, 1, 9, 0),
+        "expires_at": datetime(2026, 12, 15, 9, 0),
+    }
+    with fresh_app.app_context():
+        upgrade(revision="754238509c2e")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO panel_invitations (id, email, name, token_hash, created_at, "
+                    "expires_at) VALUES (:id, :email, :name, :token_hash, :created_at, "
+                    ":expires_at)"
+                ),
+                row,
+            )
+        upgrade()
+        with db.engine.begin() as conn:
+            moved = conn.execute(sa.text("SELECT id, email, role FROM invitations")).all()
+            conn.execute(  # the next id follows the copied ones (PostgreSQL's sequence)
+                sa.text(
+                    "INSERT INTO invitations (email, name, role, token_hash, created_at, "
+                    "expires_at) VALUES ('ann@example.org', 'Ann', 'admin', :token_hash, "
+                    ":created_at, :expires_at)"
+                ),
+                row | {"token_hash": "b" * 64},
+            )
+        downgrade(revision="754238509c2e")
+        with db.engine.connect() as conn:
+            back = conn.execute(sa.text("SELECT id, email FROM panel_invitations")).all()
+    assert moved == [(7, "grace@example.org", "panel_member")]
+    assert back == [(7, "grace@example.org")]  # an invitation to another role has no place
+
+
 def _counts():
     tables = ("users", "organisations", "ideas", "idea_workstreams", "workstreams")
     with db.engine.connect() as conn:

@@ -1,4 +1,6 @@
-"""Panel members keep a profile; leads see the panel and invite people to join it by email."""
+"""Panel members keep a profile; leads see the panel and invite people to join it by email.
+
+Admins invite people to any role through the same flow: tests/portal/test_invitations.py."""
 
 import re
 
@@ -6,15 +8,16 @@ import pytest
 import sqlalchemy as sa
 
 from portal.audit import AuditEvent
+from portal.auth.models import Invitation
 from portal.auth.roles import Role
 from portal.auth.tokens import digest
 from portal.extensions import db
 from portal.mail import OutboxMessage
-from portal.reviews.models import PanelInvitation, PanelProfile
+from portal.reviews.models import PanelProfile
 from tests.conftest import PASSWORD, fetch_user
 
 NEW_PASSWORD = "lantern orchard copper meadow"
-LINK = re.compile(r"http://localhost/panel/invitations/(\S+)")
+LINK = re.compile(r"http://localhost/invitations/(\S+)")
 
 
 def profile_of(query, user):
@@ -145,20 +148,24 @@ def test_invited_person_sets_up_a_panel_account(lead_client, app, query):
     token, mail = invite(lead_client, query, email="Grace@Example.org")
     assert "invited you to join the review panel" in mail.body
     assert "choose your organisation and a password" in mail.body
-    invitation = query(lambda: db.session.scalars(sa.select(PanelInvitation)).one())
+    invitation = query(lambda: db.session.scalars(sa.select(Invitation)).one())
     assert invitation.token_hash == digest(token) and token not in invitation.token_hash
     assert invitation.email == "grace@example.org"
     assert (invitation.expires_at - invitation.created_at).days == 14
     assert "grace@example.org" in lead_client.get("/panel/members").get_data(as_text=True)
 
     visitor = app.test_client()
-    page = visitor.get(f"/panel/invitations/{token}").get_data(as_text=True)
-    assert "Set up your panel account" in page and 'value="Grace Okafor"' in page
-    weak = visitor.post(f"/panel/invitations/{token}", data=new_account(password="password1234"))
+    page = visitor.get(f"/invitations/{token}").get_data(as_text=True)
+    assert (
+        "Set up your account" in page
+        and "join the review panel" in page
+        and 'value="Grace Okafor"' in page
+    )
+    weak = visitor.post(f"/invitations/{token}", data=new_account(password="password1234"))
     assert weak.status_code == 200 and "This password is too common" in weak.get_data(as_text=True)
     assert query(lambda: fetch_user("grace@example.org")) is None
 
-    response = visitor.post(f"/panel/invitations/{token}", data=new_account())
+    response = visitor.post(f"/invitations/{token}", data=new_account())
     assert response.status_code == 302 and response.headers["Location"] == "/panel/profile"
     assert visitor.get("/panel/profile").status_code == 200  # signed in
     user = query(lambda: fetch_user("grace@example.org"))
@@ -169,16 +176,16 @@ def test_invited_person_sets_up_a_panel_account(lead_client, app, query):
     assert query(lambda: fetch_user("grace@example.org").role_grants[0].granted_by_id) == (
         lead_client.user.id
     )
-    assert query(lambda: db.session.get(PanelInvitation, invitation.id).accepted_at) is not None
-    assert [e.action for e in actions(query, "panel.invited", "panel.invitation_accepted")] == [
-        "panel.invited",
-        "panel.invitation_accepted",
+    assert query(lambda: db.session.get(Invitation, invitation.id).accepted_at) is not None
+    assert [e.action for e in actions(query, "user.invited", "user.invitation_accepted")] == [
+        "user.invited",
+        "user.invitation_accepted",
     ]
 
-    again = app.test_client().get(f"/panel/invitations/{token}")
+    again = app.test_client().get(f"/invitations/{token}")
     assert again.status_code == 404
     assert "expired or has already been used" in again.get_data(as_text=True)
-    reuse = app.test_client().post(f"/panel/invitations/{token}", data=new_account())
+    reuse = app.test_client().post(f"/invitations/{token}", data=new_account())
     assert reuse.status_code == 404
 
 
@@ -188,9 +195,7 @@ def test_invited_person_can_choose_a_listed_organisation(
     trust = create_organisation("Eastshire Hospitals NHS Trust")
     token, _ = invite(lead_client, query)
     visitor = app.test_client()
-    response = visitor.post(
-        f"/panel/invitations/{token}", data=new_account(organisation=str(trust.id))
-    )
+    response = visitor.post(f"/invitations/{token}", data=new_account(organisation=str(trust.id)))
     assert response.status_code == 302
     assert query(lambda: fetch_user("grace@example.org").organisation_id) == trust.id
 
@@ -198,24 +203,24 @@ def test_invited_person_can_choose_a_listed_organisation(
 def test_expired_and_unknown_links_are_404(lead_client, app, query, clock):
     token, _ = invite(lead_client, query)
     clock.advance(days=13)
-    assert app.test_client().get(f"/panel/invitations/{token}").status_code == 200
+    assert app.test_client().get(f"/invitations/{token}").status_code == 200
     clock.advance(days=2)
     visitor = app.test_client()
-    response = visitor.get(f"/panel/invitations/{token}")
+    response = visitor.get(f"/invitations/{token}")
     assert response.status_code == 404
     assert "expired or has already been used" in response.get_data(as_text=True)
-    assert visitor.post(f"/panel/invitations/{token}", data=new_account()).status_code == 404
+    assert visitor.post(f"/invitations/{token}", data=new_account()).status_code == 404
     assert query(lambda: fetch_user("grace@example.org")) is None
-    assert visitor.get("/panel/invitations/not-a-real-token").status_code == 404
-    assert visitor.get("/panel/invitations/" + "x" * 300).status_code == 404
+    assert visitor.get("/invitations/not-a-real-token").status_code == 404
+    assert visitor.get("/invitations/" + "x" * 300).status_code == 404
 
 
 def test_a_new_invitation_replaces_an_older_link(lead_client, app, query):
     first, _ = invite(lead_client, query)
     second, _ = invite(lead_client, query)
     visitor = app.test_client()
-    assert visitor.get(f"/panel/invitations/{first}").status_code == 404
-    assert visitor.get(f"/panel/invitations/{second}").status_code == 200
+    assert visitor.get(f"/invitations/{first}").status_code == 404
+    assert visitor.get(f"/invitations/{second}").status_code == 200
 
 
 def test_existing_account_gets_the_panel_role_after_signing_in(
@@ -224,7 +229,7 @@ def test_existing_account_gets_the_panel_role_after_signing_in(
     owner = create_user(email="ravi@example.org", name="Ravi Shah")
     token, mail = invite(lead_client, query, email="ravi@example.org", name="Ravi Shah")
     assert "You already have an account with this email address" in mail.body
-    path = f"/panel/invitations/{token}"
+    path = f"/invitations/{token}"
 
     anonymous = app.test_client()
     page = anonymous.get(path).get_data(as_text=True)
@@ -271,7 +276,7 @@ def test_bad_invitations_are_refused(lead_client, create_user, query, data, mess
     create_user(email="gone@example.org", active=False)
     response = lead_client.post("/panel/invite", data=data)
     assert response.status_code == 200 and message in response.get_data(as_text=True)
-    assert query(lambda: db.session.scalars(sa.select(PanelInvitation)).all()) == []
+    assert query(lambda: db.session.scalars(sa.select(Invitation)).all()) == []
     assert query(lambda: db.session.scalars(sa.select(OutboxMessage)).all()) == []
 
 
@@ -280,13 +285,13 @@ def test_only_leads_can_invite(panel_client, innovator_client, query):
         assert member.get("/panel/invite").status_code == 403
         data = {"name": "Eve", "email": "eve@example.org"}
         assert member.post("/panel/invite", data=data).status_code == 403
-    assert query(lambda: db.session.scalars(sa.select(PanelInvitation)).all()) == []
+    assert query(lambda: db.session.scalars(sa.select(Invitation)).all()) == []
 
 
 def test_html_in_an_invitation_is_shown_escaped(lead_client, app, query):
     token, _ = invite(lead_client, query, name="<img src=x onerror=alert(1)>")
     for html in (
         lead_client.get("/panel/members").get_data(as_text=True),
-        app.test_client().get(f"/panel/invitations/{token}").get_data(as_text=True),
+        app.test_client().get(f"/invitations/{token}").get_data(as_text=True),
     ):
         assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html

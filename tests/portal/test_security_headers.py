@@ -1,13 +1,12 @@
 """Security headers on every kind of response: pages, downloads, static files, feeds, errors."""
 
-import pytest
 from flask import Response
 
 from portal import page_cache
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.extensions import db
-from portal.security_headers import add_security_headers, font_hosts
+from portal.security_headers import add_security_headers
 from tests.portal import security_checks
 from tests.portal.pipeline_data import PipelineData
 from tests.portal.security_checks import HSTS, check_headers
@@ -35,7 +34,12 @@ def test_error_pages(client, innovator_client):
     check_page(response)
 
 
-STATIC = ("/static/portal.js", "/assets/images/favicon.svg", "/nhsuk/nhsuk-frontend.min.css")
+STATIC = (
+    "/static/portal.js",
+    "/assets/images/favicon.svg",
+    "/nhsuk/nhsuk-frontend.min.css",
+    "/nhsuk/nhsuk-frontend-system-fonts.min.css",
+)
 
 
 def test_static_files_keep_their_caching(client):
@@ -87,17 +91,3 @@ def test_production_adds_hsts(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "ENV_NAME", "production")
     response = client.get("/")
     assert response.headers["Strict-Transport-Security"] == HSTS
-
-
-@pytest.mark.parametrize(
-    "css, hosts",
-    [
-        ("@font-face{src:url(https://assets.nhs.uk/fonts/a.woff2)}", ("https://assets.nhs.uk",)),
-        ("@font-face{src:url('/fonts/a.woff2')} .x{background:url(https://e.test/i.png)}", ()),
-        (None, ()),
-    ],
-)
-def test_font_src_names_the_hosts_the_stylesheet_loads_fonts_from(tmp_path, css, hosts):
-    if css is not None:
-        (tmp_path / "nhsuk-frontend.min.css").write_text(css)
-    assert font_hosts(str(tmp_path)) == hosts
