@@ -47,7 +47,7 @@ OFFERS = {
         "Innovators share ideas for making care safer and follow them through review.",
     ),
     Role.PANEL_MEMBER: Offer(
-        "join the review panel of {service}",
+        "join the {service} review panel",
         "join the panel",
         "Panel members score proposals for making care safer against a shared rubric.",
     ),
@@ -80,7 +80,7 @@ def invitable_roles(inviter: User) -> tuple[Role, ...]:
 
 
 def joining(role: Role) -> str:
-    """What the invitation asks the invitee to do, such as "join the review panel of …"."""
+    """What the invitation asks the invitee to do, such as "join the … review panel"."""
     return OFFERS[role].joining.format(service=current_app.config["SERVICE_NAME"])
 
 

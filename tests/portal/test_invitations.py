@@ -52,7 +52,7 @@ def admin_invite(admin_client, role, email="grace@example.org"):
     ("role", "joining", "lands_on"),
     [
         (Role.INNOVATOR, "share ideas for safer care with", "/innovator"),
-        (Role.PANEL_MEMBER, "join the review panel of", "/panel/profile"),
+        (Role.PANEL_MEMBER, "review panel", "/panel/profile"),
         (Role.PROGRAMME_LEAD, "as a programme lead", "/pipeline"),
         (Role.ADMIN, "as an admin", "/admin/"),
     ],
