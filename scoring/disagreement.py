@@ -23,14 +23,16 @@ and the rubric weights, each review's overall weighted score, tested as one more
    usual variance), ``s2 / v`` would follow the F distribution with ``(d, D)`` degrees of
    freedom, ``D`` the pooled degrees of freedom of the other ideas kept in ``v``; the p-value
    is ``P(F >= s2 / v)``. With few ideas ``D`` is small and the test is cautious by itself.
-4. **Multiple comparisons.** An idea is tested on each criterion with two or more scores, and
-   its overall score. Hochberg's step-up procedure over those ``k`` tests (flag the ``j``
-   smallest p-values, for the largest ``j`` whose ``j``-th smallest is at most
-   ``significance / (k - j + 1)``) keeps the chance of flagging an idea whose reviewers
-   differ only as much as usual at ``significance`` (5%), however many criteria the rubric
-   has, given the positive dependence between an idea's criteria (Hochberg 1988). Whole-point
-   scores clipped to 1-5 are not quite normal: simulated rounds like the demo's flag 4-6% of
-   their ordinary ideas (tests/scoring/test_disagreement.py).
+4. **Multiple comparisons.** An idea is tested on its overall score and on each criterion
+   with two or more scores. Half of ``significance`` goes to the overall score, the one test
+   of the whole review; the other half is shared by the criteria with Hochberg's step-up
+   procedure (flag the ``j`` smallest of the ``k`` criteria's p-values, for the largest ``j``
+   whose ``j``-th smallest is at most ``significance / 2 / (k - j + 1)``), valid under the
+   positive dependence between an idea's criteria (Hochberg 1988). So an idea whose reviewers
+   differ only as much as usual is flagged with a chance of at most ``significance`` (5%),
+   however many criteria the rubric has (all of it goes to the criteria when there is no
+   overall score). Whole-point scores clipped to 1-5 are not quite normal: simulated rounds
+   like the demo's flag 3-6% of their ordinary ideas (tests/scoring/test_disagreement.py).
 5. **Minimum gap.** A criterion is flagged only when the test marks it *and* the scores span
    at least ``min_range`` points (2; 1 on the overall score), so one point apart is never
    called disagreement, even on a criterion where reviewers nearly always agree exactly.
@@ -108,7 +110,7 @@ class Disagreement:
         Per idea, for each review's overall weighted score, arrays of shape (n_ideas,);
         None when no reviews and weights were given.
     n_tests : ndarray of int, shape (n_ideas,)
-        How many tests the idea's multiple-comparison correction shared ``significance`` over.
+        How many tests the idea had (criteria with two or more scores, and overall).
     significance : float
         The chance, at most, of flagging an idea whose reviewers differ only as usual.
     """
@@ -203,7 +205,9 @@ def disagreement_table(
             np.append(columns[0], float(min_overall_range)),
             np.append(columns[1], floor * float(min_variance)),
         )
-    tests, n_tests = _spread_tests(scores, idea, criterion, n_ideas, columns, significance)
+    tests, n_tests = _spread_tests(
+        scores, idea, criterion, n_ideas, columns, significance, review is not None
+    )
     return Disagreement(
         criteria=SpreadTest(*(_read_only(a[:, :n_criteria]) for a in tests)),
         overall=(
@@ -243,8 +247,11 @@ def _overall(scores, idea, criterion, review, weights):
     return overall[present], owner[present], float(np.sum(w**2))
 
 
-def _spread_tests(scores, idea, column, n_ideas, columns, significance):
-    """Test every (idea, column) cell; return the five SpreadTest arrays and tests per idea."""
+def _spread_tests(scores, idea, column, n_ideas, columns, significance, overall):
+    """Test every (idea, column) cell; return the five SpreadTest arrays and tests per idea.
+
+    With `overall`, the last column is the overall score, tested at half the significance.
+    """
     min_range, min_variance = columns
     n_columns = min_range.size
     shape = (n_ideas, n_columns)
@@ -275,7 +282,13 @@ def _spread_tests(scores, idea, column, n_ideas, columns, significance):
         ratio = variance / usual
     p_values = np.full(shape, np.nan)
     p_values[tested] = stats.f.sf(ratio[tested], dof[tested], others_dof[tested])
-    marked = _hochberg(p_values, tested, significance)
+    if overall:
+        half = significance / 2
+        marked = np.column_stack(
+            [_hochberg(p_values[:, :-1], tested[:, :-1], half), p_values[:, -1] <= half]
+        )
+    else:
+        marked = _hochberg(p_values, tested, significance)
     flags = marked & (ranges >= min_range)
     spread = np.sqrt(variance)
     tests = (flags, ranges, spread, np.sqrt(usual), p_values)

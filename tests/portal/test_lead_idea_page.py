@@ -90,10 +90,10 @@ def test_agreement_and_calibration_are_shown_per_criterion_and_review(lead, revi
     text = text_of(html)
     assert "Agreement on each criterion" in html
     assert (
-        "Patient safety impact Scores given 5, 3, 3 Mean 3.67 Range 2 Spread 1.15 Usual spread"
-        " 0.67 Agreement Within the usual spread" in text
+        "Patient safety impact Scores given 5, 3, 3 Mean 3.67 Spread 1.15 Usual spread 0.67"
+        " Agreement Wider, but could be chance" in text
     )
-    assert "Overall score Scores given 5.00, 3.00, 3.00 Mean 3.67 Range 2.00" in text
+    assert "Overall score Scores given 5.00, 3.00, 3.00 Mean 3.67 Spread 1.15" in text
     assert "Measurement Scores given 5, 3, Cannot score Mean 4.00" in text
     assert "(1 could not score)" in text
     assert "Reviewers disagree more than usual" not in text
