@@ -7,7 +7,7 @@ points apart, or a split recommendation). Run from the repository root:
 ``python bench/disagreement.py [--scale N]``.
 
 Figures (2 cores, shared): demo 3 of 11 reviewed ideas flagged, the three planted splits with
-three reviews in (the earlier rule: 11 of 11); scale 2,000: 20 of 756 (2.6%, all false alarms
+three reviews in (the earlier rule: 11 of 11); scale 2,000: 11 of 756 (1.5%, all false alarms
 as no split is planted there; the earlier rule: 708, 93.7%).
 """
 

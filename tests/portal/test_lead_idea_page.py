@@ -114,6 +114,21 @@ def test_agreement_and_calibration_are_shown_per_criterion_and_review(lead, revi
     assert "more generously than the panel on average" in text
     assert "more strictly than the panel on average" in text
 
+    def store_under_the_earlier_rule():  # as snapshots stored before this rule read
+        snapshot = db.session.get(ScoreSnapshot, idea.id)
+        earlier = {
+            k: v for k, v in snapshot.details.items() if k not in ("agreement_rule", "overall")
+        }
+        earlier["criteria"]["safety_impact"]["disagreement"] = True
+        snapshot.details = earlier
+        db.session.commit()
+
+    query(store_under_the_earlier_rule)
+    text = text_of(page(lead, idea))
+    assert "Patient safety impact Scores given 5, 3, 3 Mean 3.67 Spread 1.15" in text
+    assert "Agreement Being worked out again" in text and "Reviewers disagree" not in text
+    assert "being worked out again under a new rule" in text
+
 
 def test_snapshots_store_each_reviews_calibration_effect(reviewed, query):
     def load():

@@ -74,13 +74,13 @@ def flag_rates(runs, **kwargs):
 )
 def test_planted_splits_are_flagged_and_ordinary_ideas_are_not(kwargs):
     recall, false_alarms = flag_rates(20, **kwargs)
-    assert recall >= 0.85  # 0.9 to 1 measured
+    assert recall >= 0.9  # 1.0 measured in each
     assert false_alarms <= 0.05
 
 
 @pytest.mark.parametrize("n_reviews", [2, 3, 4])
 def test_a_round_without_splits_flags_about_one_idea_in_twenty(n_reviews):
-    # 4% to 6% measured: whole points on a bounded scale make the F test a little liberal
+    # 3% to 6.3% measured: whole points on a bounded scale make the F test a little liberal
     # (ideas scored near 1 or 5 vary less than those in the middle).
     _, false_alarms = flag_rates(30, n_reviews=n_reviews)
     assert false_alarms <= DISAGREEMENT_SIGNIFICANCE + 0.02
