@@ -33,7 +33,7 @@ def build(seed=20240601):
 
 def run(scores, idea, criterion, reliability):
     """Compute the table and alpha at every level once."""
-    flags, _ = disagreement_table(scores, idea, criterion, N_IDEAS, N_CRITERIA)
+    flags = disagreement_table(scores, idea, criterion, N_IDEAS, N_CRITERIA).criteria.flags
     alphas = {lv: krippendorff_alpha(reliability, lv) for lv in ("nominal", "ordinal", "interval")}
     return flags, alphas
 

@@ -5,17 +5,18 @@ nor SQLAlchemy. Its public API is listed in `__all__` as it is built.
 """
 
 from scoring.aggregate import Aggregate, aggregate, weighted_review_scores
-from scoring.agreement import (
-    DISAGREEMENT_RANGE,
-    DisagreementFlags,
-    disagreement_flags,
-    disagreement_table,
-    krippendorff_alpha,
-    reviewers_disagree,
-    split_recommendation,
-)
+from scoring.agreement import krippendorff_alpha, split_recommendation
 from scoring.assignment import AssignmentResult, assign_reviewers
 from scoring.calibration import ReviewerCalibrator
+from scoring.disagreement import (
+    DISAGREEMENT_RANGE,
+    DISAGREEMENT_SIGNIFICANCE,
+    OVERALL_RANGE,
+    Disagreement,
+    SpreadTest,
+    disagreement_table,
+    reviewers_disagree,
+)
 from scoring.novelty import (
     NEAR_DUPLICATE_THRESHOLD,
     NearDuplicateFinder,
@@ -75,14 +76,16 @@ __all__ = [
     # what-if weights
     "rank_moves",
     "reweighted_ranks",
-    # agreement
-    "DISAGREEMENT_RANGE",
-    "DisagreementFlags",
-    "disagreement_flags",
-    "disagreement_table",
+    # agreement, and disagreement beyond the panel's usual spread
     "krippendorff_alpha",
-    "reviewers_disagree",
     "split_recommendation",
+    "DISAGREEMENT_RANGE",
+    "DISAGREEMENT_SIGNIFICANCE",
+    "OVERALL_RANGE",
+    "Disagreement",
+    "SpreadTest",
+    "disagreement_table",
+    "reviewers_disagree",
     # text relevance and novelty
     "TopicRelevance",
     "NEAR_DUPLICATE_THRESHOLD",

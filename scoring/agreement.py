@@ -1,37 +1,22 @@
-"""Agreement between panel reviewers: Krippendorff's alpha and per-idea disagreement flags.
+"""Agreement between panel reviewers: Krippendorff's alpha, and split recommendations.
 
 `krippendorff_alpha` measures how far reviewers agree across a round, beyond chance, with any
 number of reviewers per idea and missing scores. It follows Krippendorff (2011), "Computing
 Krippendorff's Alpha-Reliability": pairable values are tallied into a coincidence matrix, and
 alpha is one minus observed over expected disagreement under the metric of the chosen level.
 
-`disagreement_flags` (one idea) and `disagreement_table` (every idea at once) mark the criteria
-on which reviewers differ by at least `min_range` points (`DISAGREEMENT_RANGE` by default), and
-`split_recommendation` an overall recommendation split between progressing and not;
-`reviewers_disagree` says whether either holds for an idea, so leads can discuss it first.
-These are the only definitions of disagreement: callers holding stored flags ask them again.
+`split_recommendation` says whether an idea's reviewers are split between progressing it and
+not. Which ideas' reviewers disagree more than usual on their scores is `scoring.disagreement`.
 """
-
-import operator
-from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = [
-    "DISAGREEMENT_RANGE",
-    "DisagreementFlags",
-    "disagreement_flags",
-    "disagreement_table",
-    "krippendorff_alpha",
-    "reviewers_disagree",
-    "split_recommendation",
-]
+__all__ = ["krippendorff_alpha", "split_recommendation"]
 
 LEVELS = ("nominal", "ordinal", "interval", "ratio")
 PROGRESS = frozenset({"progress", "progress_with_changes"})
 DO_NOT_PROGRESS = "do_not_progress"
 RECOMMENDATIONS = PROGRESS | {DO_NOT_PROGRESS}
-DISAGREEMENT_RANGE = 2  # two reviewers at least two points apart on the 1-5 scale
 
 
 def krippendorff_alpha(reliability_data, level="interval", value_domain=None):
@@ -152,126 +137,6 @@ def _squared_distances(domain, marginals, level):
     return (between - (marginals[low] + marginals[high]) / 2.0) ** 2
 
 
-@dataclass(frozen=True, eq=False)
-class DisagreementFlags:
-    """Where reviewers of one idea disagree; plain data, arrays read-only.
-
-    Attributes
-    ----------
-    flags : ndarray of bool, shape (n_criteria,)
-        True where the scores given span at least ``min_range`` points.
-    ranges : ndarray of float, shape (n_criteria,)
-        Highest minus lowest score per criterion; NaN where fewer than two reviewers scored.
-    split_recommendation : bool
-        True when at least one reviewer recommends progressing (with or without changes) and
-        at least one recommends not progressing.
-    """
-
-    flags: np.ndarray
-    ranges: np.ndarray
-    split_recommendation: bool
-
-    @property
-    def any(self):
-        """Return True when any criterion is flagged or the recommendation is split."""
-        return reviewers_disagree(self.flags, self.split_recommendation)
-
-
-def disagreement_flags(scores, recommendations=None, *, min_range=DISAGREEMENT_RANGE):
-    """Flag the criteria, and the recommendation, on which one idea's reviewers disagree.
-
-    Parameters
-    ----------
-    scores : array_like of float, shape (n_reviews, n_criteria)
-        One row per review of the idea, one column per criterion; NaN where a reviewer gave no
-        score (missing or "cannot score"), which is ignored.
-    recommendations : sequence of str or None, optional
-        Each review's overall recommendation: "progress", "progress_with_changes",
-        "do_not_progress", or None when not given.
-    min_range : float, default=DISAGREEMENT_RANGE
-        Smallest spread (highest minus lowest score) that counts as disagreement; 2 on the 1-5
-        scale means two reviewers are at least two points apart.
-
-    Returns
-    -------
-    DisagreementFlags
-        Per-criterion flags and ranges, and whether the recommendation is split.
-    """
-    _check_min_range(min_range)
-    scores = np.asarray(scores, dtype=float)
-    if scores.ndim != 2:
-        raise ValueError(
-            f"scores must be 2-D (n_reviews, n_criteria); got {scores.ndim} dimension(s)."
-        )
-    present = ~np.isnan(scores)
-    highest = np.max(np.where(present, scores, -np.inf), axis=0, initial=-np.inf)
-    lowest = np.min(np.where(present, scores, np.inf), axis=0, initial=np.inf)
-    ranges = _ranges(highest, lowest, present.sum(axis=0))
-    return DisagreementFlags(
-        flags=_read_only(ranges >= min_range),
-        ranges=_read_only(ranges),
-        split_recommendation=split_recommendation(recommendations),
-    )
-
-
-def disagreement_table(
-    scores, idea, criterion, n_ideas, n_criteria, *, min_range=DISAGREEMENT_RANGE
-):
-    """Flag disagreement for every idea and criterion at once, from long-format scores.
-
-    Parameters
-    ----------
-    scores : array_like of float, shape (n_rows,)
-        One score per review and criterion; NaN rows are ignored.
-    idea : array_like of int, shape (n_rows,)
-        Idea index of each row, in ``[0, n_ideas)``.
-    criterion : array_like of int, shape (n_rows,)
-        Criterion index of each row, in ``[0, n_criteria)``.
-    n_ideas, n_criteria : int
-        Shape of the table, so ideas or criteria with no rows still have a place.
-    min_range : float, default=DISAGREEMENT_RANGE
-        Smallest spread that counts as disagreement, as in `disagreement_flags`.
-
-    Returns
-    -------
-    flags : ndarray of bool, shape (n_ideas, n_criteria)
-        True where the scores for that idea and criterion span at least `min_range`.
-    ranges : ndarray of float, shape (n_ideas, n_criteria)
-        Highest minus lowest score; NaN where fewer than two scores were given.
-    """
-    _check_min_range(min_range)
-    n_ideas, n_criteria = operator.index(n_ideas), operator.index(n_criteria)
-    scores = np.asarray(scores, dtype=float)
-    idea, criterion = np.asarray(idea), np.asarray(criterion)
-    if scores.ndim != 1 or idea.shape != scores.shape or criterion.shape != scores.shape:
-        raise ValueError("scores, idea and criterion must be 1-D arrays of the same length.")
-    for name, index, size in (("idea", idea, n_ideas), ("criterion", criterion, n_criteria)):
-        if index.size and not np.issubdtype(index.dtype, np.integer):
-            raise ValueError(f"{name} must hold integer indices.")
-        if index.size and (index.min() < 0 or index.max() >= size):
-            raise ValueError(f"{name} indices must lie in [0, {size}).")
-    idea, criterion = idea.astype(np.intp), criterion.astype(np.intp)
-    present = ~np.isnan(scores)
-    cell = (idea * n_criteria + criterion)[present]
-    values = scores[present]
-    size = n_ideas * n_criteria
-    highest = np.full(size, -np.inf)
-    lowest = np.full(size, np.inf)
-    np.maximum.at(highest, cell, values)
-    np.minimum.at(lowest, cell, values)
-    counts = np.bincount(cell, minlength=size)
-    ranges = _ranges(highest, lowest, counts).reshape(n_ideas, n_criteria)
-    return ranges >= min_range, ranges
-
-
-def _ranges(highest, lowest, counts):
-    """Return highest minus lowest where at least two scores exist, NaN elsewhere."""
-    ranges = np.full(np.shape(counts), np.nan)
-    enough = counts >= 2
-    ranges[enough] = highest[enough] - lowest[enough]
-    return ranges
-
-
 def split_recommendation(recommendations):
     """Return True when reviewers are split between progressing an idea and not.
 
@@ -299,31 +164,3 @@ def split_recommendation(recommendations):
     if unknown:
         raise ValueError(f"Unknown recommendation(s): {', '.join(sorted(unknown))}.")
     return DO_NOT_PROGRESS in given and bool(given & PROGRESS)
-
-
-def reviewers_disagree(flags, split=False):
-    """Return True when an idea's reviewers disagree: on any criterion, or on the verdict.
-
-    Parameters
-    ----------
-    flags : array_like of bool, shape (n_criteria,)
-        Per-criterion disagreement, as `disagreement_flags` or a row of `disagreement_table`
-        gave it (stored flags may be None, read as False).
-    split : bool, default=False
-        Whether the recommendation is split, as `split_recommendation` gave it.
-
-    Returns
-    -------
-    bool
-    """
-    return bool(split) or any(bool(flag) for flag in flags)
-
-
-def _check_min_range(min_range):
-    if not min_range > 0:
-        raise ValueError(f"min_range must be positive; got {min_range!r}.")
-
-
-def _read_only(array):
-    array.setflags(write=False)
-    return array

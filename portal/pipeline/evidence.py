@@ -13,14 +13,17 @@ from sqlalchemy.orm import selectinload
 from portal import policy
 from portal.extensions import db
 from portal.ideas.models import Idea
+from portal.pipeline import disagreement
 from portal.pipeline.decisions import can_reopen, decision_targets
 from portal.pipeline.models import Decision, ScoreSnapshot
 from portal.policy import Can, conflicted_pairs, ranks_for
 from portal.reviews.models import Review, ReviewRound, ReviewState
 from scoring import (
     DISAGREEMENT_RANGE,
+    DISAGREEMENT_SIGNIFICANCE,
     MIN_REVIEWS,
     NEAR_DUPLICATE_THRESHOLD,
+    OVERALL_RANGE,
     PRIORITY_WEIGHTS,
     unit_score,
 )
@@ -79,10 +82,16 @@ def idea_evidence(idea, viewer) -> dict:
         parts=_parts(snapshot, details),
         sensitive_to=details.get("criteria", {}).get(details.get("sensitive_to") or "", {}),
         agreement=_agreement(details, ranked),
+        agreement_current=disagreement.current(details),
         rounds=rounds,
         similar=_similar(details, viewer),
         min_reviews=MIN_REVIEWS,
-        disagreement_range=DISAGREEMENT_RANGE,
+        disagreement_rule={
+            "range": DISAGREEMENT_RANGE,
+            "overall_range": OVERALL_RANGE,
+            "text": f"{DISAGREEMENT_RANGE:g} points apart ({OVERALL_RANGE:g} on the overall score)",
+            "one_in": round(1 / DISAGREEMENT_SIGNIFICANCE),
+        },
     )
     return evidence
 
@@ -111,9 +120,14 @@ def _reviews(idea, snapshot, details) -> list[RoundView]:
 
 
 def _agreement(details, ranked: RoundView | None) -> list[dict]:
-    """Per criterion of the ranked round: each review's score, the mean and the spread."""
+    """Per criterion of the ranked round, then overall: each review's score, and the spread.
+
+    Figures stored under an earlier rule of disagreement show without its flags until the
+    snapshot is recomputed.
+    """
     if ranked is None:
         return []
+    current = disagreement.current(details)
     rows = []
     for key, info in details.get("criteria", {}).items():
         given = []
@@ -125,8 +139,36 @@ def _agreement(details, ranked: RoundView | None) -> list[dict]:
                 given.append("Cannot score")
             else:
                 given.append("–" if score.score is None else str(score.score))
-        rows.append({**info, "key": key, "given": given})
+        rows.append(_spread_row(info, current, key=key, given=given))
+    overall = details.get("overall")
+    if current and overall:
+        values = [v.calibration["overall"] for v in ranked.reviews if v.calibration]
+        given = [
+            f"{v.calibration['overall']:.2f}" if v.calibration else "–" for v in ranked.reviews
+        ]
+        mean = sum(values) / len(values) if values else None
+        rows.append(
+            _spread_row(
+                overall,
+                current,
+                key="overall",
+                name="Overall score",
+                given=given,
+                mean=mean,
+                count=len(values),
+                cannot=0,
+            )
+        )
     return rows
+
+
+def _spread_row(info, current, **extra) -> dict:
+    """A row of the agreement table; `ratio` is how many times the usual spread it is."""
+    row = {**info, **extra}
+    row["disagreement"] = current and bool(info.get("disagreement"))
+    spread, usual = info.get("spread"), info.get("usual_spread")
+    row["ratio"] = spread / usual if current and spread is not None and usual else None
+    return row
 
 
 def _parts(snapshot, details) -> list[dict]:

@@ -16,11 +16,12 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaEvent, IdeaSource, Workstream, idea_workstreams
+from portal.pipeline.disagreement import disagrees
 from portal.pipeline.filters import STAGE_LABELS, PipelineQuery
 from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
 from portal.policy import Can, Ranks, open_ideas, ranked_clause, ranks_for
 from portal.reviews.models import Conflict, ReviewRound
-from scoring import NEAR_DUPLICATE_THRESHOLD, reviewers_disagree
+from scoring import NEAR_DUPLICATE_THRESHOLD
 
 PAGE_SIZE = 50
 PIPELINE_DATA = "pipeline"  # the data version of everything the pipeline page shows
@@ -162,11 +163,8 @@ class PipelineRow:
 
     @property
     def disagreement(self) -> bool:
-        details = self.details or {}
-        return reviewers_disagree(
-            [c.get("disagreement") for c in details.get("criteria", {}).values()],
-            details.get("split_recommendation", False),
-        )
+        """Reviewers further apart than the panel's usual spread (`pipeline.disagreement`)."""
+        return disagrees(self.details)
 
     duplicates: list[str] = field(default_factory=list)  # near-duplicates the lead may see
 

@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea
 from portal.ideas.sections import active_workstreams
+from portal.pipeline import disagreement
 from portal.pipeline.filters import OPEN_STATES
 from portal.pipeline.inputs import ScoringInputs, gather
 from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
@@ -225,8 +226,14 @@ def _compute(data: ScoringInputs, reason: str, texts, neighbours):
                 )
                 chance = prob_top_k(centre, model.idea_std_errors_, k)
     sensitivity = weight_sensitivity(summary.mean, data.weights)
-    disagree, _ = disagreement_table(
-        data.scores, data.row_idea, data.row_criterion, n_ideas, n_criteria
+    disagree = disagreement_table(
+        data.scores,
+        data.row_idea,
+        data.row_criterion,
+        n_ideas,
+        n_criteria,
+        review=data.row_review,
+        weights=data.weights,
     )
     novelty = np.array([1.0 - (row[0][1] if row else 0.0) for row in neighbours])
     corpus = _corpus_key(data.ideas, texts)
@@ -307,12 +314,13 @@ def _details(data, summary, disagree, parts, sensitivity, neighbours, relevance,
             "mean": _number(summary.mean[n, c]),
             "count": int(summary.count[n, c]),
             "cannot": int(summary.n_cannot[n, c]),
-            "range": _number(summary.range[n, c]),
-            "disagreement": bool(disagree[n, c]),
+            **disagreement.cell(disagree.criteria, n, c),
         }
     moved_by = sensitivity.criterion[n]
     return {
         "criteria": criteria,
+        "overall": disagreement.cell(disagree.overall, n),
+        "agreement_rule": disagreement.AGREEMENT_RULE,
         "split_recommendation": bool(data.split[n]),
         "contributions": dict(
             zip(PRIORITY_COMPONENTS, (float(x) for x in parts.contributions[n]), strict=True)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaEvent, IdeaSource, Workstream
+from portal.pipeline.disagreement import AGREEMENT_RULE
 from portal.pipeline.models import ScoreSnapshot
 
 
@@ -101,9 +102,13 @@ class PipelineData:
                                 "mean": score,
                                 "count": n_reviews,
                                 "range": 3 if disagreement else 1,
+                                "spread": 1.53 if disagreement else 0.58,
+                                "usual_spread": 0.6,
                                 "disagreement": disagreement,
                             }
                         },
+                        "overall": {"range": 0.5, "spread": 0.3, "usual_spread": 0.4},
+                        "agreement_rule": AGREEMENT_RULE,
                         "split_recommendation": split,
                         "nearest": [
                             {"idea_id": 0, "reference": ref, "similarity": s} for ref, s in nearest

@@ -33,7 +33,7 @@ def pipeline(data):
         prob=0.45,
         workstreams=("medicines_safety",),
         in_stage_days=12,
-        split=True,
+        disagreement=True,
     )
     data.add(
         "Café handover notes",

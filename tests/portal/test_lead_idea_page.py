@@ -85,17 +85,23 @@ def test_each_review_is_shown_in_full_with_names(lead, reviewed):
 
 
 def test_agreement_and_calibration_are_shown_per_criterion_and_review(lead, reviewed, query):
-    idea = reviewed.ideas[1]  # scored 5, 3, 3: the first reviewer is 2 points apart
-    html = page(lead, idea)
+    idea = reviewed.ideas[1]  # scored 5, 3, 3: the first reviewer is 2 points apart, but
+    html = page(lead, idea)  # the same reviewer is a point or two above the others on each idea
     text = text_of(html)
     assert "Agreement on each criterion" in html
     assert (
-        "Patient safety impact Scores given 5, 3, 3 Mean 3.67 Range 2 Agreement Reviewers disagree"
-        in text
+        "Patient safety impact Scores given 5, 3, 3 Mean 3.67 Spread 1.15 Usual spread 0.67"
+        " Agreement Wider, but could be chance" in text
     )
+    assert "Overall score Scores given 5.00, 3.00, 3.00 Mean 3.67 Spread 1.15" in text
     assert "Measurement Scores given 5, 3, Cannot score Mean 4.00" in text
     assert "(1 could not score)" in text
-    assert "Reviewers disagree when their scores on a criterion are 2 or more points apart" in text
+    assert "Reviewers disagree more than usual" not in text
+    assert (
+        "Reviewers disagree on a criterion when their scores are at least 2 points apart (1 on"
+        " the overall score) and further apart than the panel's usual spread" in text
+    )
+    assert "or more points apart" not in text
     details = snapshot_of(query, idea).details["reviews"]
     assert len(details) == 3
     generous = max(details.values(), key=lambda d: d["offset"])
@@ -107,6 +113,21 @@ def test_agreement_and_calibration_are_shown_per_criterion_and_review(lead, revi
     )
     assert "more generously than the panel on average" in text
     assert "more strictly than the panel on average" in text
+
+    def store_under_the_earlier_rule():  # as snapshots stored before this rule read
+        snapshot = db.session.get(ScoreSnapshot, idea.id)
+        earlier = {
+            k: v for k, v in snapshot.details.items() if k not in ("agreement_rule", "overall")
+        }
+        earlier["criteria"]["safety_impact"]["disagreement"] = True
+        snapshot.details = earlier
+        db.session.commit()
+
+    query(store_under_the_earlier_rule)
+    text = text_of(page(lead, idea))
+    assert "Patient safety impact Scores given 5, 3, 3 Mean 3.67 Spread 1.15" in text
+    assert "Agreement Being worked out again" in text and "Reviewers disagree" not in text
+    assert "being worked out again under a new rule" in text
 
 
 def test_snapshots_store_each_reviews_calibration_effect(reviewed, query):

@@ -11,6 +11,11 @@ from flask_migrate import downgrade, upgrade
 
 from portal import create_app
 from portal.extensions import db
+from portal.ideas.lifecycle import IdeaState
+from portal.ideas.models import Idea
+from portal.pipeline.disagreement import AGREEMENT_RULE, disagrees
+from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
+from portal.pipeline.snapshots import run_requested_refresh
 from portal.settings import PROJECT_ROOT
 from tests.conftest import BACKENDS, fresh_database, make_config
 
@@ -164,3 +169,25 @@ def test_migration_files_are_named_with_a_date_prefix():
         match = re.fullmatch(r"(\d{8})_\w+\.py", path.name)
         assert match, f"{path.name} should be named YYYYMMDD_description_revision.py"
         datetime.strptime(match.group(1), "%Y%m%d")  # a real date, not just eight digits
+
+
+def test_snapshots_stored_under_the_earlier_disagreement_rule_are_recomputed(fresh_app):
+    """The migration queues one recomputation when there are snapshots, and none otherwise."""
+    earlier = {"criteria": {"safety_impact": {"range": 2.0, "disagreement": True}}}
+    with fresh_app.app_context():
+        upgrade()
+        assert db.session.scalars(sa.select(SnapshotRequest)).all() == []
+        idea = Idea(reference="SP-OLD-0001", title="Stored before", state=IdeaState.IN_REVIEW)
+        db.session.add(idea)
+        db.session.flush()
+        db.session.add(ScoreSnapshot(idea_id=idea.id, reason="old", rank=1, details=earlier))
+        db.session.commit()
+        downgrade(revision="754238509c2e")
+        upgrade()
+        [request] = db.session.scalars(sa.select(SnapshotRequest)).all()
+        assert "disagreement" in request.reason
+        assert not disagrees(db.session.get(ScoreSnapshot, idea.id).details)
+        db.session.remove()
+        assert run_requested_refresh() == 1  # what `flask worker` does
+        details = db.session.get(ScoreSnapshot, idea.id).details
+        assert details["agreement_rule"] == AGREEMENT_RULE

@@ -53,7 +53,7 @@ def test_ideas_are_listed_by_rank_with_every_column(lead_client, data, clock):
         in_stage_days=12,
         nearest=[("SP-TEST-0003", 0.9)],
     )
-    data.add("First by rank", rank=1, score=3.8, interval=(3.2, 4.4), prob=0.453, split=True)
+    data.add("First by rank", rank=1, score=3.8, interval=(3.2, 4.4), prob=0.453, disagreement=True)
     data.add("Third, too few reviews", rank=3, sufficient=False, n_reviews=1, prob=0.01)
     html = page(lead_client)
     assert "<h1>Pipeline</h1>" in html
@@ -61,7 +61,7 @@ def test_ideas_are_listed_by_rank_with_every_column(lead_client, data, clock):
     assert "3.8 (3.2–4.4)" in html and "3.2 (2.5–3.9)" in html
     assert "45%" in html and "12%" in html
     assert html.count("Not enough reviews") >= 1 and "1%" not in html
-    assert "Disagree" in html  # the split recommendation on the first
+    assert "Disagree" in html  # the first's reviewers are further apart than usual
     assert "Possible duplicate" in html and "of SP-TEST-0003" in html
     assert "Horizon scan" in html and "Submitted" in html
     assert "Medicines Safety" in html

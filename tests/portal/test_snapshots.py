@@ -1,11 +1,13 @@
 """Score snapshots: recomputed on review submission, round close and rubric change."""
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
 from portal.audit import AuditEvent
 from portal.auth.models import User
 from portal.extensions import db
+from portal.pipeline.disagreement import AGREEMENT_RULE, disagrees
 from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
 from portal.reviews import rounds
 from portal.reviews.conflict_check import confirm_no_conflict
@@ -79,14 +81,32 @@ def test_ranks_follow_the_calibrated_panel_scores_and_explanations_add_up(app, r
         assert "priority" in details["explanation"]
 
 
-def test_split_reviews_are_flagged(app, round_setup, query):
+def test_split_reviews_are_flagged_against_the_usual_spread(app, round_setup, query):
     round_id, ideas, members, _ = round_setup
-    for member, score in zip(members, (1, 5, 5), strict=True):
-        review(app, round_id, ideas[0].id, member.id, score)
-    details = snapshots(query)[ideas[0].id][4]
-    assert details["criteria"]["safety_impact"]["disagreement"] is True
-    assert details["criteria"]["safety_impact"]["range"] == 4
+    given = {ideas[0].id: (1, 5, 5), ideas[1].id: (3, 3, 4), ideas[2].id: (4, 4, 3)}
+    for idea_id, scores in given.items():
+        for member, score in zip(members, scores, strict=True):
+            review(app, round_id, idea_id, member.id, score)
+    snaps = snapshots(query)
+    details = snaps[ideas[0].id][4]
+    assert details["agreement_rule"] == AGREEMENT_RULE
+    safety = details["criteria"]["safety_impact"]
+    assert safety["disagreement"] is True and safety["range"] == 4
+    assert safety["spread"] == pytest.approx(np.std([1, 5, 5], ddof=1))
+    assert 0.5 < safety["usual_spread"] < 1  # the other two ideas: one point apart
+    assert details["overall"]["disagreement"] is True
     assert details["split_recommendation"] is False
+    for idea in ideas[1:]:  # one point apart, as usual: no flag
+        other = snaps[idea.id][4]
+        assert not any(c["disagreement"] for c in other["criteria"].values())
+        assert other["overall"]["disagreement"] is False
+
+
+def test_a_snapshot_stored_under_the_earlier_rule_is_not_read_as_disagreeing():
+    old = {"criteria": {"safety_impact": {"range": 2, "disagreement": True}}}
+    assert disagrees(old) is False and disagrees({}) is False and disagrees(None) is False
+    new = {**old, "overall": {"disagreement": False}, "agreement_rule": AGREEMENT_RULE}
+    assert disagrees(new) is True
 
 
 def test_a_split_recommendation_is_stored_apart_from_the_scores(app, round_setup, query):

@@ -1,21 +1,12 @@
-"""Krippendorff's alpha against the published worked example and an oracle; disagreement flags."""
+"""Krippendorff's alpha against the published worked example and an oracle; split verdicts."""
 
-import dataclasses
 import math
 
 import krippendorff  # a test-only oracle; scoring never imports it
 import numpy as np
 import pytest
 
-from scoring import (
-    DISAGREEMENT_RANGE,
-    DisagreementFlags,
-    disagreement_flags,
-    disagreement_table,
-    krippendorff_alpha,
-    reviewers_disagree,
-    split_recommendation,
-)
+from scoring import krippendorff_alpha, split_recommendation
 
 nan = np.nan
 
@@ -126,34 +117,6 @@ def test_bad_input_raises_a_clear_error(data, kwargs, message):
         krippendorff_alpha(data, **kwargs)
 
 
-def test_range_of_two_is_flagged_and_one_is_not():
-    scores = [[3, 3, 1, 5], [5, 4, 2, 5], [4, 3, 3, 4]]
-    result = disagreement_flags(scores)
-    assert isinstance(result, DisagreementFlags)
-    assert result.flags.tolist() == [True, False, True, False]
-    assert result.ranges.tolist() == [2.0, 1.0, 2.0, 1.0]
-    assert result.any and not result.split_recommendation
-
-
-def test_missing_scores_are_ignored_and_a_single_score_is_not_flagged():
-    scores = [[1, nan, nan, 2], [nan, nan, 5, 2], [2, nan, nan, nan]]
-    result = disagreement_flags(scores)
-    assert result.flags.tolist() == [False, False, False, False]
-    np.testing.assert_array_equal(result.ranges, [1.0, nan, nan, 0.0])
-    assert not result.any
-
-
-def test_min_range_is_a_keyword_threshold():
-    scores = [[1, 2], [4, 3]]
-    assert disagreement_flags(scores, min_range=3).flags.tolist() == [True, False]
-    assert disagreement_flags(scores, min_range=1).flags.tolist() == [True, True]
-
-
-def test_no_reviews_gives_no_flags():
-    result = disagreement_flags(np.empty((0, 3)))
-    assert result.flags.tolist() == [False] * 3 and np.isnan(result.ranges).all()
-
-
 @pytest.mark.parametrize(
     ("recommendations", "split"),
     [
@@ -167,9 +130,6 @@ def test_no_reviews_gives_no_flags():
     ],
 )
 def test_split_recommendation(recommendations, split):
-    result = disagreement_flags([[3], [3]], recommendations)
-    assert result.split_recommendation is split
-    assert result.any is split
     assert split_recommendation(recommendations) is split
     if recommendations is not None:  # any iterable will do, such as a generator
         assert split_recommendation(r for r in recommendations) is split
@@ -178,102 +138,3 @@ def test_split_recommendation(recommendations, split):
 def test_split_recommendation_refuses_unknown_values():
     with pytest.raises(ValueError, match="Unknown recommendation"):
         split_recommendation(["progress", "maybe"])
-
-
-def test_default_threshold_is_two_points():
-    assert DISAGREEMENT_RANGE == 2
-    scores = [[2, 3], [4, 4]]  # 2 points apart on the first criterion, 1 on the second
-    assert disagreement_flags(scores).flags.tolist() == [True, False]
-    flags, _ = disagreement_table([2, 4, 3, 4], [0, 0, 0, 0], [0, 0, 1, 1], 1, 2)
-    assert flags.tolist() == [[True, False]]
-
-
-@pytest.mark.parametrize(
-    ("flags", "split", "disagree"),
-    [
-        ([], False, False),
-        ([False, False], False, False),
-        ([False, True], False, True),
-        ([False, None], True, True),  # flags read back from storage may be None
-        (np.array([False, False]), True, True),
-        (np.array([True, False]), False, True),
-    ],
-)
-def test_reviewers_disagree_on_a_criterion_or_the_verdict(flags, split, disagree):
-    assert reviewers_disagree(flags, split) is disagree
-
-
-def test_reviewers_disagree_is_the_rule_behind_the_flags():
-    for scores, recommendations in [
-        ([[1, 3], [3, 3]], None),
-        ([[3, 3], [4, 3]], ["progress", "do_not_progress"]),
-        ([[3, 3], [4, 3]], ["progress", None]),
-    ]:
-        result = disagreement_flags(scores, recommendations)
-        assert result.any is reviewers_disagree(result.flags, result.split_recommendation)
-
-
-def test_flags_are_read_only_plain_data():
-    result = disagreement_flags([[1, 3], [3, 3]])
-    with pytest.raises(ValueError, match="read-only"):
-        result.flags[0] = False
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        result.split_recommendation = True
-
-
-@pytest.mark.parametrize(
-    ("args", "kwargs", "message"),
-    [
-        (([1, 2, 3],), {}, "must be 2-D"),
-        (([[1, 2]],), {"min_range": 0}, "min_range must be positive"),
-        (([[1, 2]], ["progress", "maybe"]), {}, "Unknown recommendation"),
-    ],
-)
-def test_disagreement_flags_rejects_bad_input(args, kwargs, message):
-    with pytest.raises(ValueError, match=message):
-        disagreement_flags(*args, **kwargs)
-
-
-def long_format(n_ideas, n_criteria, *, seed):
-    """Return per-idea score matrices and the same scores as long-format rows."""
-    rng = np.random.default_rng(seed)
-    per_idea, rows = [], []
-    for i in range(n_ideas):
-        scores = rng.integers(1, 6, size=(rng.integers(0, 5), n_criteria)).astype(float)
-        scores[rng.random(scores.shape) < 0.2] = nan
-        per_idea.append(scores)
-        for review in scores:
-            rows.extend((s, i, c) for c, s in enumerate(review))
-    order = rng.permutation(len(rows))  # row order must not matter
-    score, idea, criterion = (np.array(column) for column in zip(*rows, strict=True))
-    return per_idea, score[order], idea[order], criterion[order]
-
-
-@pytest.mark.parametrize("min_range", [1, 2, 3])
-def test_table_agrees_with_per_idea_flags(min_range):
-    per_idea, score, idea, criterion = long_format(500, 6, seed=min_range)
-    flags, ranges = disagreement_table(score, idea, criterion, 500, 6, min_range=min_range)
-    assert flags.shape == ranges.shape == (500, 6) and flags.dtype == bool
-    for i, scores in enumerate(per_idea):
-        expected = disagreement_flags(scores.reshape(-1, 6), min_range=min_range)
-        np.testing.assert_array_equal(flags[i], expected.flags)
-        np.testing.assert_array_equal(ranges[i], expected.ranges)
-
-
-def test_table_gives_ideas_without_rows_no_flags():
-    flags, ranges = disagreement_table([], [], [], 3, 2)
-    assert not flags.any() and np.isnan(ranges).all() and flags.shape == (3, 2)
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (([1, 2], [0], [0, 0], 1, 1), "same length"),
-        (([1, 2], [0, 1], [0, 0], 1, 1), r"idea indices must lie in \[0, 1\)"),
-        (([1, 2], [0, 0], [0, -1], 1, 1), r"criterion indices must lie in \[0, 1\)"),
-        (([1, 2], [0.0, 0.0], [0, 0], 1, 1), "integer indices"),
-    ],
-)
-def test_table_rejects_bad_input(args, message):
-    with pytest.raises(ValueError, match=message):
-        disagreement_table(*args)
