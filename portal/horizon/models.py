@@ -76,7 +76,7 @@ class ItemStatus(enum.StrEnum):
             "relevant": "Relevant",
             "not_relevant": "Not relevant",
             "promoted": "Promoted to the pipeline",
-            "evidence": "Evidence for an idea",
+            "evidence": "Added to an idea as evidence",
         }[self.value]
 
 
