@@ -78,6 +78,7 @@ _RANGE = re.compile(r"(?:\w+:)?[\[{][^\]}]*\bTO\b[^\]}]*[\]}]?|\w+:[<>]=?\S*")
 _WILDCARD = re.compile(r"\*|\?(?=\w)")
 _BOOST_FUZZY = re.compile(r"[\^~][\d.]*")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT"})
+QUOTES = "\"'"
 
 Vocabulary = Mapping[str, Mapping[str, tuple[str, ...]]]  # field -> label_key -> codes
 
@@ -127,7 +128,7 @@ def prepare(raw: str | None, vocabulary: Vocabulary | None = None) -> Prepared:
     searched = _RANGE.sub(" ", text)
     if searched != text:
         notices.append("range")
-    tokens = [m for m in _TOKEN.finditer(searched)]
+    tokens = list(_TOKEN.finditer(searched))
     out: list[str] = []
     n = 0
     while n < len(tokens):
@@ -197,6 +198,8 @@ def _field(token, tokens, n, out, notices, vocabulary) -> int:
     quoted = value[0] in "\"'"
     if not quoted:
         value = _plain(value, notices)
+        if not value:  # `stage:*`: nothing is left to look for
+            return n
     if field in LABELLED_FIELDS and field in vocabulary:
         labels = vocabulary[field]
         if not quoted:  # the longest run of following words that is a label
@@ -215,11 +218,10 @@ def _field(token, tokens, n, out, notices, vocabulary) -> int:
             out.append(_codes(field, codes))
             return n
         if field in EXACT_FIELDS:
-            notices.append(f"No {field} is called ‘{value.strip(chr(34) + chr(39))}’.")
-    if field == "year" and not value.strip("\"'").isdigit():
+            notices.append(f"No {field} is called ‘{value.strip(QUOTES)}’.")
+    if field == "year" and not value.strip(QUOTES).isdigit():
         notices.append("A year is a number, such as year:2024.")
-    if value:
-        out.append(f"{field}:{value}")
+    out.append(f"{field}:{value}")
     return n
 
 
