@@ -73,7 +73,8 @@ def test_a_similar_idea_takes_the_item_as_evidence_and_gives_it_back(
     assert f'href="/horizon/items/{item_id}"' not in literature[len(evidence) :]
     assert f'id="item-{item_id}"' not in lead_client.get("/horizon/inbox").get_data(as_text=True)
     item_page = lead_client.get(f"/horizon/items/{item_id}").get_data(as_text=True)
-    assert "Added to an idea as evidence by" in item_page and f"{idea.reference}: <bdi>" in item_page
+    assert "Added to an idea as evidence by" in item_page
+    assert f"{idea.reference}: <bdi>" in item_page
     again = lead_client.post(f"/horizon/items/{item_id}/evidence", data={"idea": idea.reference})
     assert again.status_code == 409
     assert f"already evidence for {idea.reference}" in again.get_data(as_text=True)
