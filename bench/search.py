@@ -65,7 +65,7 @@ sys.path.insert(0, str(ROOT))
 
 from portal.search.engine import index_filter  # noqa: E402
 from portal.search.index import complete, make_schema  # noqa: E402
-from portal.search.query import clean, parse, words  # noqa: E402
+from portal.search.query import free_words, parse, prepare, words  # noqa: E402
 from portal.search.scope import Scope, scope_for  # noqa: E402
 from portal.search.searching import PAGE_SIZE, ViewCache, snippet  # noqa: E402
 
@@ -163,7 +163,7 @@ def time_whoosh(directory, texts, views=None):
         started = time.perf_counter()
         with views.lock:
             view = views.get(directory, open_dir)
-            query = clean(text)
+            query = prepare(text).searched
             q = parse(query, view.schema)
             allow, deny = index_filter(scope, {}), scope.deny(also=[])
             found = view.run(q, allow, deny, 1)
@@ -171,7 +171,7 @@ def time_whoosh(directory, texts, views=None):
                 body = view.searcher.document(doc_id=key)["body"]
                 snippet(body, found.marks, view.schema) or body[:240]
             if found.total < PAGE_SIZE:
-                view.suggest(words(query), view.allowed(allow, deny))
+                view.suggest(free_words(query), view.allowed(allow, deny))
         timings.append((time.perf_counter() - started) * 1000)
     return timings
 

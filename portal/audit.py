@@ -73,6 +73,8 @@ ACTION_LABELS = {
     "feed.resumed": "Feed resumed",
     "feed.scan_requested": "Feed scan requested",
     "scanned_item.dismissed": "Scanned item dismissed",
+    "scanned_item.added_as_evidence": "Scanned item added to an idea as evidence",
+    "scanned_item.evidence_removed": "Scanned item removed from an idea's evidence",
 }
 
 

@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import nh3
 
 from scanners.dates import published
+from scanners.footers import strip_feed_footer
 from scanners.records import Entry
 
 # Block-level tags end a word: "<p>Background</p><p>Methods" must not read "BackgroundMethods".
@@ -225,7 +226,7 @@ def _summary(raw: Mapping[str, Any]) -> str:
             if content.get("value"):
                 summary = content["value"]
                 break
-    return clean_text(summary if isinstance(summary, str) else None)
+    return strip_feed_footer(clean_text(summary if isinstance(summary, str) else None))
 
 
 def _short_key(kind: str, value: str) -> str:

@@ -11,11 +11,12 @@ from sqlalchemy.orm import selectinload
 from portal.access import public, roles
 from portal.auth.models import User
 from portal.auth.roles import Role
+from portal.cleaning import strip_invisible
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.horizon import digest, promote, triage
+from portal.horizon import digest, evidence, promote, triage
 from portal.horizon.blueprint import bp
-from portal.horizon.forms import ActionForm
+from portal.horizon.forms import TITLE_CHARS, ActionForm, PromoteForm
 from portal.horizon.models import Feed, ItemSource, ItemStatus, ScannedItem
 from portal.ideas.sections import active_workstreams
 
@@ -166,6 +167,7 @@ def item(item_id):
         title=shown.title or "Untitled item",
         item=shown,
         idea=promote.promoted_idea(shown, current_user),
+        evidence_links=evidence.supported_ideas(shown, current_user),
         related=promote.similar_ideas(shown, current_user),
         words=promote.similarity_words,
         relevance=triage.relevance_words,
@@ -179,18 +181,28 @@ def item(item_id):
 @roles(Role.PROGRAMME_LEAD)
 def item_promote(item_id):
     shown = db.get_or_404(ScannedItem, item_id)
-    form = ActionForm()
+    streams = active_workstreams()
+    form = PromoteForm(workstreams=streams)
+    if request.method == "GET":  # prefilled from the item; a POST keeps what the lead typed
+        form.title.data = strip_invisible(shown.title or "Untitled item")
+        form.workstreams.data = [w.key for w in promote.suggested_workstreams(shown)]
+    status = 200
     if form.validate_on_submit():
+        chosen = [w for w in streams if w.key in form.workstreams.data]
         try:
-            idea = promote.promote_item(shown, current_user)
+            idea = promote.promote_item(
+                shown, current_user, title=form.title.data, workstreams=chosen
+            )
         except triage.TriageError as error:
             db.session.rollback()
             form.form_errors.append(str(error))
-            shown = db.get_or_404(ScannedItem, item_id)
+            shown, status = db.get_or_404(ScannedItem, item_id), 409
         else:
             db.session.commit()
             flash(f"'{idea.display_title}' is now idea {idea.reference}, in triage.", "success")
             return redirect(url_for("ideas.show", reference=idea.reference))
+    elif form.errors:
+        status = 400
     return render_template(
         "horizon/promote.html",
         title=f"Promote {shown.title or 'Untitled item'}",
@@ -200,7 +212,8 @@ def item_promote(item_id):
         words=promote.similarity_words,
         fields=promote.idea_fields(shown),
         form=form,
-    ), (409 if form.form_errors else 200)
+        title_chars=TITLE_CHARS,
+    ), status
 
 
 @bp.route("/horizon/digest")

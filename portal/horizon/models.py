@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.auth.models import User
 from portal.database import UTCDateTime, enum_column, now_utc
 from portal.extensions import db
+from portal.ideas.models import Idea
 
 FAILURES_BEFORE_BACKOFF = 3
 
@@ -66,6 +67,7 @@ class ItemStatus(enum.StrEnum):
     RELEVANT = "relevant"
     NOT_RELEVANT = "not_relevant"
     PROMOTED = "promoted"
+    EVIDENCE = "evidence"  # added to an existing idea as evidence for it (`ItemEvidence`)
 
     @property
     def label(self) -> str:
@@ -74,6 +76,7 @@ class ItemStatus(enum.StrEnum):
             "relevant": "Relevant",
             "not_relevant": "Not relevant",
             "promoted": "Promoted to the pipeline",
+            "evidence": "Added to an idea as evidence",
         }[self.value]
 
 
@@ -161,6 +164,28 @@ class ScannedItem(db.Model):
         passive_deletes=True,
         order_by="ItemSource.seen_at",
     )
+
+
+class ItemEvidence(db.Model):
+    """A scanned item a lead added to an existing idea as evidence for it (see
+    `portal.horizon.evidence`); one item may support several ideas."""
+
+    __tablename__ = "item_evidence"
+    __table_args__ = (sa.UniqueConstraint("idea_id", "item_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(sa.ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("scanned_items.id", ondelete="CASCADE"), index=True
+    )
+    # Where the item stood in triage before this link: removing its last link puts it back.
+    item_status_before: Mapped[ItemStatus] = mapped_column(enum_column(ItemStatus))
+    added_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+
+    item: Mapped["ScannedItem"] = relationship()
+    idea: Mapped[Idea] = relationship()
+    added_by: Mapped[User | None] = relationship()
 
 
 class ItemSource(db.Model):

@@ -26,11 +26,16 @@ SIMILARITY_FLOOR = 0.1  # below this, texts share little more than common words
 RELATED_LIMIT = 5
 
 
-def promote_item(item: ScannedItem, lead) -> Idea:
-    """Make the item an idea in triage, linked to it; mark it promoted; rescore."""
+def promote_item(item: ScannedItem, lead, *, title=None, workstreams=None) -> Idea:
+    """Make the item an idea in triage, linked to it, with the title and workstreams the lead
+    chose (by default the item's title and `suggested_workstreams`); mark the item promoted;
+    rescore."""
     if item.status is ItemStatus.PROMOTED or _idea_of(item) is not None:
         raise TriageError("This item has already been promoted to the pipeline.")
     now = utcnow()
+    fields = idea_fields(item)
+    if title is not None:
+        fields["title"] = strip_invisible(title).strip()[:150]
 
     def promoted(reference: str) -> Idea:
         idea = Idea(
@@ -44,9 +49,11 @@ def promote_item(item: ScannedItem, lead) -> Idea:
             submitted_at=now,
             consent_to_share=True,
             consent_at=now,
-            **idea_fields(item),
+            **fields,
         )
-        idea.workstreams = _workstreams_for(item)
+        idea.workstreams = (
+            list(workstreams) if workstreams is not None else suggested_workstreams(item)
+        )
         return idea
 
     try:
@@ -56,7 +63,15 @@ def promote_item(item: ScannedItem, lead) -> Idea:
     idea_services.record_event(
         idea, lead, "promoted", None, IdeaState.SUBMITTED, f"Promoted from '{item.title}'"
     )
-    audit.record(lead, "idea.promoted", idea, reference=idea.reference, scanned_item=item.id)
+    audit.record(
+        lead,
+        "idea.promoted",
+        idea,
+        reference=idea.reference,
+        scanned_item=item.id,
+        title=idea.title,
+        workstreams=[w.key for w in idea.workstreams],
+    )
     idea_services.record_version(idea, lead)
     idea_services.accept_into_triage(idea, lead)
     item.status, item.triaged_by_id, item.triaged_at = ItemStatus.PROMOTED, lead.id, now
@@ -92,7 +107,7 @@ def idea_fields(item: ScannedItem) -> dict:
     }
 
 
-def _workstreams_for(item: ScannedItem) -> list[Workstream]:
+def suggested_workstreams(item: ScannedItem) -> list[Workstream]:
     """The workstreams the item is likely relevant to (at least its best one)."""
     scores = {
         key: value

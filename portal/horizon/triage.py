@@ -32,8 +32,10 @@ from scoring import ScreeningModel, TopicScreening, stopping_rule
 from scoring.screening import TRAINED_MODES
 
 DECISIONS = {"relevant": ItemStatus.RELEVANT, "not_relevant": ItemStatus.NOT_RELEVANT}
-DECIDED = (ItemStatus.RELEVANT, ItemStatus.NOT_RELEVANT, ItemStatus.PROMOTED)
-RELEVANT = (ItemStatus.RELEVANT, ItemStatus.PROMOTED)
+# an item added to an idea as evidence is relevant, as a promoted one is
+IN_PIPELINE = (ItemStatus.PROMOTED, ItemStatus.EVIDENCE)
+DECIDED = (ItemStatus.RELEVANT, ItemStatus.NOT_RELEVANT, *IN_PIPELINE)
+RELEVANT = (ItemStatus.RELEVANT, *IN_PIPELINE)
 _MODEL_LOCK = threading.Lock()  # the cached models are retrained in place
 ENABLER = "enabler:"  # topic keys of enablers: ENABLER + the rubric criterion's key
 ENABLER_RELEVANT_SCORE = 3.5  # a promoted idea's mean panel score (1-5) that counts as relevant
@@ -49,8 +51,8 @@ def triage_item(item: ScannedItem, lead, decision: str) -> None:
 
 
 def triage_items(items, lead, decision: str) -> int:
-    """Mark each item relevant or not relevant (promoted ones are left as they are), then
-    retrain once; return how many were marked."""
+    """Mark each item relevant or not relevant (promoted ones, and evidence for an idea, are
+    left as they are), then retrain once; return how many were marked."""
     status = DECISIONS.get(decision)
     if status is None:
         raise TriageError("Choose 'Relevant' or 'Not relevant'.")
@@ -59,7 +61,7 @@ def triage_items(items, lead, decision: str) -> int:
         raise TriageError("Select at least one item.")
     now, marked = utcnow(), 0
     for item in items:
-        if item.status is ItemStatus.PROMOTED:
+        if item.status in IN_PIPELINE:
             continue
         previous = item.status
         item.status, item.triaged_by_id, item.triaged_at = status, lead.id, now
@@ -68,7 +70,9 @@ def triage_items(items, lead, decision: str) -> int:
         )
         marked += 1
     if not marked:
-        raise TriageError("These items have already been promoted to the pipeline.")
+        raise TriageError(
+            "These items are already in the pipeline: promoted, or evidence for an idea."
+        )
     db.session.flush()
     rescore_items(lead, "items triaged")
     return marked

@@ -21,8 +21,9 @@ from portal.extensions import db
 from portal.horizon.models import ScannedItem
 from portal.ideas.models import Idea
 from portal.search.index import IDEA_TEXT, current_dir, open_index_at
+from portal.search.labels import vocabulary
 from portal.search.models import SearchQueueEntry
-from portal.search.query import clean, parse, words
+from portal.search.query import free_words, parse, prepare
 from portal.search.scope import Scope, scope_for
 from portal.search.searching import (
     FACETS,
@@ -55,15 +56,28 @@ class SearchResults:
     filters: dict[str, str] = field(default_factory=dict)
     suggestion: str | None = None
     from_database: bool = False  # the index could not answer: a slower, plainer search
+    searched: str = ""  # the query in the backends' terms (`query.Prepared.searched`)
+    notices: tuple[str, ...] = ()  # what reading the query changed, for the page to say
 
 
 def search(query_text, *, viewer, filters=None, page=1) -> SearchResults:
     """Search what `viewer` may see; never raises on odd input."""
-    text = clean(query_text)
+    # labels are looked up only for a query that names a field
+    prepared = prepare(query_text, vocabulary() if ":" in (query_text or "") else None)
     filters = {k: str(v)[:100] for k, v in (filters or {}).items() if k in FACETS and v}
     page = max(1, min(int(page or 1), 1000))
-    results = SearchResults(query=text, filters=filters, page=page)
-    if not text and not filters:
+
+    def fresh():
+        return SearchResults(
+            query=prepared.text,
+            filters=filters,
+            page=page,
+            searched=prepared.searched,
+            notices=prepared.notices,
+        )
+
+    results = fresh()
+    if not prepared.text and not filters:
         return results
     scope = scope_for(viewer)
     path = current_dir()
@@ -79,7 +93,7 @@ def search(query_text, *, viewer, filters=None, page=1) -> SearchResults:
             except Exception:
                 current_app.logger.exception("search index failed: answering from the database")
                 _VIEWS.forget()
-                results = SearchResults(query=text, filters=filters, page=page)
+                results = fresh()
     _from_database(results, scope, viewer)
     return results
 
@@ -111,7 +125,7 @@ def index_filter(scope: Scope, filters: dict[str, str]):
 
 
 def _from_index(view, results: SearchResults, scope: Scope, viewer) -> None:
-    q = parse(results.query, view.schema) if results.query else wq.Every()
+    q = parse(results.searched, view.schema) if results.query else wq.Every()
     allow = index_filter(scope, results.filters)
     deny = scope.deny(also=_gone_but_queued())
     found = view.run(q, allow, deny, results.page)
@@ -130,7 +144,7 @@ def _from_index(view, results: SearchResults, scope: Scope, viewer) -> None:
         marked = snippet(body, found.marks, view.schema) or body[:240]
         results.hits.append(_hit(kind, row, title, _render(marked), viewer))
     if results.query and results.total < PAGE_SIZE:
-        results.suggestion = view.suggest(words(results.query), view.allowed(allow, deny))
+        results.suggestion = view.suggest(free_words(results.searched), view.allowed(allow, deny))
 
 
 def _gone_but_queued() -> list[str]:
@@ -195,7 +209,7 @@ def _hit(kind, row, title, snippet, viewer) -> Hit:
 
 def _from_database(results: SearchResults, scope: Scope, viewer) -> None:
     results.from_database = True
-    terms = words(results.query)[:6]
+    terms = free_words(results.searched)[:6]
     start = (results.page - 1) * PAGE_SIZE
 
     def like_all(columns):

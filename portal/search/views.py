@@ -2,17 +2,13 @@
 
 from functools import partial
 
-import sqlalchemy as sa
 from flask import render_template, request, url_for
 from flask_login import current_user
 
 from portal.access import signed_in
-from portal.extensions import db
-from portal.horizon.models import ItemStatus
-from portal.ideas.lifecycle import IdeaState
-from portal.ideas.models import Workstream
 from portal.search.blueprint import bp
 from portal.search.engine import FACETS, search
+from portal.search.labels import value_label, workstream_names
 
 FACET_LABELS = {
     "type": "Type",
@@ -39,7 +35,7 @@ def results():
         title="Search",
         found=found,
         facet_labels=FACET_LABELS,
-        value_label=partial(_value_label, _workstream_names()),
+        value_label=partial(value_label, workstream_names()),
         search_url=_search_url,
     )
 
@@ -50,24 +46,3 @@ def _search_url(found, page=None, **changes) -> str:
     if page and page > 1:
         args["page"] = page
     return url_for("search.results", **{k: v for k, v in args.items() if v})
-
-
-def _value_label(workstreams: dict[str, str], facet: str, value: str) -> str:
-    """How a facet value reads on the page."""
-    if facet == "type":
-        return {"idea": "Ideas", "item": "Scanned literature"}.get(value, value)
-    if facet == "stage":
-        for states in (IdeaState, ItemStatus):
-            if value in states._value2member_map_:
-                return states(value).label
-    if facet == "source":
-        return {"submission": "Shared by an innovator", "horizon_scan": "Horizon scanning"}.get(
-            value, value
-        )
-    if facet == "workstream":
-        return workstreams.get(value, value)
-    return value
-
-
-def _workstream_names() -> dict[str, str]:
-    return dict(db.session.execute(sa.select(Workstream.key, Workstream.name)).all())

@@ -1,7 +1,7 @@
 """The horizon-scanning inbox in a real browser, checked with axe: a lead triages items with
 the keyboard shortcuts and with the buttons, turns the shortcuts off and finds the keys no
-longer act, promotes an item, finds the new idea in triage in the pipeline, and sees related
-literature on its page."""
+longer act, promotes an item under a title of their own, adds another item to that idea as
+evidence and sees it on the idea's page, and finds the new idea in triage in the pipeline."""
 
 import re
 
@@ -96,22 +96,46 @@ def test_lead_triages_promotes_and_finds_the_idea(page, horizon_lead, check_acce
     assert page.url == url
     check_accessibility(page, "shortcuts off")
 
-    # Promote the top item: similar ideas come first, then the idea in triage.
+    # Promote the top item under a title of its own: similar ideas come first, then the form.
     top = items(page).first
     promoted = title_of(top)
+    evidence = title_of(items(page).nth(1))
     top.get_by_role("link", name=re.compile("^Promote")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(promoted)
     expect(
         page.get_by_role("heading", name="Similar ideas already in the pipeline")
     ).to_be_visible()
+    title = page.get_by_label("Title of the idea")
+    expect(title).to_have_value(promoted)
     check_accessibility(page)
+    title.fill("Safer births: literature to act on")
     page.get_by_role("button", name="Promote to the pipeline").click()
-    expect(success(page)).to_contain_text("in triage")
+    expect(success(page)).to_contain_text("'Safer births: literature to act on' is now idea")
     reference = re.search(r"PSI-\d{4}-\d{4}-\d", success(page).inner_text()).group(0)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Safer births: literature to act on")
     found = page.locator("dd").filter(has_text=re.compile(r"^\s*Found by horizon scanning:"))
     expect(found.get_by_role("link", name=promoted)).to_be_visible()
-    literature = page.locator("#related-literature + p + ul li a")
-    expect(literature.first).to_be_visible()
+
+    # The next item supports that idea: promote offers to add it as evidence instead.
+    page.goto("/horizon/inbox")
+    item = items(page).filter(has=page.get_by_role("heading", name=evidence))
+    item.get_by_role("link", name=re.compile("^Promote")).click()
+    page.get_by_role("link", name=re.compile("as evidence", re.IGNORECASE)).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Add this item to an idea as evidence"
+    )
+    check_accessibility(page)
+    another = page.get_by_role("radio", name="Another idea")
+    if another.count():  # similar ideas are offered first
+        another.check()
+    page.get_by_label("Reference of").fill(reference)
+    page.get_by_role("button", name="Add as evidence").click()
+    expect(success(page)).to_contain_text(f"is now evidence for {reference}.")
+    added = page.locator("#evidence-items + ul")
+    expect(added.get_by_role("link", name=evidence)).to_be_visible()
+    expect(added.get_by_role("button", name=re.compile("^Remove"))).to_be_visible()
+    similar = page.locator("h3:has-text('Similar scanned items') + p + ul li a")
+    expect(similar.first).to_be_visible()
     check_accessibility(page)
 
     page.goto("/triage")

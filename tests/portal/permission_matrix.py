@@ -208,8 +208,17 @@ SCANNED_ITEM = [
     row("horizon.item_dismiss", "item", to="/horizon/items",
         POST=       "401  403   403   403      403        403   302        302  403"),
     row("horizon.item_promote", "item", to="/ideas/*",
+        data={"title": "Sepsis prompts from the literature", "workstreams": "system_safety"},
         GET=        "in   403   403   403      403        403   200        200  403",
         POST=       "401  403   403   403      403        403   302        302  403"),
+    # Adding the item to X as evidence: the conflicted lead is told why not (a conflict).
+    row("horizon.item_evidence", "item", to="/ideas/{x}#evidence-items",
+        data={"idea": "another", "reference": "{x}"},
+        GET=        "in   403   403   403      403        403   200        200  403",
+        POST=       "401  403   403   403      403        403   409        302  403"),
+    # Taking it off X again: conflicts beat roles.
+    row("horizon.item_evidence_remove", "x_evidence", to="/ideas/{x}#related-literature",
+        POST=       "401  403   403   403      403        403   403        302  403"),
 ]
 
 FEED_FORM = {"url": "{feed_url}", "name": "Journal feed", "description": "", "interval": "60"}

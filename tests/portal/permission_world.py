@@ -26,11 +26,11 @@ from portal.auth.models import OrganisationType, User
 from portal.auth.roles import Role
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.horizon.models import Feed
+from portal.horizon.models import Feed, ItemEvidence, ItemStatus, ScannedItem
 from portal.ideas import attachments, files
 from portal.ideas import services as ideas
 from portal.ideas.lifecycle import IdeaState
-from portal.ideas.models import Workstream
+from portal.ideas.models import Idea, Workstream
 from portal.mail import OutboxMessage
 from portal.pipeline import decisions
 from portal.reviews import rounds
@@ -71,6 +71,10 @@ ITEM = (
     "Sepsis screening prompts for community nurses: a stepped-wedge trial",
     "District nurses used a sepsis screening prompt on the visit app; sepsis admissions fell "
     "among housebound older people on the caseload.",
+)
+EVIDENCE_ITEM = (
+    "Missed sepsis among housebound patients: an audit of community nursing notes",
+    "Nurses' notes showed sepsis was suspected late for housebound older people.",
 )
 WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
@@ -302,10 +306,21 @@ def _link_token(recipient, prefix) -> str:
 
 
 def _horizon(world, app):
-    [item] = add_items(app, [ITEM], feed_name="Journal feed")
+    """A scanned item like X, and another a lead added to X as evidence."""
+    [item, evidence] = add_items(app, [ITEM, EVIDENCE_ITEM], feed_name="Journal feed")
     with app.app_context():
         feed = db.session.scalar(sa.select(Feed).filter_by(name="Journal feed"))
-        world.objects.update(item={"item_id": item}, feed={"feed_id": feed.id})
+        x = db.session.scalar(sa.select(Idea).filter_by(reference=world.names["x"]))
+        db.session.add(
+            ItemEvidence(idea_id=x.id, item_id=evidence, item_status_before=ItemStatus.NEW)
+        )
+        db.session.get(ScannedItem, evidence).status = ItemStatus.EVIDENCE
+        db.session.commit()
+        world.objects.update(
+            item={"item_id": item},
+            feed={"feed_id": feed.id},
+            x_evidence={"item_id": evidence, "reference": world.names["x"]},
+        )
         world.names.update(feed=str(feed.id), feed_url=feed.url)
 
 

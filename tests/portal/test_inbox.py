@@ -338,7 +338,8 @@ def test_enabler_models_learn_from_not_relevant_items_and_panel_scores(
 
     maternity, other = pool[MATERNITY[0][0]], pool[OTHER[0][0]]
     lead_client.post("/horizon/inbox/triage", data={"decide": f"{other}:not_relevant"})
-    assert lead_client.post(f"/horizon/items/{maternity}/promote").status_code == 302
+    promoted = {"title": MATERNITY[0][0], "workstreams": "maternity_neonatal"}
+    assert lead_client.post(f"/horizon/items/{maternity}/promote", data=promoted).status_code == 302
     member = create_user(
         roles=(Role.PANEL_MEMBER,), name="Panel Person", organisation=create_organisation("P")
     )

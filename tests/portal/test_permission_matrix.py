@@ -149,7 +149,8 @@ def test_scanned_item_lists_x_as_related_only_to_those_who_may_see_it(world):
 def test_scanned_item_names_the_idea_it_became_only_to_leads(world):
     item = world.objects["item"]
     with world.case():
-        promoted = world.ask("lead", "POST", world.path("horizon.item_promote", item))
+        data = {"title": "Sepsis prompts", "workstreams": "system_safety"}
+        promoted = world.ask("lead", "POST", world.path("horizon.item_promote", item), data)
         reference = promoted.location.rsplit("/", 1)[1]
         assert reference in world.ask("lead", "GET", world.path("horizon.item", item)).body
         page = world.ask("admin", "GET", world.path("horizon.item", item)).body
@@ -220,11 +221,13 @@ README_ROWS = {
         ("ideas.ask", "x", "POST"),
         ("ideas.decline", "x", "POST"),
         ("pipeline.reopen", "x_decision", "POST"),
+        ("horizon.item_evidence_remove", "x_evidence", "POST"),
     ],
     "See scanned items": [("horizon.item", "item", "GET")],
     "Screen and promote scanned items": [
         ("horizon.item_dismiss", "item", "POST"),
         ("horizon.item_promote", "item", "POST"),
+        ("horizon.item_evidence", "item", "POST"),
     ],
     "Manage feeds": [
         ("horizon.feed_edit", "feed", "POST"),

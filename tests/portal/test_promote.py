@@ -17,6 +17,7 @@ from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaEvent, IdeaSource
 from tests.portal.horizon_helpers import MATERNITY, OTHER, add_items
 
+PROMOTE = {"title": "Promoted from the literature", "workstreams": ["maternity_neonatal"]}
 SEPSIS_ITEM = (
     "Sepsis screening prompts for district nurses visiting patients at home",
     "A sepsis screening prompt on the community nursing visit app reminded district nurses "
@@ -43,9 +44,23 @@ def test_promote_page_lists_near_duplicates_first(lead_client, pool, create_idea
     assert re.search(r"\((very similar|similar|somewhat similar);", html)
 
 
+EDITED = "Quantified blood loss after birth on labour wards"
+
+
+def checked(html) -> list[str]:
+    """The workstreams checked on a promote page."""
+    return re.findall(r'name="workstreams" type="checkbox" value="(\w+)" checked', html)
+
+
 def test_promoting_makes_an_idea_in_triage(lead_client, pool, query):
     item_id = pool[MATERNITY[0][0]]
-    response = lead_client.post(f"/horizon/items/{item_id}/promote")
+    page = lead_client.get(f"/horizon/items/{item_id}/promote").get_data(as_text=True)
+    assert f'value="{MATERNITY[0][0]}"' in page  # the title, prefilled to edit
+    assert checked(page) == ["maternity_neonatal"]
+    response = lead_client.post(
+        f"/horizon/items/{item_id}/promote",
+        data={"title": f"  {EDITED} ", "workstreams": ["maternity_neonatal", "system_safety"]},
+    )
     assert response.status_code == 302
 
     def load():
@@ -54,11 +69,12 @@ def test_promoting_makes_an_idea_in_triage(lead_client, pool, query):
         kinds = db.session.scalars(
             sa.select(IdeaEvent.kind).where(IdeaEvent.idea_id == idea.id).order_by(IdeaEvent.id)
         ).all()
-        actions = db.session.scalars(
-            sa.select(AuditEvent.action).where(
+        actions = db.session.execute(
+            sa.select(AuditEvent.action, AuditEvent.details).where(
                 AuditEvent.action.in_(["idea.promoted", "scanned_item.promoted"])
             )
         ).all()
+        actions = {action: details for action, details in actions}
         return (
             idea.reference,
             idea.source,
@@ -70,7 +86,7 @@ def test_promoting_makes_an_idea_in_triage(lead_client, pool, query):
             [w.key for w in idea.workstreams],
             item.status,
             kinds,
-            sorted(actions),
+            actions,
         )
 
     (
@@ -89,11 +105,13 @@ def test_promoting_makes_an_idea_in_triage(lead_client, pool, query):
     assert response.headers["Location"] == f"/ideas/{reference}"
     assert (source, state, owner) == (IdeaSource.HORIZON_SCAN, IdeaState.IN_TRIAGE, None)
     assert promoted_by == lead_client.user.id
-    assert title == MATERNITY[0][0] and doi
-    assert "maternity_neonatal" in workstreams
+    assert title == EDITED and doi
+    assert workstreams == ["maternity_neonatal", "system_safety"]
     assert status is ItemStatus.PROMOTED
     assert kinds == ["promoted", "accepted"]
-    assert actions == ["idea.promoted", "scanned_item.promoted"]
+    assert sorted(actions) == ["idea.promoted", "scanned_item.promoted"]
+    assert actions["idea.promoted"]["title"] == EDITED
+    assert actions["idea.promoted"]["workstreams"] == workstreams
 
     # The promoting lead sees it in triage and in the pipeline, and on its page where it came from.
     assert reference in lead_client.get("/triage").get_data(as_text=True)
@@ -113,7 +131,7 @@ def test_promoting_makes_an_idea_in_triage(lead_client, pool, query):
     assert f"You moved {reference} to" in decided
     assert "innovator has been told" not in decided
     # Promoting again is refused with a message.
-    again = lead_client.post(f"/horizon/items/{item_id}/promote")
+    again = lead_client.post(f"/horizon/items/{item_id}/promote", data=PROMOTE)
     assert again.status_code == 409
     assert "already been promoted" in again.get_data(as_text=True)
 
@@ -130,7 +148,7 @@ def test_promoting_skips_a_reference_number_taken_meanwhile(
 
     monkeypatch.setattr(services, "_next_reference", racing)
     item_id = pool[MATERNITY[0][0]]
-    response = lead_client.post(f"/horizon/items/{item_id}/promote")
+    response = lead_client.post(f"/horizon/items/{item_id}/promote", data=PROMOTE)
     assert response.status_code == 302
     reference = query(
         lambda: db.session.scalar(sa.select(Idea.reference).where(Idea.scanned_item_id == item_id))
@@ -186,9 +204,9 @@ def test_digest_page_and_private_atom_feed(lead_client, client, pool, query):
     assert client.get(url).status_code == 404
 
 
-def test_a_promoted_idea_gets_workstreams_never_enablers(app, lead_client, pool, query):
+def test_a_promoted_idea_is_offered_workstreams_never_enablers(app, lead_client, pool):
     """Enabler scores sit beside workstream scores on the item; however high, they are not
-    workstreams for the new idea."""
+    workstreams offered for the new idea."""
     item_id = pool[MATERNITY[1][0]]
     with app.app_context():
         item = db.session.get(ScannedItem, item_id)
@@ -198,10 +216,27 @@ def test_a_promoted_idea_gets_workstreams_never_enablers(app, lead_client, pool,
             "enabler:measurement": 0.99,
         }
         db.session.commit()
-    assert lead_client.post(f"/horizon/items/{item_id}/promote").status_code == 302
+    page = lead_client.get(f"/horizon/items/{item_id}/promote").get_data(as_text=True)
+    assert checked(page) == ["maternity_neonatal"]
+    offered = re.findall(r'name="workstreams" type="checkbox" value="(\w+)"', page)
+    assert "measurement" not in offered and "maternity_neonatal" in offered
 
-    def load():
-        idea = db.session.scalar(sa.select(Idea).where(Idea.scanned_item_id == item_id))
-        return [w.key for w in idea.workstreams]
 
-    assert query(load) == ["maternity_neonatal"]
+def test_bad_promotion_input_is_refused_and_kept(lead_client, pool, query):
+    item_id = pool[MATERNITY[1][0]]
+    blank = lead_client.post(f"/horizon/items/{item_id}/promote", data={"title": "  "})
+    html = blank.get_data(as_text=True)
+    assert blank.status_code == 400
+    assert "Enter a title for the idea" in html and "Choose at least one workstream" in html
+    long_title = "Fetal monitoring " * 10
+    too_long = lead_client.post(
+        f"/horizon/items/{item_id}/promote",
+        data={"title": long_title, "workstreams": ["medicines_safety"]},
+    )
+    html = too_long.get_data(as_text=True)
+    assert too_long.status_code == 400
+    assert "Title must be 150 characters or fewer" in html
+    assert f'value="{long_title.strip()}"' in html  # what was typed is kept
+    assert checked(html) == ["medicines_safety"]
+    made = sa.select(sa.func.count()).select_from(Idea).where(Idea.scanned_item_id == item_id)
+    assert query(lambda: db.session.scalar(made)) == 0

@@ -75,6 +75,38 @@ def test_facets_field_queries_filters_and_paging(app, create_idea, lead):
     assert past_the_end.page == 2 and len(past_the_end.hits) == 4
 
 
+def test_field_queries_take_the_labels_on_the_page(app, create_idea, lead):
+    create_idea(triage=True, title="Sepsis triaged", workstreams=("maternity_neonatal",))
+    create_idea(title="Sepsis submitted")
+    add_items(app, [("Sepsis item", "Sepsis in care homes")])
+    index_now(app)
+
+    for stage in ("in_triage", '"in triage"', "in-triage", '"Being checked"', "being checked"):
+        assert titles(run_search(app, lead, f"stage:{stage} sepsis")) == ["Sepsis triaged"]
+    maternity = run_search(app, lead, 'workstream:"Maternity and Neonatal"')
+    assert titles(maternity) == ["Sepsis triaged"]
+    assert titles(run_search(app, lead, "type:scanned literature sepsis")) == ["Sepsis item"]
+    assert titles(run_search(app, lead, "source:journal feed")) == ["Sepsis item"]
+    assert titles(run_search(app, lead, "stage:not-screened")) == ["Sepsis item"]
+    unknown = run_search(app, lead, "stage:pending sepsis")
+    assert unknown.total == 0 and unknown.notices == ("No stage is called ‘pending’.",)
+
+
+def test_the_page_says_what_was_cut_or_ignored(app, create_idea, client, sign_in, lead):
+    create_idea(triage=True, title="Sepsis screening")
+    index_now(app)
+    sign_in(client, lead)
+
+    page = client.get("/search?q=sepsis*").get_data(as_text=True)
+    notices = page[page.index('id="search-notices"') : page.index('id="search-count"')]
+    assert "Wildcards (* and ?) are not supported, so they were ignored." in notices
+    assert "1 result for ‘sepsis*’" in page and "Sepsis screening" in page
+    page = client.get("/search", query_string={"q": "sepsis " + "x" * 300}).get_data(as_text=True)
+    assert "only its first 200 characters were used" in page
+    page = client.get("/search?q=sepsis").get_data(as_text=True)
+    assert 'id="search-notices"' not in page
+
+
 def test_did_you_mean(app, create_idea, lead):
     create_idea(triage=True, title="Sepsis screening in care homes")
     index_now(app)

@@ -2,7 +2,9 @@
 
 import time
 from datetime import timedelta
+from pathlib import Path
 
+import feedparser
 import pytest
 
 from scanners import canonical_url, clean_text, entry_from_feedparser, normalise_doi, title_key
@@ -222,3 +224,61 @@ def test_doi_sources_in_order_and_authors():
     assert entry_from_feedparser(raw, feed_url="x", fetched_at=NOW).doi == "10.1000/in-text"
     raw = {"title": "t", "summary": "Commentary on doi:10.1000/a, see also 10.1000/b."}
     assert entry_from_feedparser(raw, feed_url="x", fetched_at=NOW).doi is None  # ambiguous
+
+
+HSSIB_COPY = Path(__file__).resolve().parents[2] / "portal" / "demo" / "feed_copies"
+KEPT = "Nurses missed sepsis in care homes."
+
+
+@pytest.mark.parametrize(
+    ("summary", "stripped"),
+    [
+        (f"{KEPT} The post Sepsis: a review appeared first on HSSIB.", KEPT),
+        (f"{KEPT} The post Sepsis. Part 2 first appeared on Safety Blog", KEPT),
+        (f"{KEPT} Continue reading →", KEPT),
+        (f'{KEPT} Continue reading "Sepsis in care homes"', KEPT),
+        (f"{KEPT} Continue reading…", KEPT),
+        (f"{KEPT} Read more at The BMJ.", KEPT),
+        (f"{KEPT} Read more »", KEPT),
+        (f"{KEPT} Read the full article", KEPT),
+        ("Nurses missed sepsis in care homes [&hellip;]", "Nurses missed sepsis in care homes…"),
+        ("Nurses missed sepsis in care homes [...]", "Nurses missed sepsis in care homes…"),
+        # stacked footers, as WordPress excerpts write them
+        (
+            "Nurses missed sepsis [&hellip;] Continue reading → "
+            "The post Sepsis appeared first on HSSIB.",
+            "Nurses missed sepsis…",
+        ),
+        ("The post Sepsis appeared first on HSSIB.", ""),
+        # a sentence of the abstract that uses the same words stays
+        ("Staff continue reading the chart. Read more often than not.", None),
+        ("The post appeared first on the ward rota. It was filled in 2024.", None),
+        (f"{KEPT} Readers wanted more. Continue reading was not advised at night", None),
+        (f"{KEPT} Continue reading Sepsis in care homes", None),
+        ("We read more than 400 notes", None),
+        ("Quotes [...] in the middle [...] are kept as they are.", None),
+        (f"The post Sepsis appeared first on HSSIB. {KEPT}", None),
+    ],
+)
+def test_feed_footers_are_stripped_from_summaries(summary, stripped):
+    raw = {"id": "x", "title": "t", "summary": f"<p>{summary}</p>"}
+
+    entry = entry_from_feedparser(raw, feed_url="https://f.example/", fetched_at=NOW)
+
+    assert entry.summary == (summary if stripped is None else stripped).replace("&hellip;", "…")
+    assert entry.title == "t"
+
+
+def test_hssib_summaries_lose_their_wordpress_footer():
+    parsed = feedparser.parse((HSSIB_COPY / "hssib-reports.xml").read_bytes())
+    entries = [
+        entry_from_feedparser(raw, feed_url="https://www.hssib.org.uk/", fetched_at=NOW)
+        for raw in parsed.entries
+    ]
+
+    assert len(entries) == 15
+    assert all(e.summary.endswith(".") for e in entries)
+    assert not [e.summary for e in entries if "appeared first on" in e.summary]
+    first = entries[0].summary
+    assert first.startswith("This investigation explored how staff recognise deterioration")
+    assert first.endswith("on hospital passports and baseline observations.")
