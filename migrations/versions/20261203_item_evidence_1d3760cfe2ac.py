@@ -1,7 +1,7 @@
 """Scanned items added to existing ideas as evidence
 
 Revision ID: 1d3760cfe2ac
-Revises: 754238509c2e
+Revises: 9b4e2a7c1d53
 Create Date: 2026-12-03
 
 A lead who finds that a scanned item describes an idea already in the pipeline adds the item
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "1d3760cfe2ac"
-down_revision = "754238509c2e"
+down_revision = "9b4e2a7c1d53"
 branch_labels = None
 depends_on = None
 

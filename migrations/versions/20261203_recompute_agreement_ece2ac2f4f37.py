@@ -1,7 +1,7 @@
 """Score snapshots are recomputed under the new rule of reviewers' disagreement
 
 Revision ID: ece2ac2f4f37
-Revises: 754238509c2e
+Revises: 1d3760cfe2ac
 Create Date: 2026-12-03
 
 Reviewers now disagree only beyond the panel's usual spread (`scoring.disagreement`), and a
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "ece2ac2f4f37"
-down_revision = "754238509c2e"
+down_revision = "1d3760cfe2ac"
 branch_labels = None
 depends_on = None
 
