@@ -146,7 +146,7 @@ def test_only_leads_see_the_panel_list(panel_client, innovator_client):
 
 def test_invited_person_sets_up_a_panel_account(lead_client, app, query):
     token, mail = invite(lead_client, query, email="Grace@Example.org")
-    assert "invited you to join the review panel" in mail.body
+    assert "invited you to join the Safety Pipeline review panel" in mail.body
     assert "choose your organisation and a password" in mail.body
     invitation = query(lambda: db.session.scalars(sa.select(Invitation)).one())
     assert invitation.token_hash == digest(token) and token not in invitation.token_hash
