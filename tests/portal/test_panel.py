@@ -158,7 +158,7 @@ def test_invited_person_sets_up_a_panel_account(lead_client, app, query):
     page = visitor.get(f"/invitations/{token}").get_data(as_text=True)
     assert (
         "Set up your account" in page
-        and "join the review panel" in page
+        and "join the Safety Pipeline review panel" in page
         and 'value="Grace Okafor"' in page
     )
     weak = visitor.post(f"/invitations/{token}", data=new_account(password="password1234"))
