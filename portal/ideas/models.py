@@ -71,6 +71,8 @@ class Workstream(db.Model):
 
 class Idea(db.Model):
     __tablename__ = "ideas"
+    # Never reuse a deleted draft's id on SQLite: its audit events name it by id.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(sa.String(24), unique=True)
@@ -165,6 +167,16 @@ class Idea(db.Model):
         data = {name: getattr(self, name) for name in CONTENT_FIELDS}
         data["workstreams"] = sorted(w.key for w in self.workstreams)
         return data
+
+
+class ReferenceCounter(db.Model):
+    """The last reference sequence given out in a period (YYMM): a deleted draft's number is
+    never given to another idea, as its innovator may have noted it."""
+
+    __tablename__ = "reference_counters"
+
+    period: Mapped[str] = mapped_column(sa.String(4), primary_key=True)
+    last_sequence: Mapped[int]
 
 
 class IdeaVersion(db.Model):

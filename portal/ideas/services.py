@@ -15,12 +15,13 @@ from portal.clock import utcnow
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState, Mover, check_reopen, check_transition
 from portal.ideas.models import CONTENT_FIELDS, Idea, IdeaEvent, IdeaQuestion, IdeaVersion
-from portal.ideas.reference import format_reference, period_of, sequence_of
+from portal.ideas.numbering import claim_sequence
+from portal.ideas.reference import format_reference, period_of
 from portal.links import absolute_url
 from portal.mail import queue_mail
 from portal.policy import Can, may
 
-REFERENCE_ATTEMPTS = 5  # a concurrent request may take the same number: look again
+REFERENCE_ATTEMPTS = 5  # a clash (a number or start token taken meanwhile): look again
 
 
 class IdeaError(ValueError):
@@ -58,13 +59,14 @@ def create_draft(owner, start_token: str | None = None) -> Idea:
 def add_with_reference(
     build: Callable[[str], Idea], now, *, existing: Callable[[], Idea | None] | None = None
 ) -> tuple[Idea, bool]:
-    """Add the idea `build(reference)` makes under the next free reference number.
+    """Add the idea `build(reference)` makes under a newly claimed reference number.
 
-    A concurrent request may take the same number: each try is added in a savepoint and a
-    clash tries the next free number, up to `REFERENCE_ATTEMPTS` times. `existing`, when
-    given, is asked before each try for an idea that request already made (a draft with the
-    same start token), which is then returned instead. Returns the idea and whether it was
-    added here.
+    Concurrent requests claim different numbers (see `numbering`), but a number may have been
+    taken otherwise, or the same start token sent twice at once: each try is added in a
+    savepoint and a clash claims the next number, up to `REFERENCE_ATTEMPTS` times.
+    `existing`, when given, is asked before each try for an idea that request already made (a
+    draft with the same start token), which is then returned instead. Returns the idea and
+    whether it was added here.
     """
     for _ in range(REFERENCE_ATTEMPTS):
         if existing is not None and (found := existing()) is not None:
@@ -88,10 +90,7 @@ def _made_by_token(owner, token) -> Idea | None:
 
 def _next_reference(now) -> str:
     period = period_of(now)
-    taken = db.session.scalars(
-        sa.select(Idea.reference).where(Idea.reference.like(f"PSI-{period}-%"))
-    ).all()
-    return format_reference(period, max((sequence_of(r) for r in taken), default=0) + 1)
+    return format_reference(period, claim_sequence(period))
 
 
 def save_answers(idea: Idea, actor, values: dict) -> bool:
