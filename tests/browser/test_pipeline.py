@@ -52,6 +52,7 @@ def test_lead_shortlists_from_the_pipeline(page, browser, live_server, check_acc
     try_weights(lead, check_accessibility)
     references = [shortlist(lead, start, check_accessibility) for start in SHORTLIST]
     download_csv(lead, references)
+    read_trends_and_driver_diagrams(lead, check_accessibility)
 
     context = browser.new_context(base_url=live_server)
     context.set_default_timeout(5_000)
@@ -152,6 +153,21 @@ def shortlist(lead, start, check_accessibility) -> str:
     expect(success(lead)).to_contain_text(f"You moved {reference} to 'Shortlisted'")
     expect(lead.get_by_role("main")).to_contain_text(RATIONALE)
     return reference
+
+
+def read_trends_and_driver_diagrams(lead, check_accessibility):
+    """The dashboard's monthly trends and the portfolio's driver diagrams are named images."""
+    lead.get_by_role("link", name="Dashboard").click()
+    # a chart's name is its title, then its description
+    for title in ("Ideas submitted per month Column", "Time to decision: median days Column"):
+        expect(lead.get_by_role("img", name=re.compile("^" + title))).to_be_visible()
+    small = lead.get_by_role("img", name=f"Ideas submitted per month: {WORKSTREAM_LABEL}")
+    expect(small).to_be_visible()
+    check_accessibility(lead)
+    lead.get_by_role("link", name="Portfolio").click()
+    diagram = lead.get_by_role("img", name=f"Driver diagram: {WORKSTREAM_LABEL} (MedSIP)")
+    expect(diagram).to_be_visible()
+    check_accessibility(lead)
 
 
 def download_csv(lead, references):
