@@ -112,3 +112,82 @@ def _legend(series):
         yield Markup('<text x="{:.1f}" y="{}" fill="{}">{}</text>').format(
             x + 22, y + 15, TEXT, name
         )
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a column chart: a short axis label, its value (None: no data) and the
+    value in words; `name` is the label in full, both for the description."""
+
+    label: str
+    value: float | None
+    text: str
+    name: str = ""
+    note: str = ""  # a second axis line under the label, such as the year
+    short: str = ""  # the value as written above the bar, if not `text`
+
+
+def column_chart(
+    chart_id: str, title: str, description: str, columns, *, scale=None, small=False
+) -> Markup:
+    """Draw `columns` as vertical bars on a shared baseline, each value written above its bar.
+
+    `scale` is the value of a full-height bar (default: the largest value), so small charts
+    drawn side by side can share one; `small` draws a narrower chart with fewer axis labels.
+    """
+    columns = list(columns)
+    width, plot = (360, 100) if small else (WIDTH, 150)
+    top, bottom = FONT + 10, 2 * FONT + 14
+    height = top + plot + bottom
+    scale = scale or max((c.value or 0 for c in columns), default=0) or 1
+    slot = width / max(len(columns), 1)
+    parts = [
+        Markup(
+            '<svg xmlns="http://www.w3.org/2000/svg" class="app-chart app-chart--columns{4}" '
+            'role="img" aria-labelledby="{0}-title {0}-desc" viewBox="0 0 {1} {2}" '
+            'width="100%" focusable="false" '
+            'font-family="Frutiger W01, Arial, Helvetica, sans-serif" font-size="{3}">'
+        ).format(chart_id, width, height, FONT, " app-chart--small" if small else ""),
+        Markup('<title id="{}-title">{}</title>').format(chart_id, title),
+        Markup('<desc id="{}-desc">{}</desc>').format(
+            chart_id, _describe_columns(description, columns)
+        ),
+        Markup('<line x1="0" y1="{0}" x2="{1}" y2="{0}" stroke="{2}" stroke-width="1"/>').format(
+            top + plot, width, TEXT
+        ),
+    ]
+    for n, column in enumerate(columns):
+        centre = slot * (n + 0.5)
+        size = plot * (column.value or 0) / scale
+        if size > 0:
+            bar = Markup('<rect x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" fill="{}"/>')
+            parts.append(
+                bar.format(centre - slot * 0.35, top + plot - size, slot * 0.7, size, COLOURS[0])
+            )
+        parts.append(
+            Markup(
+                '<text class="app-chart__value" x="{:.1f}" y="{:.1f}" fill="{}" '
+                'text-anchor="middle">{}</text>'
+            ).format(centre, top + plot - size - 6, TEXT, column.short or column.text)
+        )
+        # a small chart labels every other month, always including the last
+        if not small or (len(columns) - 1 - n) % 2 == 0:
+            parts.append(
+                Markup(
+                    '<text class="app-chart__label" x="{:.1f}" y="{}" fill="{}" '
+                    'text-anchor="middle">{}</text>'
+                ).format(centre, top + plot + FONT + 6, TEXT, column.label)
+            )
+        if column.note and not small:  # the small charts sit under a full one with the years
+            parts.append(
+                Markup('<text x="{:.1f}" y="{}" fill="{}" text-anchor="middle">{}</text>').format(
+                    centre, top + plot + 2 * FONT + 10, TEXT, column.note
+                )
+            )
+    parts.append(Markup("</svg>"))
+    return Markup("").join(parts)
+
+
+def _describe_columns(description, columns) -> str:
+    values = "; ".join(f"{c.name or c.label}: {c.text}" for c in columns)
+    return f"{description} {values}." if values else description

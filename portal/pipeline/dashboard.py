@@ -113,23 +113,31 @@ def ideas_by_workstream(viewer) -> list[tuple[str, dict[IdeaState, int]]]:
     return [(label, {stage: found.get(stage, 0) for stage in STAGES}) for label, found in rows]
 
 
-def medians(rows) -> dict:
-    """Median and count of `rows.c.value` per `rows.c.key` (a subquery), in the database."""
+def medians(rows, keys=("key",)) -> dict:
+    """Median and count of `rows.c.value` per key (a subquery's columns), in the database.
+
+    With several `keys` the result is keyed by tuples of their values.
+    """
+    by = [rows.c[name] for name in keys]
     ranked = sa.select(
-        rows.c.key,
+        *by,
         rows.c.value,
-        sa.func.row_number().over(partition_by=rows.c.key, order_by=rows.c.value).label("place"),
-        sa.func.count().over(partition_by=rows.c.key).label("n"),
+        sa.func.row_number().over(partition_by=by, order_by=rows.c.value).label("place"),
+        sa.func.count().over(partition_by=by).label("n"),
     ).subquery()
     middle = sa.or_(
         ranked.c.place == (ranked.c.n + 1) // 2, ranked.c.place == (ranked.c.n + 2) // 2
     )
+    grouped = [ranked.c[name] for name in keys]
     query = (
-        sa.select(ranked.c.key, sa.func.avg(ranked.c.value), sa.func.max(ranked.c.n))
+        sa.select(*grouped, sa.func.avg(ranked.c.value), sa.func.max(ranked.c.n))
         .where(middle)
-        .group_by(ranked.c.key)
+        .group_by(*grouped)
     )
-    return {key: Median(float(days), int(n)) for key, days, n in db.session.execute(query)}
+    found = {}
+    for *key, days, n in db.session.execute(query):
+        found[tuple(key) if len(keys) > 1 else key[0]] = Median(float(days), int(n))
+    return found
 
 
 def days_in_stage(viewer, now) -> dict[IdeaState, Median]:

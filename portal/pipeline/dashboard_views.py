@@ -1,22 +1,21 @@
-"""The leads' dashboard: where ideas are, how long they wait, and who submits and succeeds.
+"""The leads' dashboard: where ideas are, how many come and how long they wait, month by month,
+and who submits and succeeds.
 
 Every figure is a server-drawn SVG chart followed by a table of the same numbers.
 """
 
-from dataclasses import dataclass, field
-
 from flask import render_template
 from flask_login import current_user
-from markupsafe import Markup
 
 from portal.access import roles
 from portal.auth.models import ORGANISATION_TYPE_LABELS
 from portal.auth.roles import Role
 from portal.clock import utcnow
 from portal.ideas.lifecycle import IdeaState
-from portal.pipeline import dashboard
+from portal.pipeline import dashboard, trends
 from portal.pipeline.blueprint import bp
 from portal.pipeline.charts import Bar, bar_chart
+from portal.pipeline.figures import Figure, decisions_figure, submissions_figure
 
 S = IdeaState
 # The stage breakdown of each workstream's bar, in four phases (the table has every stage).
@@ -29,29 +28,19 @@ PHASES = [
 NO_ORGANISATION = "No organisation (for example, found by horizon scanning)"
 
 
-@dataclass
-class Figure:
-    """A dashboard section: a heading, a chart and the table with the same numbers."""
-
-    key: str
-    heading: str
-    intro: str
-    chart: Markup | None
-    head: list[str]
-    rows: list[list[str]] = field(default_factory=list)
-    empty: str = "There is nothing to show yet."
-
-
 @bp.get("/pipeline/dashboard", endpoint="dashboard")
 @roles(Role.PROGRAMME_LEAD)
 def dashboard_page():
-    """Counts by stage and workstream, waiting times, review turnaround and the equity lens."""
+    """Counts by stage and workstream, monthly trends, waiting times, review turnaround and
+    the equity lens."""
     now = utcnow()
     by_stage = dashboard.ideas_by_stage(current_user)
     figures = [
         _stages(by_stage),
         _workstreams(dashboard.ideas_by_workstream(current_user)),
+        submissions_figure(trends.submissions_by_month(current_user, now)),
         _time_in_stage(dashboard.days_in_stage(current_user, now)),
+        decisions_figure(trends.time_to_decision_by_month(current_user, now)),
         _turnaround(dashboard.review_turnaround()),
         _organisation_types(dashboard.outcomes_by_organisation_type(current_user)),
         _organisations(dashboard.top_organisations(current_user)),

@@ -35,6 +35,20 @@ SORTS = {
     "submitted": ("Submitted", "desc"),
 }
 FILTERS = ("workstream", "setting", "stage", "round", "inequality", "source")
+# The table's columns a lead may hide (rank, idea and score always show), in table order, and
+# whether each shows until the lead chooses: the defaults fit the NHS.UK page width at 1280 px
+# with titles on two or three lines. "interval" shows only with calibrated scores.
+COLUMNS = {
+    "interval": ("90% interval", True),
+    "chance": ("Chance of being in the top group", True),
+    "agreement": ("Agreement", True),
+    "stage": ("Stage", True),
+    "days": ("Days in stage", True),
+    "workstreams": ("Workstreams", False),
+    "duplicates": ("Possible duplicates", False),
+    "source": ("Source", False),
+}
+DEFAULT_COLUMNS = tuple(key for key, (_, shown) in COLUMNS.items() if shown)
 
 
 @dataclass
@@ -51,6 +65,7 @@ class PipelineQuery:
     direction: str = "asc"
     view: str = "calibrated"
     page: int = 1
+    columns: tuple[str, ...] = DEFAULT_COLUMNS  # optional columns shown, in table order
     ignored: list[str] = field(default_factory=list)
 
     def args(self, **changes) -> dict:
@@ -66,6 +81,8 @@ class PipelineQuery:
             "dir": None if self.direction == SORTS[self.sort][1] else self.direction,
             "view": None if self.view == "calibrated" else self.view,
             "page": None if self.page == 1 else self.page,
+            # repeated ?cols=…; one empty value stands for "none of them"
+            "cols": None if self.columns == DEFAULT_COLUMNS else list(self.columns) or [""],
         } | changes
         return {k: v for k, v in values.items() if v not in (None, "")}
 
@@ -131,6 +148,11 @@ def parse_query(args, allowed: dict[str, list[tuple[str, str]]]) -> PipelineQuer
             query.view = args["view"]
         else:
             query.ignored.append("The score view was not recognised")
+    if "cols" in args:  # the columns form always sends one, possibly empty, cols value
+        chosen = set(args.getlist("cols"))
+        query.columns = tuple(key for key in COLUMNS if key in chosen)
+        if chosen - {"", *COLUMNS}:
+            query.ignored.append("A column name was not recognised")
     page = args.get("page") or "1"
     if page.isdigit() and len(page) < 7 and int(page) >= 1:
         query.page = int(page)

@@ -159,6 +159,9 @@ def driver_diagrams(viewer) -> list[DriverDiagram]:
             strong = [d for d in diagram.drivers if means.get(d.criterion.key, 0) >= STRONG_MEAN]
             for driver in strong or [diagram.other]:
                 driver.ideas.append(idea)
+    for diagram in diagrams.values():  # the furthest along first: adopted, piloted, shortlisted
+        for driver in (*diagram.drivers, diagram.other):
+            driver.ideas.sort(key=lambda i: (-CHANGE_IDEA_STATES.index(i.state), i.reference))
     return [diagrams[w.id] for w in workstreams]
 
 

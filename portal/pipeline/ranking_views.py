@@ -14,7 +14,14 @@ from portal.extensions import db
 from portal.forms import PortalForm
 from portal.pipeline import exports, whatif
 from portal.pipeline.blueprint import bp
-from portal.pipeline.filters import FILTERS, SORTS, SOURCE_LABELS, filter_choices, parse_query
+from portal.pipeline.filters import (
+    COLUMNS,
+    FILTERS,
+    SORTS,
+    SOURCE_LABELS,
+    filter_choices,
+    parse_query,
+)
 from portal.pipeline.ranking import PIPELINE_DATA, pipeline_page, pipeline_rows
 from portal.pipeline.snapshots import refresh_pending
 from portal.reviews.rubric import current_rubric
@@ -60,6 +67,18 @@ def _filter_form(query, allowed):
         field.data = str(query.args().get(name, ""))
     form.sort.data = query.sort
     return form
+
+
+def hidden_fields(query, only=None, without=()) -> list[tuple[str, str]]:
+    """(name, value) pairs that carry the query through a GET form, lists repeated.
+
+    `only` names the arguments to carry (default: all), `without` those the form sets itself.
+    """
+    pairs = []
+    for name, value in query.args().items():
+        if (only is None or name in only) and name not in without:
+            pairs += [(name, str(item)) for item in (value if isinstance(value, list) else [value])]
+    return pairs
 
 
 def pagination(current: int, pages: int, link) -> dict | None:
@@ -129,6 +148,8 @@ def _ranked_body():
         filtered=any(getattr(query, name) for name in FILTERS),
         link=link,
         sortable=sortable,
+        columns=COLUMNS,
+        hidden_fields=hidden_fields,
         source_labels=SOURCE_LABELS,
         pagination=pagination(page.page, page.pages, link),
     )
@@ -163,7 +184,7 @@ def export(kind):
     query = parse_query(request.args, filter_choices())
     rows = pipeline_rows(current_user, query)
     data = exports.to_csv(rows) if kind == "csv" else exports.to_xlsx(rows)
-    filters = query.args(page=None)
+    filters = query.args(page=None, cols=None)
     db.session.commit()  # end the read; the audit write takes the write lock up front
     with write_intent():
         audit.record(

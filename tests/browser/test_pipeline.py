@@ -52,6 +52,7 @@ def test_lead_shortlists_from_the_pipeline(page, browser, live_server, check_acc
     try_weights(lead, check_accessibility)
     references = [shortlist(lead, start, check_accessibility) for start in SHORTLIST]
     download_csv(lead, references)
+    read_trends_and_driver_diagrams(lead, check_accessibility)
 
     context = browser.new_context(base_url=live_server)
     context.set_default_timeout(5_000)
@@ -70,24 +71,39 @@ def test_lead_shortlists_from_the_pipeline(page, browser, live_server, check_acc
 
 
 def filter_by_workstream(lead, check_accessibility):
-    """Open 'Filter and sort', choose a workstream and apply: only its ideas are listed."""
+    """Filter by a workstream, show its column and read what the scores mean."""
     lead.get_by_text("Filter and sort", exact=True).click()
     workstream = lead.get_by_label("Workstream", exact=True)
     expect(workstream).to_be_visible()
     workstream.select_option(value=WORKSTREAM)
     lead.get_by_role("button", name="Apply").click()
     expect(lead).to_have_url(re.compile(rf"/pipeline\?.*workstream={WORKSTREAM}"))
+    expect(lead.get_by_role("columnheader", name="Workstreams")).to_have_count(0)
+    lead.get_by_text("Choose columns", exact=True).click()
+    lead.get_by_role("group", name="Columns to show").get_by_label("Workstreams").check()
+    lead.get_by_role("button", name="Show these columns").click()
+    expect(lead).to_have_url(re.compile(rf"workstream={WORKSTREAM}.*cols=workstreams"))
     rows = ranked_rows(lead)
     expect(rows.first).to_be_visible()
     count = rows.count()
     assert count >= len(SHORTLIST)
+    workstreams, stage = column(lead, "Workstreams"), column(lead, "Stage")
     for n in range(count):
-        expect(rows.nth(n).locator("td").nth(3)).to_contain_text(WORKSTREAM_LABEL)
+        expect(rows.nth(n).locator("th, td").nth(workstreams)).to_contain_text(WORKSTREAM_LABEL)
     for start in SHORTLIST:
         row = rows.filter(has_text=start)
         expect(row).to_have_count(1)
-        expect(row.locator("td").nth(4)).to_contain_text("In review")
+        expect(row.locator("th, td").nth(stage)).to_contain_text("In review")
+    lead.get_by_text("What do the scores mean?", exact=True).click()
+    expect(lead.get_by_role("term").filter(has_text="90% interval")).to_be_visible()
+    expect(lead.get_by_role("definition").filter(has_text="9 times out of 10")).to_be_visible()
     check_accessibility(lead, "#filtered")
+
+
+def column(lead, heading) -> int:
+    """Where the ranked table's column headed `heading` is among a row's cells."""
+    table = lead.get_by_role("region", name="Ranked ideas")
+    return [text.strip() for text in table.locator("thead th").all_inner_texts()].index(heading)
 
 
 def open_an_idea(lead, check_accessibility):
@@ -136,6 +152,21 @@ def shortlist(lead, start, check_accessibility) -> str:
     expect(lead).to_have_url(re.compile(rf"/pipeline\?workstream={WORKSTREAM}$"))
     expect(success(lead)).to_contain_text(f"You moved {reference} to 'Shortlisted'")
     return reference
+
+
+def read_trends_and_driver_diagrams(lead, check_accessibility):
+    """The dashboard's monthly trends and the portfolio's driver diagrams are named images."""
+    lead.get_by_role("link", name="Dashboard").click()
+    # a chart's name is its title, then its description
+    for title in ("Ideas submitted per month Column", "Time to decision: median days Column"):
+        expect(lead.get_by_role("img", name=re.compile("^" + title))).to_be_visible()
+    small = lead.get_by_role("img", name=f"Ideas submitted per month: {WORKSTREAM_LABEL}")
+    expect(small).to_be_visible()
+    check_accessibility(lead)
+    lead.get_by_role("link", name="Portfolio").click()
+    diagram = lead.get_by_role("img", name=f"Driver diagram: {WORKSTREAM_LABEL} (MedSIP)")
+    expect(diagram).to_be_visible()
+    check_accessibility(lead)
 
 
 def download_csv(lead, references):

@@ -5,6 +5,7 @@ honest path and one test does it; these rows let a test set each column it check
 """
 
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import sqlalchemy as sa
 
@@ -13,6 +14,51 @@ from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaEvent, IdeaSource, Workstream
 from portal.pipeline.disagreement import AGREEMENT_RULE
 from portal.pipeline.models import ScoreSnapshot
+
+ALL_COLUMNS = "?" + "&".join(
+    f"cols={key}"
+    for key in ("interval", "chance", "agreement", "stage", "days", "workstreams", "duplicates")
+    + ("source",)
+)
+
+
+class _TableReader(HTMLParser):
+    """The ranked table's header texts and each body row's cell texts, as a screen reader
+    would read them (visually hidden text included, whitespace collapsed)."""
+
+    def __init__(self):
+        super().__init__()
+        self.head, self.rows, self.cell, self.part = [], [], None, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("thead", "tbody"):
+            self.part = tag
+        elif tag == "tr" and self.part == "tbody":
+            self.rows.append([])
+        elif tag in ("td", "th") and self.part:
+            self.cell = []
+        elif tag == "br" and self.cell is not None:
+            self.cell.append(" ")
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            text = " ".join("".join(self.cell).split())
+            (self.head if self.part == "thead" else self.rows[-1]).append(text)
+            self.cell = None
+        elif tag in ("thead", "tbody"):
+            self.part = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def ranked_table(html) -> list[dict[str, str]]:
+    """The pipeline table's rows, each a dict from column heading to the cell's text."""
+    table = html[html.index('<table class="app-ranked"') : html.index("</table>") + 8]
+    reader = _TableReader()
+    reader.feed(table)
+    return [dict(zip(reader.head, row, strict=True)) for row in reader.rows]
 
 
 class PipelineData:

@@ -15,7 +15,7 @@ from portal.ideas import services
 from portal.ideas.lifecycle import IdeaState, Mover
 from portal.ideas.models import Idea
 from portal.pipeline import dashboard
-from portal.pipeline.charts import Bar, bar_chart
+from portal.pipeline.charts import Bar, Column, bar_chart, column_chart
 from portal.pipeline.dashboard import Median, Outcome
 from portal.reviews import rounds
 from portal.reviews.models import Assignment
@@ -213,21 +213,26 @@ def test_every_chart_has_a_table_with_the_same_numbers(pipeline, lead_client):
     assert list(found) == [
         "stages",
         "workstreams",
+        "submitted",
         "time-in-stage",
+        "time-to-decision",
         "turnaround",
         "organisation-types",
         "organisations",
         "inequalities",
     ]
     for key, part in found.items():
-        [svg] = re.findall(r"<svg.*?</svg>", part, re.S)
+        svg, *small = re.findall(r"<svg.*?</svg>", part, re.S)
         root = ET.fromstring(svg)  # well-formed, with an accessible name and description
         assert root.get("role") == "img"
         assert root.get("aria-labelledby") == f"chart-{key}-title chart-{key}-desc"
         assert root.find(f"{SVG}title").get("id") == f"chart-{key}-title"
         assert part.count("<table") == 1 and "Show the data as a table" in part
-        # every bar's label starts a row of the table, and its numbers are in that row
         table = {row[0]: row[1:] for row in cells(part) if row}
+        if "app-chart--columns" in root.get("class"):
+            _check_trend(key, root, small, table)
+            continue
+        # every bar's label starts a row of the table, and its numbers are in that row
         texts = list(root.iter(f"{SVG}text"))
         labels = [t.text for t in texts if t.get("class") == "app-chart__label"]
         values = [t.text for t in texts if t.get("class") == "app-chart__value"]
@@ -236,6 +241,7 @@ def test_every_chart_has_a_table_with_the_same_numbers(pipeline, lead_client):
             numbers = re.findall(r"[\d.,]+%?", value)
             assert label in table, (key, label)
             assert set(numbers) <= set(table[label]), (key, label)
+        assert not small
     assert ["Submitted", "2"] in cells(found["stages"])
     assert ["Being checked", "1"] in cells(found["stages"])
     assert ["Spring <round>", "2.5", "6"] in cells(found["turnaround"])
@@ -246,6 +252,34 @@ def test_every_chart_has_a_table_with_the_same_numbers(pipeline, lead_client):
         found["inequalities"]
     )
     assert "3 (33% succeeded)" in found["organisation-types"]  # a bar's value text
+
+
+def _check_trend(key, root, small, table):
+    """A trend: 12 months in the chart's description and the table, one small chart per
+    workstream column of the table, each its own named image."""
+    head = table.pop(next(iter(table)))  # "Month": "All ideas", then each workstream
+    assert list(table)[-1] == "March 2026 (so far)" and len(table) == 12
+    desc = root.find(f"{SVG}desc").text
+    assert all(month in desc for month in table)
+    assert head[0] == "All ideas" and len(small) == len(head) - 1
+    for n, svg in enumerate(small, start=1):
+        chart = ET.fromstring(svg)
+        assert chart.get("role") == "img" and chart.find(f"{SVG}title").get("id") == (
+            f"chart-{key}-{n}-title"
+        )
+
+
+def test_trends_count_this_months_ideas_and_decisions(pipeline, lead_client):
+    found = sections(lead_client.get("/pipeline/dashboard").get_data(as_text=True))
+    submitted = {row[0]: row[1:] for row in cells(found["submitted"]) if row}
+    # six ideas this month: one with no workstream, one in two (counted in both)
+    assert submitted["March 2026 (so far)"] == ["6", "1", "4", "1", "0", "0", "1"]
+    assert submitted["February 2026"] == ["0"] * 7
+    decided = {row[0]: row[1:] for row in cells(found["time-to-decision"]) if row}
+    # declined on day 4 and shortlisted on day 10, each since submission on day 0
+    assert decided["March 2026 (so far)"][:3] == ["7.0 (2)", "–", "7.0 (2)"]
+    assert decided["February 2026"][0] == "–"
+    assert "Time to decision: median days" in found["time-to-decision"]
 
 
 def test_html_in_names_is_escaped_in_charts_and_tables(pipeline, lead_client):
@@ -272,10 +306,12 @@ def test_signed_out_visitors_are_sent_to_sign_in(client):
 def test_an_empty_pipeline_says_so(lead_client):
     html = lead_client.get("/pipeline/dashboard").get_data(as_text=True)
     found = sections(html)
-    assert len(found) == 7
+    assert len(found) == 9
     assert not any("<svg" in part or "<table" in part for part in found.values())
     assert "No ideas have been submitted yet." in html
     assert "No reviews have been submitted yet." in html
+    assert "No ideas were submitted in the last 12 months." in html
+    assert "No ideas were decided in the last 12 months." in html
 
 
 def test_bar_chart_escapes_labels_and_scales_bars():
@@ -296,3 +332,20 @@ def test_bar_chart_escapes_labels_and_scales_bars():
     assert "x" * 79 + "…" in texts  # long labels are shortened in the chart only
     widths = [float(r.get("width")) for r in root.iter(f"{SVG}rect") if r.get("height") == "22"]
     assert widths[0] == widths[1] == 2 * widths[2]  # stacked segments share one scale
+
+
+def test_column_chart_escapes_labels_and_draws_to_the_given_scale():
+    columns = [
+        Column("<b>Jan</b>", 2, "2 ideas", name="January <2026>"),
+        Column("Feb", None, "No decisions", short="–"),
+        Column("Mar", 4, "4 ideas", note="2026"),
+    ]
+    root = ET.fromstring(str(column_chart("c", "A <title>", "About & more.", columns, scale=8)))
+    assert root.find(f"{SVG}title").text == "A <title>"
+    assert root.find(f"{SVG}desc").text == (
+        "About & more. January <2026>: 2 ideas; Feb: No decisions; Mar: 4 ideas."
+    )
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert "<b>Jan</b>" in texts and "–" in texts and "2026" in texts
+    heights = [float(r.get("height")) for r in root.iter(f"{SVG}rect")]
+    assert heights == [37.5, 75.0]  # 2 and 4 of a full bar's 8; none for no data

@@ -22,7 +22,7 @@ from portal.policy.relations import conflicted
 from portal.reviews.conflicts import clear_conflict, declare_conflict
 from portal.reviews.models import Assignment, Conflict, ConflictKind
 from portal.reviews.reviewing import ReviewAnswers, save_review
-from tests.portal.pipeline_data import PipelineData
+from tests.portal.pipeline_data import ALL_COLUMNS, PipelineData, ranked_table
 
 
 @pytest.fixture
@@ -55,18 +55,70 @@ def test_ideas_are_listed_by_rank_with_every_column(lead_client, data, clock):
     )
     data.add("First by rank", rank=1, score=3.8, interval=(3.2, 4.4), prob=0.453, disagreement=True)
     data.add("Third, too few reviews", rank=3, sufficient=False, n_reviews=1, prob=0.01)
-    html = page(lead_client)
+    html = page(lead_client, ALL_COLUMNS)
     assert "<h1>Pipeline</h1>" in html
     assert order(html) == ["SP-TEST-0002", "SP-TEST-0001", "SP-TEST-0003"]
-    assert "3.8 (3.2–4.4)" in html and "3.2 (2.5–3.9)" in html
-    assert "45%" in html and "12%" in html
-    assert html.count("Not enough reviews") >= 1 and "1%" not in html
-    assert "Disagree" in html  # the first's reviewers are further apart than usual
-    assert "Possible duplicate" in html and "of SP-TEST-0003" in html
-    assert "Horizon scan" in html and "Submitted" in html
-    assert "Medicines Safety" in html
-    assert re.search(r"Days in stage </span>\s*12\s*<", html)  # from its last move
-    assert re.search(r"Days in stage </span>\s*30\s*<", html)  # from submission
+    first, second, third = ranked_table(html)
+    assert first == {
+        "Rank": "1",
+        "Idea": "First by rank SP-TEST-0002",
+        "Calibrated score": "3.8",
+        "90% interval": "3.2–4.4",
+        "Chance of top 10": "45%",
+        "Agreement": "Disagree",  # further apart than usual
+        "Stage": "In review",
+        "Days in stage": "30",  # from submission
+        "Workstreams": "None chosen",
+        "Possible duplicate of": "None found",
+        "Source": "Submitted",
+    }
+    assert second | {"Idea": ""} == {
+        "Rank": "2",
+        "Idea": "",
+        "Calibrated score": "3.2",
+        "90% interval": "2.5–3.9",
+        "Chance of top 10": "12%",
+        "Agreement": "Agree",
+        "Stage": "In review",
+        "Days in stage": "12",  # from its last move
+        "Workstreams": "Medicines Safety",
+        "Possible duplicate of": "SP-TEST-0003",
+        "Source": "Horizon scan",
+    }
+    assert third["Calibrated score"] == "Not enough reviews"
+    assert third["90% interval"] == third["Chance of top 10"] == "Not available"
+    assert third["Agreement"] == "Not enough reviews"
+
+
+def test_columns_can_be_hidden_and_the_choice_stays_in_every_link(lead_client, data):
+    for n in range(1, 53):
+        data.add(f"Idea {n}", rank=n, score=3.0, interval=(2.5, 3.5), prob=0.2)
+    default = ranked_table(page(lead_client))[0]
+    assert list(default) == [
+        "Rank",
+        "Idea",
+        "Calibrated score",
+        "90% interval",
+        "Chance of top 10",
+        "Agreement",
+        "Stage",
+        "Days in stage",
+    ]
+    html = page(lead_client, "?cols=&cols=source&cols=stage&stage=in_review&sort=days")
+    assert list(ranked_table(html)[0]) == ["Rank", "Idea", "Calibrated score", "Stage", "Source"]
+    # sorting, paging, filtering and the columns form itself keep the choice
+    kept = "/pipeline?stage=in_review&amp;sort=days&amp;page=2&amp;cols=stage&amp;cols=source"
+    assert f'href="{kept}"' in html
+    assert 'type="checkbox" value="stage" checked' in html
+    assert re.search(r'type="checkbox" value="days"\s*>', html)
+    assert '<input type="hidden" name="cols" value="source">' in html  # in the filter form
+    assert '<input type="hidden" name="sort" value="days">' in html  # in the columns form
+    exports = re.findall(r'href="(/pipeline/export[^"]*)"', html)
+    assert exports and all("cols" not in href for href in exports)
+    none = ranked_table(page(lead_client, "?cols="))[0]
+    assert list(none) == ["Rank", "Idea", "Calibrated score"]
+    assert "90% interval" not in list(ranked_table(page(lead_client, "?view=raw"))[0])
+    assert "A column name was not recognised" in page(lead_client, "?cols=stage&cols=owner")
 
 
 def test_lead_home_is_the_pipeline_and_nav_points_to_it(lead_client):
@@ -180,10 +232,12 @@ def test_ideas_without_enough_reviews_sort_last_by_score(lead_client, data, quer
 def test_raw_and_calibrated_views(lead_client, data):
     data.add("Calibrated apart from raw", rank=1, score=3.84, raw=2.61, interval=(3.1, 4.5))
     calibrated = page(lead_client)
-    assert "3.8 (3.1–4.5)" in calibrated and "2.6" not in calibrated
-    assert "Show raw scores" in calibrated
+    [row] = ranked_table(calibrated)
+    assert (row["Calibrated score"], row["90% interval"]) == ("3.8", "3.1–4.5")
+    assert "2.6" not in calibrated and "Show raw scores" in calibrated
     raw = page(lead_client, "?view=raw")
-    assert ">2.6<" in raw.replace("\n", "").replace(" ", "") and "3.8 (" not in raw
+    [row] = ranked_table(raw)
+    assert row["Raw score"] == "2.6" and "90% interval" not in row and "3.8" not in raw
     assert "Show calibrated scores" in raw
 
 
@@ -259,7 +313,7 @@ def test_a_lead_does_not_see_ideas_from_their_own_organisation(
     html = page(lead)
     assert order(html) == ["SP-TEST-0001", "SP-TEST-0003"]
     assert "1 idea is hidden because you have a conflict of interest" in html
-    assert re.search(r"Rank </span>\s*2\s*<", html)  # renumbered: no gap gives rank 2 away
+    assert [row["Rank"] for row in ranked_table(html)] == ["1", "2"]  # no gap gives rank 2 away
     assert "From the lead&#39;s trust" not in html
     other = client_for(Role.PROGRAMME_LEAD)
     assert order(page(other)) == ["SP-TEST-0001", "SP-TEST-0002", "SP-TEST-0003"]

@@ -1,8 +1,10 @@
 """The portfolio page: driver diagrams per workstream and the capacity-aware shortlist."""
 
 import re
+import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 from html import unescape
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -13,14 +15,16 @@ from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState, Mover
 from portal.ideas.models import Idea, Workstream
 from portal.ideas.services import move_idea
+from portal.pipeline.driver_diagram import driver_diagram_svg
 from portal.pipeline.models import Decision, ScoreSnapshot
-from portal.pipeline.portfolio import capacity_shortlist
+from portal.pipeline.portfolio import Driver, DriverDiagram, capacity_shortlist
 from portal.pipeline.snapshots import deferred_snapshots, refresh_snapshots
 from portal.reviews import rounds
 from portal.reviews.models import Assignment
 from portal.reviews.reviewing import ReviewAnswers, save_review
 
 ALL = "all"
+SVG = "{http://www.w3.org/2000/svg}"
 # per idea: title, workstreams, panel score for the enabler "measurement" and for the rest,
 # whether it addresses inequalities, and the state it ends in
 IDEAS = {
@@ -112,10 +116,12 @@ def section(html, ws_id):
 
 
 def drivers_in(section_html):
-    """Driver name -> text of the change ideas listed under it."""
+    """Driver name -> text of the change ideas listed under it (in the list by the diagram)."""
     chunks = section_html.split("<h4")[1:]
+    names = [re.sub(r"<[^>]+>", "", c[c.index(">") + 1 : c.index("</h4>")]) for c in chunks]
     return {
-        unescape(re.search(r">([^<]*)</h4>", chunk).group(1)): unescape(chunk) for chunk in chunks
+        unescape(re.sub(r"\s*\(\d+\)$", "", " ".join(name.split()))): unescape(chunk)
+        for name, chunk in zip(names, chunks, strict=True)
     }
 
 
@@ -304,3 +310,52 @@ def test_portfolio_is_in_the_lead_navigation(lead_client):
     assert 'href="/pipeline/portfolio"' in nav
     assert re.search(r">\s*Portfolio\s*<", nav)
     assert "There are no ideas" not in html  # an empty programme still renders
+
+
+def test_driver_diagram_is_drawn_as_an_image_with_the_list_after_it(
+    client, sign_in, portfolio, query
+):
+    sign_in(client, portfolio["lead"])
+    html = client.get("/pipeline/portfolio").get_data(as_text=True)
+    ws_id = workstream_id(query, "medicines_safety")
+    part = section(html, ws_id)
+    svg = ET.fromstring(re.search(r"<svg.*?</svg>", part, re.S).group())
+    assert svg.get("role") == "img"
+    assert svg.get("aria-labelledby") == f"diagram-{ws_id}-title diagram-{ws_id}-desc"
+    assert svg.find(f"{SVG}title").text == "Driver diagram: Medicines Safety (MedSIP)"
+    desc = svg.find(f"{SVG}desc").text
+    assert desc.startswith("Aim: Halve severe harm from high-risk medicines")
+    assert "Measurement: 2 change ideas;" in desc and "Other: 0 change ideas." in desc
+    # aim -> 9 drivers (8 enablers and Other) -> 9 boxes of change ideas, each pair joined
+    boxes = svg.findall(f"{SVG}rect")
+    assert len(boxes) == 1 + 9 + 9 and len(svg.findall(f"{SVG}path")) == 9 + 9
+    assert [b.get("stroke-dasharray") for b in boxes].count("6 4") == 1  # "Other"
+    lines = [line for t in svg.iter(f"{SVG}text") for line in t.itertext()]
+    assert lines[0] == "Aim" and lines[1].startswith("Halve severe harm")
+    assert lines.count("Strong everywhere") == 8  # strong in every enabler
+    assert lines.count("No change ideas yet") == 1  # under Other
+    # the list, the diagram's text alternative, follows it with every driver and idea
+    assert part.index("</svg>") < part.index("Primary drivers and change ideas</h3>")
+    assert list(drivers_in(part))[-1] == "Other"
+
+
+def test_driver_diagram_shortens_what_does_not_fit():
+    criterion = SimpleNamespace(name="Measurement")
+    ideas = [
+        SimpleNamespace(reference=f"R-{n}", display_title=f"Idea {n} " + "word " * 30)
+        for n in range(5)
+    ]
+    diagram = DriverDiagram(
+        SimpleNamespace(label="W <1>", aim="Reduce harm " * 30),
+        [Driver(criterion, ideas)],
+        Driver(None, []),
+    )
+    svg = ET.fromstring(str(driver_diagram_svg("d", diagram)))
+    assert svg.find(f"{SVG}title").text == "Driver diagram: W <1>"
+    texts = [list(t.itertext()) for t in svg.iter(f"{SVG}text")]
+    aim = texts[1]
+    assert len(aim) == 12 and aim[-1].endswith(" …")  # wrapped, then cut at a word
+    names = next(t for t in texts if t[0].startswith("Idea 0"))
+    assert len(names) == 4 and names[3] == "and 2 more"  # three of five named
+    assert all(n.endswith(" …") for n in names[:3])
+    assert all(len(line) <= 48 for line in names)
