@@ -1,7 +1,7 @@
 """Reference numbers and idea ids are never given out twice, even after a draft is deleted
 
 Revision ID: d823e57c8fae
-Revises: 754238509c2e
+Revises: ece2ac2f4f37
 Create Date: 2026-12-03
 
 An innovator may delete a draft. A reference was the period's highest + 1, so the next idea
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d823e57c8fae"
-down_revision = "754238509c2e"
+down_revision = "ece2ac2f4f37"
 branch_labels = None
 depends_on = None
 
