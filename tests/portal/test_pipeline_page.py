@@ -56,7 +56,8 @@ def test_the_table_is_a_proper_table_with_its_help_before_it(lead_client, add_id
     assert sorted_by == ['<th scope="col" class="app-num" aria-sort="descending">']
     # each row is named by its idea: title and reference in one row header
     assert table.count('<th scope="row">') == 3
-    assert '<th scope="row"><a href="/ideas/SP-TEST-0003">' in table
+    # and its link brings the lead back to this view of the pipeline
+    assert '<th scope="row"><a href="/ideas/SP-TEST-0003?back=/pipeline?sort%3Ddays">' in table
     # numbers are right-aligned (score, interval, chance, then days), text is not
     first = re.search(r"<tbody>\s*<tr>(.*?)</tr>", table, re.S).group(1)
     numeric = ' class="app-num"'
