@@ -73,7 +73,7 @@ def _load_scale(n_ideas):
     if summary is None:
         click.echo(f"Scale data (organisations named '... {MARK}') is already loaded: none added.")
         return
-    states = ", ".join(f"{state.label.lower()} {n:,}" for state, n in summary.by_state.items())
+    states = ", ".join(f"{s.staff_label.lower()} {n:,}" for s, n in summary.by_state.items())
     click.echo(
         f"Added {summary.ideas:,} synthetic ideas ({states}) from {summary.innovators:,} "
         f"innovators in {summary.organisations:,} organisations; {summary.panel} panel members "

@@ -2,9 +2,15 @@
 
 Every service that changes an idea's state calls `check_transition` (through
 `portal.ideas.services.move_idea`); nothing else assigns `Idea.state`.
+
+Each state has two names, in the one table `STATE_NAMES`: `label`, the innovator's ("Question
+for you", on the pages and emails the person who shared the idea reads), and `staff_label`,
+the programme's working name ("Waiting for the innovator", on the pages leads, panel members
+and admins read). Search takes either, and the code, in a `stage:` query.
 """
 
 import enum
+from typing import NamedTuple
 
 
 class IdeaState(enum.StrEnum):
@@ -21,11 +27,22 @@ class IdeaState(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return STATE_LABELS[self][0]
+        """The innovator's name for the state: for the pages and emails they read."""
+        return STATE_NAMES[self].innovator
+
+    @property
+    def staff_label(self) -> str:
+        """The programme's name for the state: for leads', panel members' and admins' pages."""
+        return STATE_NAMES[self].staff
+
+    def label_for(self, mover: "Mover") -> str:
+        """The name the person making a move reads (a lead, or the idea's owner)."""
+        return self.staff_label if mover is Mover.LEAD else self.label
 
     @property
     def explanation(self) -> str:
-        return STATE_LABELS[self][1]
+        """What the state means, for the innovator."""
+        return STATE_NAMES[self].explanation
 
     @property
     def phrase(self) -> str:
@@ -74,32 +91,48 @@ REOPENS: frozenset[tuple[IdeaState, IdeaState]] = frozenset(
     if who is Mover.LEAD and to is not S.INFORMATION_REQUESTED
 )
 
-STATE_LABELS = {
-    S.DRAFT: ("Draft", "You have not submitted this idea yet."),
-    S.SUBMITTED: (
+
+class StateNames(NamedTuple):
+    staff: str
+    innovator: str
+    explanation: str  # to the innovator
+
+
+STATE_NAMES = {
+    S.DRAFT: StateNames("Draft", "Draft", "You have not submitted this idea yet."),
+    S.SUBMITTED: StateNames(
+        "Submitted",
         "Submitted",
         "The programme team will check your idea, usually within 10 working days.",
     ),
-    S.IN_TRIAGE: (
+    S.IN_TRIAGE: StateNames(
+        "In triage",
         "Being checked",
         "The programme team is checking your idea against the programme's priorities.",
     ),
-    S.INFORMATION_REQUESTED: (
+    S.INFORMATION_REQUESTED: StateNames(
+        "Waiting for the innovator",
         "Question for you",
         "The programme team has asked you a question. Answer it so your idea can move on.",
     ),
-    S.IN_REVIEW: ("With the review panel", "An independent panel is scoring your idea."),
-    S.SHORTLISTED: (
+    S.IN_REVIEW: StateNames(
+        "In review", "With the review panel", "An independent panel is scoring your idea."
+    ),
+    S.SHORTLISTED: StateNames(
+        "Shortlisted",
         "Shortlisted",
         "Your idea has been shortlisted. The programme team will contact you about next steps.",
     ),
-    S.IN_PILOT: ("Being piloted", "Your idea is being tested in practice."),
-    S.ADOPTED: ("Adopted", "Your idea has been adopted into a programme workstream."),
-    S.DECLINED: (
+    S.IN_PILOT: StateNames("In pilot", "Being piloted", "Your idea is being tested in practice."),
+    S.ADOPTED: StateNames(
+        "Adopted", "Adopted", "Your idea has been adopted into a programme workstream."
+    ),
+    S.DECLINED: StateNames(
+        "Not taken forward",
         "Not taken forward",
         "The programme team has decided not to take this idea forward.",
     ),
-    S.WITHDRAWN: ("Withdrawn", "This idea has been withdrawn."),
+    S.WITHDRAWN: StateNames("Withdrawn", "Withdrawn", "This idea has been withdrawn."),
 }
 
 
@@ -143,7 +176,7 @@ def check_transition(current: IdeaState, target: IdeaState, mover: Mover) -> Non
         raise TransitionError(refusal(current, target))
     if allowed is not mover:
         who = "the person who shared it" if allowed is Mover.OWNER else "a programme lead"
-        raise TransitionError(f"Only {who} can move this idea to '{target.label}'.")
+        raise TransitionError(f"Only {who} can move this idea to '{target.label_for(mover)}'.")
 
 
 def refusal(current: IdeaState, target: IdeaState) -> str:
@@ -163,5 +196,5 @@ def check_reopen(current: IdeaState, target: IdeaState, mover: Mover) -> None:
     if (current, target) not in REOPENS:
         raise TransitionError(
             f"This idea {current.phrase}, so no decision can be reopened to send it back to "
-            f"'{target.label}'."
+            f"'{target.staff_label}'."
         )

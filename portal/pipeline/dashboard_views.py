@@ -21,7 +21,7 @@ S = IdeaState
 # The stage breakdown of each workstream's bar, in four phases (the table has every stage).
 PHASES = [
     ("New or being checked", (S.SUBMITTED, S.IN_TRIAGE, S.INFORMATION_REQUESTED)),
-    ("With the review panel", (S.IN_REVIEW,)),
+    ("In review", (S.IN_REVIEW,)),
     ("Shortlisted, being piloted or adopted", dashboard.SUCCESS),
     ("Not taken forward or withdrawn", (S.DECLINED, S.WITHDRAWN)),
 ]
@@ -68,7 +68,7 @@ def _rate(outcome) -> str:
 
 
 def _stages(by_stage) -> Figure:
-    bars = [Bar(stage.label, (n,), _count(n)) for stage, n in by_stage.items()]
+    bars = [Bar(stage.staff_label, (n,), _count(n)) for stage, n in by_stage.items()]
     return Figure(
         "stages",
         "Ideas by stage",
@@ -77,7 +77,7 @@ def _stages(by_stage) -> Figure:
         if any(by_stage.values())
         else None,
         ["Stage", "Ideas"],
-        [[stage.label, _count(n)] for stage, n in by_stage.items()],
+        [[stage.staff_label, _count(n)] for stage, n in by_stage.items()],
         "No ideas have been submitted yet.",
     )
 
@@ -104,7 +104,7 @@ def _workstreams(rows) -> Figure:
         )
         if any(sum(bar.values) for bar in bars)
         else None,
-        ["Workstream", *(s.label for s in dashboard.STAGES), "Total"],
+        ["Workstream", *(s.staff_label for s in dashboard.STAGES), "Total"],
         [
             [label, *(_count(found[s]) for s in dashboard.STAGES), _count(sum(found.values()))]
             for label, found in rows
@@ -122,12 +122,12 @@ def _time_in_stage(found) -> Figure:
             "chart-time-in-stage",
             "Median days in current stage",
             "Bar chart of the median days ideas have spent at each open stage.",
-            [Bar(stage.label, (m.days,), _days(m)) for stage, m in found.items()],
+            [Bar(stage.staff_label, (m.days,), _days(m)) for stage, m in found.items()],
         )
         if found
         else None,
         ["Stage", "Median days", "Ideas"],
-        [[stage.label, f"{m.days:.1f}", _count(m.count)] for stage, m in found.items()],
+        [[stage.staff_label, f"{m.days:.1f}", _count(m.count)] for stage, m in found.items()],
         "No ideas are at an open stage.",
     )
 

@@ -79,7 +79,7 @@ def decide(reference):
         else:
             db.session.commit()
             told = " The innovator has been told." if idea.owner_id is not None else ""
-            flash(f"You moved {idea.reference} to '{target.label}'.{told}", "success")
+            flash(f"You moved {idea.reference} to '{target.staff_label}'.{told}", "success")
             # back to where the lead opened the idea from (the pipeline, say), else the idea
             return redirect(
                 back_href() or url_for("ideas.show", reference=idea.reference, _anchor="decisions")
@@ -122,7 +122,7 @@ def reopen(decision_id):
             db.session.commit()
             flash(
                 f"You reopened the decision on {idea.reference}. It is back to "
-                f"'{idea.state.label}', and the innovator has been told.",
+                f"'{idea.state.staff_label}', and the innovator has been told.",
                 "success",
             )
             return redirect(url_for("ideas.show", reference=idea.reference, _anchor="decisions"))
@@ -174,7 +174,7 @@ def bulk_decide():
             db.session.commit()
             flash(
                 f"You moved {len(done)} idea{'s' if len(done) != 1 else ''} to "
-                f"'{target.label}': {', '.join(d.idea.reference for d in done)}."
+                f"'{target.staff_label}': {', '.join(d.idea.reference for d in done)}."
                 + (" Their innovators have been told." if _any_innovator(done) else ""),
                 "success",
             )

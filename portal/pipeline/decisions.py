@@ -246,7 +246,7 @@ def decide_many(
     if problems:
         raise DecisionError(
             f"Nothing was changed: {len(problems)} of the {len(ideas)} ideas cannot be moved to "
-            f"'{target.label.lower()}'",
+            f"'{target.staff_label.lower()}'",
             field="ideas",
             problems=problems,
         )
@@ -269,7 +269,7 @@ def reopen_decision(decision: Decision, lead, reason: str) -> None:
     if idea.state is not decision.to_state:
         raise DecisionError(
             f"The idea has moved on since this decision (it is now "
-            f"'{idea.state.label.lower()}'), so the decision cannot be reopened."
+            f"'{idea.state.staff_label.lower()}'), so the decision cannot be reopened."
         )
     move_idea(idea, decision.from_state, lead, Mover.LEAD, "reopened", reason, reopening=True)
     decision.reopened_at, decision.reopened_by_id = utcnow(), lead.id

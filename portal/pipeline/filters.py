@@ -16,15 +16,6 @@ from portal.reviews.models import ReviewRound
 
 OPEN_STATES = [s for s in IdeaState if s is not IdeaState.DRAFT and s not in CLOSED_STATES]
 SOURCE_LABELS = {IdeaSource.SUBMISSION: "Submitted", IdeaSource.HORIZON_SCAN: "Horizon scan"}
-# Stage names for leads (IdeaState.label speaks to the innovator: "Question for you")
-STAGE_LABELS = {
-    IdeaState.SUBMITTED: "Submitted",
-    IdeaState.IN_TRIAGE: "In triage",
-    IdeaState.INFORMATION_REQUESTED: "Waiting for the innovator",
-    IdeaState.IN_REVIEW: "In review",
-    IdeaState.SHORTLISTED: "Shortlisted",
-    IdeaState.IN_PILOT: "In pilot",
-}
 VIEWS = ("calibrated", "raw")
 # sort key -> (label, default direction); "days" sorts by days in stage, not by date
 SORTS = {
@@ -100,7 +91,7 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
     return {
         "workstream": [(k, f"{n} ({s})" if s else n) for k, n, s in workstreams],
         "setting": list(choices.CARE_SETTINGS.items()),
-        "stage": [(s.value, STAGE_LABELS[s]) for s in OPEN_STATES],
+        "stage": [(s.value, s.staff_label) for s in OPEN_STATES],
         "round": [(str(i), name) for i, name in rounds],
         "inequality": [
             *((f"group:{k}", f"Population: {v}") for k, v in choices.CORE20PLUS5_GROUPS.items()),

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaEvent, IdeaSource, Workstream, idea_workstreams
 from portal.pipeline.disagreement import disagrees
-from portal.pipeline.filters import STAGE_LABELS, PipelineQuery
+from portal.pipeline.filters import PipelineQuery
 from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
 from portal.policy import Can, Ranks, open_ideas, ranked_clause, ranks_for
 from portal.reviews.models import Conflict, ReviewRound
@@ -155,7 +155,7 @@ class PipelineRow:
 
     @property
     def stage(self) -> str:
-        return STAGE_LABELS.get(self.state, self.state.label)
+        return self.state.staff_label
 
     @property
     def scored(self) -> bool:

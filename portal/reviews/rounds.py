@@ -94,7 +94,7 @@ def add_ideas(round_: ReviewRound, ideas, lead) -> int:
             continue
         if idea.state not in ROUND_STATES:
             raise RoundError(
-                f"{idea.reference} is '{idea.state.label.lower()}': only ideas "
+                f"{idea.reference} is '{idea.state.staff_label.lower()}': only ideas "
                 "being checked or in review can go into a round"
             )
         round_.entries.append(RoundIdea(idea=idea, added_at=utcnow()))

@@ -243,9 +243,9 @@ def test_every_chart_has_a_table_with_the_same_numbers(pipeline, lead_client):
             assert set(numbers) <= set(table[label]), (key, label)
         assert not small
     assert ["Submitted", "2"] in cells(found["stages"])
-    assert ["Being checked", "1"] in cells(found["stages"])
+    assert ["In triage", "1"] in cells(found["stages"])
     assert ["Spring <round>", "2.5", "6"] in cells(found["turnaround"])
-    assert ["Being checked", "10.0", "1"] in cells(found["time-in-stage"])
+    assert ["In triage", "10.0", "1"] in cells(found["time-in-stage"])
     assert ["NHS trust", "3", "1", "33%"] in cells(found["organisation-types"])
     assert ["None stated", "2", "0", "0%"] in cells(found["inequalities"])
     assert ["Hypertension case-finding and lipid management", "1", "1", "100%"] in cells(

@@ -99,7 +99,7 @@ def test_a_lead_moves_an_idea_through_every_stage(lead, reviewed, query):
     assert {d.decided_by_id for d in rows} == {reviewed.lead.id}
     assert rows[-1].rationale == "Ready to be adopted."
     html = lead.get(f"/ideas/{idea.reference}").get_data(as_text=True)
-    assert "From 'Being piloted' to 'Adopted': Medicines Safety (MedSIP)" in html
+    assert "From 'In pilot' to 'Adopted': Medicines Safety (MedSIP)" in html
     assert "Decision made" in html  # the timeline
 
 

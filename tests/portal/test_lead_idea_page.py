@@ -170,7 +170,7 @@ def test_decision_history_shows_the_scores_then_and_a_reopen_form(lead, reviewed
     )
     (decision,) = decisions_of(query, idea)
     text = text_of(page(lead, idea))
-    assert "From 'With the review panel' to 'Not taken forward'" in text
+    assert "From 'In review' to 'Not taken forward'" in text
     assert "by Lead Person" in text and "Not this year." in text
     assert f"Rank then {before.rank} of 3" in text
     assert f"Calibrated score then {before.calibrated_score:.2f} out of 5" in text
@@ -240,7 +240,7 @@ def test_a_lead_from_the_same_organisation_sees_no_reviews_or_scores(
     html = page(lead_session(app, sign_in, colleague), idea)
     assert_nothing_scored_is_shown(html)
     assert "Sepsis screening prompts for community nurses" in html  # the idea itself is shown
-    assert "From 'With the review panel' to 'Shortlisted'" in html  # decisions, without scores
+    assert "From 'In review' to 'Shortlisted'" in html  # decisions, without scores
     other = page(lead_session(app, sign_in, colleague), reviewed.ideas[1])
     assert "Review by <bdi>Reviewer Person0</bdi>" in other  # no conflict with the other ideas
 

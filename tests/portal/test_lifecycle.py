@@ -81,7 +81,23 @@ def test_every_open_submitted_state_can_be_declined_and_withdrawn():
 
 def test_every_state_has_plain_english():
     for state in S:
-        assert state.label and state.explanation.endswith(".")
+        assert state.label and state.staff_label and state.explanation.endswith(".")
+        assert "_" not in state.label + state.staff_label
+
+
+def test_each_state_has_a_name_for_staff_and_one_for_the_innovator():
+    assert (S.INFORMATION_REQUESTED.staff_label, S.INFORMATION_REQUESTED.label) == (
+        "Waiting for the innovator",
+        "Question for you",
+    )
+    # no name stands for two states, so search can take either name for a stage
+    names = [name.casefold() for s in S for name in {s.staff_label, s.label}]
+    assert len(names) == len(set(names))
+    # a refusal names the stage in the words of whoever tried the move
+    with pytest.raises(TransitionError, match="lead can move this idea to 'With the review"):
+        check_transition(S.IN_TRIAGE, S.IN_REVIEW, Mover.OWNER)
+    with pytest.raises(TransitionError, match="shared it can move this idea to 'In review'"):
+        check_transition(S.INFORMATION_REQUESTED, S.IN_REVIEW, Mover.LEAD)
 
 
 @pytest.mark.parametrize(("digits", "check"), [("7992739871", 3), ("26110042", 4), ("0", 0)])

@@ -155,7 +155,7 @@ def test_driver_diagram_lists_enablers_and_change_ideas_under_the_right_workstre
         assert measure not in medicines[enabler]
     assert measure in system["Measurement"]  # 5 on measurement, 2 elsewhere
     assert all(measure not in text for name, text in system.items() if name != "Measurement")
-    assert "Being piloted" in system["Measurement"]
+    assert "In pilot" in system["Measurement"]
     # ideas still in review are not change ideas yet
     assert ideas["plain"].reference not in section(html, workstream_id(query, "medicines_safety"))
 

@@ -103,8 +103,8 @@ def test_triage_shows_ideas_in_hand_separately(lead_client, create_idea):
     lead_client.post(f"/ideas/{waiting.reference}/triage/question", data={"question": "Who?"})
     html = lead_client.get("/triage").get_data(as_text=True)
     assert "New ideas" in html and "There are no new ideas to check." in html
-    assert "Being checked or waiting for the innovator (1)" in html
-    assert "Waiting for an answer" in html and "Question for you" in html
+    assert "In triage or waiting for the innovator (1)" in html
+    assert "Waiting for an answer" in html and "Waiting for the innovator</strong>" in html
 
 
 @pytest.mark.parametrize("role", [Role.INNOVATOR, Role.PANEL_MEMBER, Role.ADMIN])
@@ -152,7 +152,7 @@ def test_lead_accepts_an_idea_into_triage(lead_client, idea, query):
     assert events_of(query, idea)[-1] == ("accepted", lead_client.user.id, "Accepted for checking")
     html = lead_client.get(f"/ideas/{idea.reference}").get_data(as_text=True)
     assert f"You accepted {idea.reference} into triage." in html
-    assert "Accepted for checking" in html and "from 'Submitted' to 'Being checked'" in html
+    assert "Accepted for checking" in html and "from 'Submitted' to 'In triage'" in html
     assert "Accept into triage</" not in html  # no second accept button
 
 
