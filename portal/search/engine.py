@@ -21,9 +21,9 @@ from portal.extensions import db
 from portal.horizon.models import ScannedItem
 from portal.ideas.models import Idea
 from portal.search.index import IDEA_TEXT, current_dir, open_index_at
-from portal.search.labels import vocabulary
+from portal.search.labels import for_staff, stage_label, vocabulary
 from portal.search.models import SearchQueueEntry
-from portal.search.query import free_words, parse, prepare
+from portal.search.query import free_words, parse, prepare, respell
 from portal.search.scope import Scope, scope_for
 from portal.search.searching import (
     FACETS,
@@ -144,7 +144,10 @@ def _from_index(view, results: SearchResults, scope: Scope, viewer) -> None:
         marked = snippet(body, found.marks, view.schema) or body[:240]
         results.hits.append(_hit(kind, row, title, _render(marked), viewer))
     if results.query and results.total < PAGE_SIZE:
-        results.suggestion = view.suggest(free_words(results.searched), view.allowed(allow, deny))
+        respellings = view.suggest(free_words(results.searched), view.allowed(allow, deny))
+        # the query as typed, misspelt words changed: its fields and phrases still apply
+        suggestion = respell(results.query, respellings) if respellings else None
+        results.suggestion = suggestion if suggestion != results.query else None
 
 
 def _gone_but_queued() -> list[str]:
@@ -194,7 +197,7 @@ def _texts(kind, row) -> tuple[str, str]:
 
 def _hit(kind, row, title, snippet, viewer) -> Hit:
     if kind == "idea":
-        detail = f"Idea {row.reference} · {row.state.label}"
+        detail = f"Idea {row.reference} · {stage_label(row.state, for_staff(viewer))}"
         return Hit(
             "idea", row.id, title, snippet, url_for("ideas.show", reference=row.reference), detail
         )

@@ -3,13 +3,15 @@
 The results page shows each facet value by its label (`value_label`); the query reader
 (`portal.search.query.prepare`) takes those labels back, with the codes and a few other
 names people use, through `vocabulary`. One table serves both, so a label shown on the page
-can always be typed into the box.
+can always be typed into the box. A stage has two names (`portal.ideas.lifecycle`): staff
+read the programme's, an innovator their own, and the box takes both from anyone.
 """
 
 from collections import defaultdict
 
 import sqlalchemy as sa
 
+from portal.auth.roles import Role
 from portal.extensions import db
 from portal.horizon.models import Feed, ItemStatus
 from portal.ideas.lifecycle import IdeaState
@@ -18,12 +20,11 @@ from portal.search.query import Vocabulary, label_key
 
 TYPE_LABELS = {"idea": "Ideas", "item": "Scanned literature"}
 SOURCE_LABELS = {"submission": "Shared by an innovator", "horizon_scan": "Horizon scanning"}
-# What else people call them: the singular, and the names leads see on the pipeline page
-# (`portal.pipeline.filters`, which search may not import; codes such as in_review match
-# "in review" anyway).
+# What else people call them: the singular, and a few short names (codes such as in_review
+# match "in review" anyway).
 OTHER_NAMES = {
     "stage": {
-        "information_requested": ("waiting for the innovator", "question asked"),
+        "information_requested": ("question asked",),
         "in_pilot": ("pilot", "piloted"),
     },
     "type": {
@@ -37,14 +38,25 @@ OTHER_NAMES = {
 }
 
 
-def value_label(workstreams: dict[str, str], facet: str, value: str) -> str:
-    """How a facet value reads on the page (`workstreams`: names by key)."""
+def for_staff(viewer) -> bool:
+    """Whether `viewer` reads the programme's names for stages (anyone but a plain innovator)."""
+    return any(viewer.has_role(role) for role in Role if role is not Role.INNOVATOR)
+
+
+def stage_label(state: IdeaState, staff: bool) -> str:
+    return state.staff_label if staff else state.label
+
+
+def value_label(workstreams: dict[str, str], staff: bool, facet: str, value: str) -> str:
+    """How a facet value reads on the page (`workstreams`: names by key; `staff`: whether the
+    reader reads the programme's stage names)."""
     if facet == "type":
         return TYPE_LABELS.get(value, value)
     if facet == "stage":
-        for states in (IdeaState, ItemStatus):
-            if value in states._value2member_map_:
-                return states(value).label
+        if value in IdeaState._value2member_map_:
+            return stage_label(IdeaState(value), staff)
+        if value in ItemStatus._value2member_map_:
+            return ItemStatus(value).label
     if facet == "source":
         return SOURCE_LABELS.get(value, value)
     if facet == "workstream":
@@ -65,8 +77,11 @@ def vocabulary() -> Vocabulary:
             if label:
                 names[field][label_key(label)].add(code)
 
-    for state in (*IdeaState, *ItemStatus):
-        add("stage", state.value, state.label, *OTHER_NAMES["stage"].get(state.value, ()))
+    for state in IdeaState:
+        others = OTHER_NAMES["stage"].get(state.value, ())
+        add("stage", state.value, state.staff_label, state.label, *others)
+    for status in ItemStatus:
+        add("stage", status.value, status.label)
     for code, label in TYPE_LABELS.items():
         add("type", code, label, *OTHER_NAMES["type"][code])
     for code, label in SOURCE_LABELS.items():

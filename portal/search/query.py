@@ -6,7 +6,7 @@
 - only the public fields may be named, under the names people use (`author:`, `ref:`); any
   other `name:` is searched as words (with a notice);
 - a field with coded values (stage, type, source, workstream) takes the labels people see,
-  as well as the codes: `stage:"in review"`, `stage:in-review`, the stage filter's own
+  as well as the codes: `stage:"in review"`, `stage:in-review`, the innovator's name for it
   "With the review panel" and `stage:in_review` all become `stage:in_review`, from a
   vocabulary the caller gives (`portal.search.labels.vocabulary`); an unknown value of an
   exact field gets a notice;
@@ -17,7 +17,8 @@ The result (`Prepared.searched`) uses only words, phrases, AND, OR, NOT, bracket
 `field:value` with index field names and codes: a backend parses nothing else. `parse` makes
 the Whoosh query of it; the wildcard, range, "every" and boost plugins are removed anyway,
 the query is capped at `MAX_TERMS` words, and any input the parser refuses falls back to its
-plain words. Neither ever raises.
+plain words. Neither ever raises. `respell` writes a "Did you mean" query: what was typed,
+with only its misspelt words changed.
 """
 
 import re
@@ -241,6 +242,25 @@ def free_words(text: str) -> list[str]:
     """The words of a query outside `field:value` parts (spelling suggestions respell only
     these: a code such as in_review is no misspelling)."""
     return words(_FIELD_VALUE.sub(" ", text))
+
+
+def respell(text: str, respellings: Mapping[str, str]) -> str:
+    """`text` with each word outside `field:value` parts (`free_words`) respelled as
+    `respellings` (lower-case word -> respelling) says; fields, quotes, brackets and operators
+    stay as typed, so the suggested query searches the same fields."""
+
+    def swap(match):
+        word = match.group()
+        new = respellings.get(word.lower())
+        if new is None or word in _OPERATORS:
+            return word
+        return new.capitalize() if word.istitle() else new
+
+    parts, at = [], 0
+    for field in _FIELD_VALUE.finditer(text):
+        parts += [_WORD.sub(swap, text[at : field.start()]), field.group()]
+        at = field.end()
+    return "".join([*parts, _WORD.sub(swap, text[at:])])
 
 
 def make_parser(schema) -> qparser.QueryParser:

@@ -264,23 +264,19 @@ class IndexView:
         order = np.lexsort((docnums, -scores))[(page - 1) * PAGE_SIZE : wanted]
         return [self.searcher.stored_fields(int(d))["doc_id"] for d in docnums[order]]
 
-    def suggest(self, words: list[str], allowed: np.ndarray) -> str | None:
-        """A respelling whose every changed word finds something in `allowed`."""
-        changed, out = False, []
+    def suggest(self, words: list[str], allowed: np.ndarray) -> dict[str, str]:
+        """Respellings (lower-case word -> respelling) of the words not in the index, each
+        finding something in `allowed`; empty when there is nothing to suggest."""
+        respellings = {}
         for word in words:
             low = word.lower()
             if len(low) >= 4 and not low.isdigit() and ("vocab", low) not in self.reader:
                 for option in self.searcher.suggest("vocab", low, limit=3, maxdist=2):
                     ids = self.postings("vocab", option)[0]
                     if option != low and allowed[ids].any():
-                        out.append(option)
-                        changed = True
+                        respellings[low] = option
                         break
-                else:
-                    out.append(low)
-                continue
-            out.append(low)
-        return " ".join(out) if changed else None
+        return respellings
 
     def allowed(self, allow, deny) -> np.ndarray:
         """The documents a viewer may find, whatever the query."""

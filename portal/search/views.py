@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal.access import signed_in
 from portal.search.blueprint import bp
 from portal.search.engine import FACETS, search
-from portal.search.labels import value_label, workstream_names
+from portal.search.labels import for_staff, value_label, workstream_names
 
 FACET_LABELS = {
     "type": "Type",
@@ -35,7 +35,7 @@ def results():
         title="Search",
         found=found,
         facet_labels=FACET_LABELS,
-        value_label=partial(value_label, workstream_names()),
+        value_label=partial(value_label, workstream_names(), for_staff(current_user)),
         search_url=_search_url,
     )
 

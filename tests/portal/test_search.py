@@ -6,8 +6,11 @@ import sqlalchemy as sa
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea
+from portal.search.labels import vocabulary
 from portal.search.models import SearchQueueEntry
+from portal.search.query import prepare
 from tests.portal.horizon_helpers import add_items
 from tests.portal.search_helpers import BAD_INPUT, index_now, run_search, use_search_dir
 
@@ -113,6 +116,36 @@ def test_did_you_mean(app, create_idea, lead):
 
     assert run_search(app, lead, "sepsiss").suggestion == "sepsis"
     assert run_search(app, lead, "sepsis").suggestion is None
+    # the suggestion keeps the query's fields and phrases, as typed, and finds the idea
+    typed = 'stage:"In triage" workstream:medicines "Sepsiss screening" screning'
+    suggestion = run_search(app, lead, typed).suggestion
+    assert suggestion == 'stage:"In triage" workstream:medicines "Sepsis screening" screening'
+    assert titles(run_search(app, lead, suggestion)) == ["Sepsis screening in care homes"]
+    assert run_search(app, lead, "stage:declined sepsiss").suggestion == "stage:declined sepsis"
+
+
+def test_every_stage_is_read_by_either_name_or_its_code(app):
+    with app.app_context():
+        names = vocabulary()
+    for state in IdeaState:
+        for name in (state.value, state.staff_label, state.label):
+            assert prepare(f'stage:"{name}"', names).searched == f"stage:{state.value}", name
+
+
+def test_staff_read_the_programme_stage_names_and_innovators_their_own(
+    app, create_idea, create_user, client_for, sign_in, client
+):
+    owner = create_user(name="Owner")
+    create_idea(owner=owner, triage=True, title="Sepsis triaged")
+    index_now(app)
+
+    lead_page = client_for(Role.PROGRAMME_LEAD).get("/search?q=sepsis").get_data(as_text=True)
+    assert "· In triage" in lead_page and "In triage <span" in lead_page  # result and facet
+    assert "Being checked" not in lead_page
+    sign_in(client, owner)
+    own_page = client.get("/search?q=sepsis").get_data(as_text=True)
+    assert "· Being checked" in own_page and "Being checked <span" in own_page
+    assert "In triage" not in own_page
 
 
 def test_innovators_find_only_their_own_ideas_and_nothing_leaks(

@@ -13,7 +13,7 @@ from whoosh.index import create_in
 from whoosh.query import NullQuery
 
 from portal.search.index import make_schema
-from portal.search.query import MAX_QUERY_CHARS, clean, parse, prepare, words
+from portal.search.query import MAX_QUERY_CHARS, clean, parse, prepare, respell, words
 from tests.portal.search_helpers import BAD_INPUT
 
 VOCABULARY = (
@@ -112,6 +112,23 @@ def test_a_field_takes_the_label_people_see_as_well_as_the_code(searcher, text):
     q = parse(prepared.searched, searcher.schema)
     # with four more words the stage is still a condition (it was once dropped past three)
     assert "stage:in_review" in str(q) and "sepsi" in str(q)
+
+
+@pytest.mark.parametrize(
+    ("text", "suggested"),
+    [
+        ("sepsiss", "sepsis"),
+        ('stage:"in review" Sepsiss screening', 'stage:"in review" Sepsis screening'),
+        ("stage:with the review panel homse", "stage:with the review panel homes"),
+        (
+            'workstream:maternity "sepsiss screening" -homse',
+            'workstream:maternity "sepsis screening" -homes',
+        ),
+        ("title:sepsiss sepsiss OR (homse AND care)", "title:sepsiss sepsis OR (homes AND care)"),
+    ],
+)
+def test_a_suggestion_respells_only_the_words_outside_fields(text, suggested):
+    assert respell(text, {"sepsiss": "sepsis", "homse": "homes"}) == suggested
 
 
 @pytest.mark.parametrize(

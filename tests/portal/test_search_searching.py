@@ -181,10 +181,10 @@ def test_pairs_and_snippets(view):
 
 def test_suggestions_only_from_allowed_documents(view):
     everything = view.live
-    assert view.suggest(["sepsiss"], everything) == "sepsis"
-    assert view.suggest(["sepsis"], everything) is None
+    assert view.suggest(["sepsiss", "care"], everything) == {"sepsiss": "sepsis"}
+    assert view.suggest(["sepsis"], everything) == {}
     nothing = np.zeros(view.size, dtype=bool)
-    assert view.suggest(["sepsiss"], nothing) is None
+    assert view.suggest(["sepsiss"], nothing) == {}
 
 
 def test_a_cached_view_is_kept_until_the_index_changes(tmp_path):
