@@ -14,7 +14,7 @@ from portal.auth import invitations, services
 from portal.auth.blueprint import bp
 from portal.auth.forms import NOT_LISTED
 from portal.auth.invitation_forms import AcceptForm, InvitationAccountForm, InviteForm
-from portal.auth.models import Organisation, OrganisationType
+from portal.auth.models import Organisation
 from portal.auth.roles import Role, welcome_url_for
 from portal.extensions import db
 
@@ -65,12 +65,12 @@ def accept_invitation(token):
     form = InvitationAccountForm(organisations, data={"name": invitation.name})
     if form.validate_on_submit():
         try:
-            if form.organisation.data == NOT_LISTED:
-                organisation = services.find_or_create_organisation(
-                    form.organisation_name.data, OrganisationType(form.organisation_type.data)
-                )
-            else:
-                organisation = db.session.get(Organisation, int(form.organisation.data))
+            organisation = services.chosen_organisation(
+                form.organisation.data,
+                form.organisation_name.data,
+                form.organisation_type.data,
+                NOT_LISTED,
+            )
             user = invitations.accept_as_new_user(
                 invitation, form.name.data, form.password.data, organisation
             )

@@ -67,6 +67,14 @@ def find_or_create_organisation(name: str, type_: OrganisationType, actor=None) 
     return organisation
 
 
+def chosen_organisation(choice: str, name: str, type_value: str, not_listed: str) -> Organisation:
+    """The organisation picked on an account form: a listed one by id, or the one typed in
+    (found or created) when the choice is `not_listed`."""
+    if choice == not_listed:
+        return find_or_create_organisation(name, OrganisationType(type_value))
+    return db.session.get(Organisation, int(choice))
+
+
 def create_user(
     email: str,
     name: str,

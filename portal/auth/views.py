@@ -17,7 +17,7 @@ from portal.auth.forms import (
     ResetRequestForm,
     SignInForm,
 )
-from portal.auth.models import Organisation, OrganisationType
+from portal.auth.models import Organisation
 from portal.auth.registration import register_innovator
 from portal.auth.roles import home_url_for
 from portal.extensions import db
@@ -52,12 +52,12 @@ def register():
     form = RegisterForm(organisations)
     if form.validate_on_submit():
         try:
-            if form.organisation.data == NOT_LISTED:
-                organisation = services.find_or_create_organisation(
-                    form.organisation_name.data, OrganisationType(form.organisation_type.data)
-                )
-            else:
-                organisation = db.session.get(Organisation, int(form.organisation.data))
+            organisation = services.chosen_organisation(
+                form.organisation.data,
+                form.organisation_name.data,
+                form.organisation_type.data,
+                NOT_LISTED,
+            )
             register_innovator(form.email.data, form.name.data, form.password.data, organisation)
         except services.AccountError as error:
             db.session.rollback()
