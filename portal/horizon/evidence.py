@@ -65,11 +65,9 @@ def add_evidence(item: ScannedItem, idea: Idea, lead) -> ItemEvidence:
     changed = item.status not in (ItemStatus.PROMOTED, ItemStatus.EVIDENCE)
     if changed:
         item.status, item.triaged_by_id, item.triaged_at = ItemStatus.EVIDENCE, lead.id, now
-    title = (item.title or "Untitled item")[:200]
-    message = f"Scanned item added as evidence: '{title}'."
-    idea_services.record_event(idea, lead, "evidence_added", message=message, visible=False)
-    audit.record(lead, "scanned_item.added_as_evidence", item, title=title, idea=idea.reference)
-    db.session.flush()
+    _record(
+        lead, item, idea, "evidence_added", "scanned_item.added_as_evidence", "added as evidence"
+    )
     if changed:
         rescore_items(lead, "item added as evidence")
     return link
@@ -90,11 +88,14 @@ def remove_evidence(link: ItemEvidence, lead) -> None:
     if restored:
         item.status = link.item_status_before
         item.triaged_by_id, item.triaged_at = lead.id, utcnow()
-    title = (item.title or "Untitled item")[:200]
-    message = f"Scanned item removed from the evidence: '{title}'."
-    idea_services.record_event(idea, lead, "evidence_removed", message=message, visible=False)
-    audit.record(lead, "scanned_item.evidence_removed", item, title=title, idea=idea.reference)
-    db.session.flush()
+    _record(
+        lead,
+        item,
+        idea,
+        "evidence_removed",
+        "scanned_item.evidence_removed",
+        "removed from the evidence",
+    )
     if restored:
         rescore_items(lead, "evidence removed")
 
@@ -135,3 +136,12 @@ def _link(item: ScannedItem, idea: Idea) -> ItemEvidence | None:
             ItemEvidence.item_id == item.id, ItemEvidence.idea_id == idea.id
         )
     )
+
+
+def _record(lead, item, idea, event: str, action: str, what: str) -> None:
+    """Note the change on the idea's timeline (leads only) and in the audit trail."""
+    title = (item.title or "Untitled item")[:200]
+    message = f"Scanned item {what}: '{title}'."
+    idea_services.record_event(idea, lead, event, message=message, visible=False)
+    audit.record(lead, action, item, title=title, idea=idea.reference)
+    db.session.flush()
