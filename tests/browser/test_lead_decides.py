@@ -15,6 +15,12 @@ from tests.browser.test_pipeline import DEMO, ranked_rows, sign_in, success
 IDEA = "Reducing restraint on acute mental health wards"
 FILTERED = "/pipeline?workstream=mental_health"
 QUESTION = "Do you have a conflict of interest with this idea?"
+WIDE = ("Scores given", "Usual spread")
+# How many lines an element's text takes up
+LINES = (
+    "e => { const r = document.createRange(); r.selectNodeContents(e); return new Set("
+    "Array.from(r.getClientRects(), b => Math.round(b.top))).size; }"
+)
 RATIONALE = "A clear, measured plan that the panel rated highly: we will take it forward."
 
 
@@ -33,6 +39,12 @@ def test_lead_decides_from_the_top_of_the_idea_and_returns_to_the_pipeline(
     answers = lead.get_by_role("heading", level=2, name="About the idea")
     assert decide.bounding_box()["y"] < answers.bounding_box()["y"]
     check_accessibility(lead)
+    # the reviews' agreement table has the page's full width, its headings on one line
+    title = lead.get_by_role("heading", level=1).bounding_box()
+    table = lead.get_by_role("table", name=re.compile("^Agreement on each criterion"))
+    assert table.bounding_box()["width"] > 1.4 * title["width"]  # the title has two thirds
+    lines = {name: table.get_by_role("columnheader", name=name).evaluate(LINES) for name in WIDE}
+    assert lines == dict.fromkeys(WIDE, 1)
 
     decide.click()
     expect(lead.get_by_role("heading", level=1)).to_have_text("Make a decision")
