@@ -81,6 +81,12 @@ TRANSITIONS: dict[tuple[IdeaState, IdeaState], Mover] = {
     **{(s, S.WITHDRAWN): Mover.OWNER for s in _AFTER_SUBMISSION},
 }
 
+# While an idea is being triaged, a lead accepts it, asks its innovator a question or declines
+# it with the triage forms on its page. Those moves are also lifecycle decisions, but the
+# page's decision form leaves them out (`triage_moves`), so a lead is offered each move once.
+TRIAGE_STATES = (S.SUBMITTED, S.IN_TRIAGE, S.INFORMATION_REQUESTED)
+TRIAGE_MOVES = frozenset({S.IN_TRIAGE, S.INFORMATION_REQUESTED, S.DECLINED})
+
 # Reopening a lead's decision sends the idea back to the state the decision found it in:
 # (current, back to). These moves are kept out of TRANSITIONS on purpose, so closed states stay
 # closed in ordinary work; only `portal.pipeline.decisions.reopen_decision` (a lead, with a
@@ -187,6 +193,13 @@ def refusal(current: IdeaState, target: IdeaState) -> str:
 def moves_from(current: IdeaState, mover: Mover) -> list[IdeaState]:
     """The states `mover` may move an idea in `current` to."""
     return [to for (frm, to), who in TRANSITIONS.items() if frm is current and who is mover]
+
+
+def triage_moves(current: IdeaState) -> list[IdeaState]:
+    """The lead's moves from `current` that the triage forms make (none once out of triage)."""
+    if current not in TRIAGE_STATES:
+        return []
+    return [to for to in moves_from(current, Mover.LEAD) if to in TRIAGE_MOVES]
 
 
 def check_reopen(current: IdeaState, target: IdeaState, mover: Mover) -> None:

@@ -5,7 +5,9 @@ ready HTML for some of the page's slots, in the page's order:
 
 - `actions`: under the title and status, the page's main actions (a button or link each);
 - `scores`: after the summary of who shared the idea;
-- `evidence`: after the questions and answers (reviews, similar ideas);
+- `reviews`: after the questions and answers, given the page's full width (for a wide table;
+  the panel keeps its text to two thirds with a grid row of its own);
+- `evidence`: after the reviews (similar ideas);
 - `literature`: related scanned literature;
 - `decisions`: before the triage decision.
 
@@ -15,7 +17,7 @@ may not. Several parts may fill one slot; they appear in the order they register
 
 from markupsafe import Markup
 
-SLOTS = ("actions", "scores", "evidence", "literature", "decisions")
+SLOTS = ("actions", "scores", "reviews", "evidence", "literature", "decisions")
 _providers: list = []
 
 

@@ -15,15 +15,20 @@ from portal.ideas import services
 from portal.ideas.blueprint import bp
 from portal.ideas.diffs import compare
 from portal.ideas.forms import DeclineForm, QuestionForm
-from portal.ideas.lifecycle import IdeaState, Mover, TransitionError, moves_from
+from portal.ideas.lifecycle import (
+    TRIAGE_STATES,
+    IdeaState,
+    Mover,
+    TransitionError,
+    moves_from,
+    triage_moves,
+)
 from portal.ideas.loading import load_idea
 from portal.ideas.models import Idea, IdeaEvent, Workstream
 from portal.ideas.panels import lead_panels
 from portal.ideas.sections import SECTIONS
 from portal.ideas.summary import LABELS, questions, section_rows
 from portal.policy import is_conflicted, owns
-
-TRIAGE_STATES = (IdeaState.SUBMITTED, IdeaState.IN_TRIAGE, IdeaState.INFORMATION_REQUESTED)
 
 
 @bp.route("/triage")
@@ -56,6 +61,7 @@ def lead_page(idea, form=None, status=200, **forms):
     conflicted = is_conflicted(current_user, idea)  # their own idea included
     blocked = owns(current_user, idea) or conflicted
     moves = [] if blocked else moves_from(idea.state, Mover.LEAD)
+    triage = [] if blocked else triage_moves(idea.state)
     events = db.session.scalars(
         sa.select(IdeaEvent)
         .where(IdeaEvent.idea_id == idea.id)
@@ -74,11 +80,11 @@ def lead_page(idea, form=None, status=200, **forms):
         groups=section_rows(idea, reader=True),
         events=events,
         attachments=[(a, _attachment_href(idea, a)) for a in idea.attachments],
-        can_accept=IdeaState.IN_TRIAGE in moves,
+        can_accept=IdeaState.IN_TRIAGE in triage,
         # literature promoted from horizon scanning has no innovator to ask
         can_ask=IdeaState.INFORMATION_REQUESTED in moves and idea.owner_id is not None,
         # from review on, declining is a stage-gate decision (scores recorded, feedback released)
-        can_decline=IdeaState.DECLINED in moves and idea.state in TRIAGE_STATES,
+        can_decline=IdeaState.DECLINED in triage,
         accept_form=forms.get("accept_form") or PortalForm(),
         question_form=forms.get("question_form") or QuestionForm(formdata=None),
         decline_form=decline_form,

@@ -8,7 +8,7 @@ from portal.access import roles
 from portal.auth.roles import HOME_ENDPOINTS, Role
 from portal.backlinks import back_href
 from portal.extensions import db
-from portal.ideas.lifecycle import IdeaState, TransitionError
+from portal.ideas.lifecycle import IdeaState, TransitionError, triage_moves
 from portal.ideas.loading import load_idea
 from portal.ideas.models import Idea, Workstream
 from portal.ideas.sections import active_workstreams
@@ -58,7 +58,7 @@ def decide(reference):
     """Decide what happens to one idea next, with a reason the innovator will see."""
     idea = load_idea(reference, lock=request.method == "POST")
     _refuse_if_conflicted(idea)
-    form = DecideForm().offer(decisions.decision_targets(idea.state), _workstreams_for(idea))
+    form = DecideForm().offer(decisions.offered_targets(idea.state), _workstreams_for(idea))
     status = 200
     if form.validate_on_submit():
         target = form.chosen_target()
@@ -89,6 +89,7 @@ def decide(reference):
         idea=idea,
         form=form,
         feedback=decisions.feedback_to_release(idea),
+        triage_moves=triage_moves(idea.state),
         title=f"Decide on {idea.reference}",
     ), status
 

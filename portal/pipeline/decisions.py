@@ -15,7 +15,14 @@ import sqlalchemy as sa
 from portal import audit
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.ideas.lifecycle import IdeaState, Mover, TransitionError, check_transition, moves_from
+from portal.ideas.lifecycle import (
+    IdeaState,
+    Mover,
+    TransitionError,
+    check_transition,
+    moves_from,
+    triage_moves,
+)
 from portal.ideas.models import Workstream
 from portal.ideas.sections import active_workstreams
 from portal.ideas.services import IdeaError, move_idea, record_declines_with
@@ -62,6 +69,16 @@ class DecisionError(ValueError):
 def decision_targets(state: IdeaState) -> list[IdeaState]:
     """Where a lead may decide to move an idea in `state` (questions have their own flow)."""
     return [s for s in moves_from(state, Mover.LEAD) if s is not IdeaState.INFORMATION_REQUESTED]
+
+
+def offered_targets(state: IdeaState) -> list[IdeaState]:
+    """The decisions one idea's decision form offers: not the moves its triage forms make.
+
+    `decide` still accepts those (the bulk page offers them, and a form already open may post
+    them); the idea's page offers each move in one place only.
+    """
+    made_by_triage = triage_moves(state)
+    return [s for s in decision_targets(state) if s not in made_by_triage]
 
 
 def decision_targets_any(states) -> list[IdeaState]:

@@ -14,7 +14,7 @@ from portal import policy
 from portal.extensions import db
 from portal.ideas.models import Idea
 from portal.pipeline import disagreement
-from portal.pipeline.decisions import can_reopen, decision_targets
+from portal.pipeline.decisions import can_reopen, offered_targets
 from portal.pipeline.models import Decision, ScoreSnapshot
 from portal.policy import Can, conflicted_pairs, ranks_for
 from portal.reviews.models import Review, ReviewRound, ReviewState
@@ -66,7 +66,7 @@ def idea_evidence(idea, viewer) -> dict:
         "conflicted": conflicted,
         "history": history,
         "reopenable": None if conflicted else next((d for d in history if can_reopen(d)), None),
-        "can_decide": policy.may(viewer, Can.DECIDE, idea) and bool(decision_targets(idea.state)),
+        "can_decide": policy.may(viewer, Can.DECIDE, idea) and bool(offered_targets(idea.state)),
     }
     if conflicted:
         return evidence

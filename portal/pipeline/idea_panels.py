@@ -27,7 +27,6 @@ def pipeline_panels(idea, viewer) -> dict[str, Markup]:
     }
     if not evidence["conflicted"]:
         panels["scores"] = html("pipeline/_idea_scores.html")
-        panels["evidence"] = html("pipeline/_idea_reviews.html") + html(
-            "pipeline/_idea_similar.html"
-        )
+        panels["reviews"] = html("pipeline/_idea_reviews.html")
+        panels["evidence"] = html("pipeline/_idea_similar.html")
     return panels

@@ -1,6 +1,7 @@
-"""A lead opens an idea from the filtered pipeline, decides from the top of its page and comes
-back to the same filtered pipeline; a panel member's "Yes" reveals what the conflict is. Each
-new page is checked with axe."""
+"""A lead opens an idea from the filtered pipeline (its reviews laid out across the page, its
+status on one line on a phone), decides from the top of its page and comes back to the same
+filtered pipeline; a panel member's "Yes" reveals what the conflict is. Each new page is checked
+with axe."""
 
 import re
 
@@ -15,6 +16,12 @@ from tests.browser.test_pipeline import DEMO, ranked_rows, sign_in, success
 IDEA = "Reducing restraint on acute mental health wards"
 FILTERED = "/pipeline?workstream=mental_health"
 QUESTION = "Do you have a conflict of interest with this idea?"
+WIDE = ("Scores given", "Usual spread")
+# How many lines an element's text takes up
+LINES = (
+    "e => { const r = document.createRange(); r.selectNodeContents(e); return new Set("
+    "Array.from(r.getClientRects(), b => Math.round(b.top))).size; }"
+)
 RATIONALE = "A clear, measured plan that the panel rated highly: we will take it forward."
 
 
@@ -33,6 +40,18 @@ def test_lead_decides_from_the_top_of_the_idea_and_returns_to_the_pipeline(
     answers = lead.get_by_role("heading", level=2, name="About the idea")
     assert decide.bounding_box()["y"] < answers.bounding_box()["y"]
     check_accessibility(lead)
+    # the reviews' agreement table has the page's full width, its headings on one line
+    title = lead.get_by_role("heading", level=1).bounding_box()
+    table = lead.get_by_role("table", name=re.compile("^Agreement on each criterion"))
+    assert table.bounding_box()["width"] > 1.4 * title["width"]  # the title has two thirds
+    lines = {name: table.get_by_role("columnheader", name=name).evaluate(LINES) for name in WIDE}
+    assert lines == dict.fromkeys(WIDE, 1)
+    # on a phone the status stays on one line, and nothing runs off the side
+    lead.set_viewport_size({"width": 390, "height": 844})
+    status = lead.get_by_text("With the review panel", exact=True)
+    assert status.evaluate(LINES) == 1
+    assert lead.evaluate("document.documentElement.scrollWidth") <= 390
+    lead.set_viewport_size({"width": 1280, "height": 720})
 
     decide.click()
     expect(lead.get_by_role("heading", level=1)).to_have_text("Make a decision")

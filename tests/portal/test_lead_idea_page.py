@@ -191,6 +191,14 @@ def test_an_idea_without_reviews_says_so(client_for, create_idea):
     assert "The harm that happens, or could happen" in html  # the idea's answers are still there
 
 
+def test_the_innovators_role_is_shown_once_among_their_answers(client_for, create_idea):
+    lead = client_for(Role.PROGRAMME_LEAD)
+    text = text_of(page(lead, create_idea(innovator_role="Community matron")))
+    assert text.count("Community matron") == 1
+    assert "job title or role Community matron" in text  # under 'About the innovator'
+    assert "Their role" not in text
+
+
 def test_an_idea_short_of_reviews_says_what_it_needs_to_rank(app, client_for, create_idea):
     lead = client_for(Role.PROGRAMME_LEAD)
     idea = create_idea(triage=True)

@@ -1,6 +1,6 @@
-"""The lead's idea page: "Make a decision" at the top, a back link to where the lead came from
-(an explicit, checked `back` parameter, never an open redirect), and the lead returned there
-after deciding."""
+"""The lead's idea page: "Make a decision" at the top, each move offered once, a back link to
+where the lead came from (an explicit, checked `back` parameter, never an open redirect), and
+the lead returned there after deciding."""
 
 import re
 
@@ -11,7 +11,9 @@ from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.backlinks import BackLink, came_from
 from portal.extensions import db
+from portal.ideas.lifecycle import IdeaState, Mover, moves_from
 from portal.pipeline.snapshots import refresh_snapshots
+from tests.portal.decision_helpers import move
 
 PIPELINE = "/pipeline?workstream=medicines_safety&sort=days"
 
@@ -137,3 +139,34 @@ def test_a_back_value_that_is_not_a_known_page_is_ignored(lead, idea):
         data={"target": "declined", "rationale": "Not this year."},
     )
     assert response.headers["Location"] == f"/ideas/{idea.reference}#decisions"
+
+
+S = IdeaState
+TRIAGE_FORMS = {"accept": S.IN_TRIAGE, "question": S.INFORMATION_REQUESTED, "decline": S.DECLINED}
+
+
+@pytest.mark.parametrize("state", [S.SUBMITTED, S.IN_TRIAGE, S.INFORMATION_REQUESTED, S.IN_REVIEW])
+def test_the_idea_page_offers_each_move_once(app, lead, create_idea, create_user, state):
+    idea = create_idea(triage=state is not S.SUBMITTED)
+    if state is S.INFORMATION_REQUESTED:
+        lead.post(f"/ideas/{idea.reference}/triage/question", data={"question": "Which wards?"})
+    elif state is S.IN_REVIEW:
+        move(app, idea, S.IN_REVIEW, create_user(roles=(Role.PROGRAMME_LEAD,)))
+    page = lead.get(f"/ideas/{idea.reference}").get_data(as_text=True)
+    assert f">{state.label}</strong>" in page
+    offered = [
+        to
+        for form, to in TRIAGE_FORMS.items()
+        if f'action="/ideas/{idea.reference}/triage/{form}' in page
+    ]
+    decide = lead.get(f"/ideas/{idea.reference}/decide").get_data(as_text=True)
+    radios = re.findall(r'name="target" type="radio" value="([a-z_]+)"', decide)
+    assert (f'href="/ideas/{idea.reference}/decide' in page) == bool(radios)
+    offered += [S(value) for value in radios]
+    # the triage forms and "Make a decision" together offer every move once
+    assert sorted(offered) == sorted(moves_from(state, Mover.LEAD))
+    if not radios:  # the triage moves are the page's main action, and the decide page says so
+        assert re.search(r'class="nhsuk-action-link"\s+href="#decision"', page)
+        assert "Make a decision" not in page
+        assert "use 'Triage decision' on <a href=" in decide
+        assert f"/ideas/{idea.reference}#decision\">the idea's page</a>" in decide
