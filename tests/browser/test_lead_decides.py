@@ -48,7 +48,7 @@ def test_lead_decides_from_the_top_of_the_idea_and_returns_to_the_pipeline(
     assert lines == dict.fromkeys(WIDE, 1)
     # on a phone the status stays on one line, and nothing runs off the side
     lead.set_viewport_size({"width": 390, "height": 844})
-    status = lead.get_by_text("With the review panel", exact=True)
+    status = lead.get_by_text("In review", exact=True)
     assert status.evaluate(LINES) == 1
     assert lead.evaluate("document.documentElement.scrollWidth") <= 390
     lead.set_viewport_size({"width": 1280, "height": 720})

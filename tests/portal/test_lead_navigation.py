@@ -153,7 +153,7 @@ def test_the_idea_page_offers_each_move_once(app, lead, create_idea, create_user
     elif state is S.IN_REVIEW:
         move(app, idea, S.IN_REVIEW, create_user(roles=(Role.PROGRAMME_LEAD,)))
     page = lead.get(f"/ideas/{idea.reference}").get_data(as_text=True)
-    assert f">{state.label}</strong>" in page
+    assert f">{state.staff_label}</strong>" in page
     offered = [
         to
         for form, to in TRIAGE_FORMS.items()
