@@ -80,6 +80,7 @@ def test_lead_triages_promotes_and_finds_the_idea(page, horizon_lead, check_acce
     expect(items(page)).to_have_count(count - 5)
 
     # Keys typed in a field are not shortcuts.
+    page.get_by_text("Filter and sort").click()
     page.get_by_label("Order").focus()
     page.keyboard.press("r")
     expect(items(page)).to_have_count(count - 5)

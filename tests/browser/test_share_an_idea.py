@@ -248,7 +248,7 @@ def test_share_an_idea_journey(page, check_accessibility, tmp_path):
     )
     expect(page).to_have_url(re.compile(r"/triage$"))  # back to the list for the next idea
     row = page.get_by_role("row").filter(has_text=reference)
-    expect(row.locator(".nhsuk-tag")).to_have_text("Question for you")
+    expect(row.locator(".nhsuk-tag")).to_have_text("Waiting for the innovator")
     sign_out(page)
 
     # The innovator sees the question first, answers it, and the idea goes back to the team.
