@@ -43,6 +43,7 @@ from scoring.stopping import (
     stopping_p_value,
     stopping_rule,
 )
+from scoring.stopping_estimate import EarlyStop, irrelevant_run
 from scoring.text import word_tfidf
 from scoring.topic_screening import TopicScreening
 from scoring.uncertainty import (
@@ -102,9 +103,11 @@ __all__ = [
     "ScreeningModel",
     "TopicScreening",
     "next_to_screen",
+    "EarlyStop",
     "RemainingEstimate",
     "StoppingResult",
     "estimate_remaining",
+    "irrelevant_run",
     "stopping_p_value",
     "stopping_rule",
 ]

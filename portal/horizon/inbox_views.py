@@ -18,6 +18,7 @@ from portal.horizon import digest, evidence, promote, triage
 from portal.horizon.blueprint import bp
 from portal.horizon.forms import TITLE_CHARS, ActionForm, PromoteForm
 from portal.horizon.models import Feed, ItemSource, ItemStatus, ScannedItem
+from portal.horizon.stopping import stopping_signs
 from portal.ideas.sections import active_workstreams
 
 INBOX_PAGE = 25
@@ -51,7 +52,7 @@ def inbox(errors=(), status=200):
         workstreams=active_workstreams(),
         enablers=triage.enabler_criteria(),
         feeds=db.session.scalars(sa.select(Feed).order_by(Feed.name)).all(),
-        stopping=triage.stopping_estimate(),
+        stopping=stopping_signs(),
         pending=triage.rescoring_pending(),
         words=triage.relevance_words,
         errors=list(errors),

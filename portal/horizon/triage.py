@@ -28,7 +28,7 @@ from portal.horizon.models import ItemStatus, ScannedItem, ScreeningRequest
 from portal.ideas.models import Idea
 from portal.ideas.sections import active_workstreams
 from portal.reviews.models import Criterion, Review, ReviewScore, ReviewState, Rubric
-from scoring import ScreeningModel, TopicScreening, stopping_rule
+from scoring import ScreeningModel, TopicScreening
 from scoring.screening import TRAINED_MODES
 
 DECISIONS = {"relevant": ItemStatus.RELEVANT, "not_relevant": ItemStatus.NOT_RELEVANT}
@@ -281,17 +281,3 @@ def relevance_words(value: float | None) -> str:
     if value >= 0.25:
         return "Possibly relevant"
     return "Unlikely to be relevant"
-
-
-def stopping_estimate():
-    """The stopping rule over the leads' decisions in the order they were made, or None
-    while nothing has been decided."""
-    decided = db.session.scalars(
-        sa.select(ScannedItem.status)
-        .where(ScannedItem.status.in_(DECIDED))
-        .order_by(ScannedItem.triaged_at, ScannedItem.id)
-    ).all()
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(ScannedItem))
-    if not decided:
-        return None
-    return stopping_rule([1 if s in RELEVANT else 0 for s in decided], total)

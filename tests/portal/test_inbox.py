@@ -10,6 +10,8 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.horizon import triage
 from portal.horizon.models import ItemStatus, ScannedItem, ScreeningRequest
+from portal.horizon.stopping import stopping_signs
+from scoring import irrelevant_run, stopping_rule
 from tests.portal.horizon_helpers import MATERNITY, OTHER, add_items
 
 
@@ -191,8 +193,6 @@ def test_filters_by_workstream_source_and_date(app, lead_client, pool):
 def test_stopping_panel_reports_the_rule_in_words(app, lead_client, pool, clock):
     """8 items; 2 relevant found first, then 5 not relevant in a row: the panel's numbers
     are those of `stopping_rule` over the decisions in the order they were made."""
-    from scoring import stopping_rule
-
     order = [MATERNITY[0], MATERNITY[1], *OTHER, MATERNITY[2]]
     decisions = [
         "relevant",
@@ -215,7 +215,38 @@ def test_stopping_panel_reports_the_rule_in_words(app, lead_client, pool, clock)
     else:
         assert f"(between {low} and {high}) are probably still unseen" in html
     assert ("you can stop" in html) == expected.stop
-    assert ("Keep going" in html) == (not expected.stop)
+    assert ("Keep going: it is not yet 95% certain" in html) == (not expected.stop)
+    # The earlier estimate: 5 not relevant in a row, against the run this pool needs.
+    early = irrelevant_run([1, 1, 0, 0, 0, 0, 0], 8)
+    assert early.run == 5 and not early.stop
+    assert "The earlier estimate" in html
+    assert (
+        f"After {early.to_go} more in a row that are not relevant ({early.needed} in all), "
+        "this estimate will say you could stop." in html
+    )
+    assert "This is not a guarantee. In simulations on" in html
+
+
+def test_stopping_panel_says_the_estimate_would_stop_after_a_long_run(
+    app, lead_client, connection, clock
+):
+    """60 items: one relevant, then 50 not relevant in a row (the least run any pool needs).
+    The estimate says the lead could stop; the guarantee, with 9 unseen, still says keep going."""
+    ids = add_items(app, [(f"Scanned item number {n}", f"Summary {n}") for n in range(60)])
+    with app.app_context():
+        for n, item_id in enumerate(ids[:51]):
+            item = db.session.get(ScannedItem, item_id)
+            item.status = ItemStatus.RELEVANT if n == 0 else ItemStatus.NOT_RELEVANT
+            item.triaged_at = clock()
+            clock.advance(minutes=1)
+        db.session.commit()
+        signs = stopping_signs()
+    assert (signs.early.stop, signs.early.run, signs.early.needed) == (True, 50, 50)
+    assert not signs.guarantee.stop
+    html = lead_client.get("/horizon/inbox").get_data(as_text=True)
+    assert "You could probably stop: the last 50 items you screened were not relevant" in html
+    assert "(this estimate asks for 50 in a row)" in html
+    assert "Keep going: it is not yet 95% certain" in html
 
 
 def test_stopping_estimate_follows_triage_order(app, pool, create_user, clock):
@@ -224,15 +255,16 @@ def test_stopping_estimate_follows_triage_order(app, pool, create_user, clock):
     lead = create_user(roles=(Role.PROGRAMME_LEAD,))
     with app.test_request_context():
         user = db.session.get(User, lead.id)
-        assert triage.stopping_estimate() is None
+        assert stopping_signs() is None
         for title, _ in MATERNITY:
             triage.triage_item(db.session.get(ScannedItem, pool[title]), user, "relevant")
             clock.advance(minutes=1)
         for title, _ in OTHER:
             triage.triage_item(db.session.get(ScannedItem, pool[title]), user, "not_relevant")
             clock.advance(minutes=1)
-        result = triage.stopping_estimate()
+        result = stopping_signs().guarantee
         assert (result.n_screened, result.n_total, result.relevant_found) == (8, 8, 4)
+        assert stopping_signs().early.relevant_found == 4
 
 
 def test_shortcuts_toggle_is_stored_per_user(lead_client, pool, query):

@@ -1,0 +1,111 @@
+"""An earlier sign that screening can stop: a long run of items that were not relevant.
+
+`scoring.stopping` gives the guarantee: a hypergeometric test that stops only when it is
+95% certain that 95% of the relevant items have been found. It treats the most recent items
+as a random sample of what is left, which a model's ranking is not (the unscreened items
+are poorer in relevant items than the last screened ones), so it asks for far more screening
+than is usually needed: on the virus review it said stop after 63% of the records, when 95%
+recall had been reached after about 27%.
+
+This estimate is the heuristic screeners use in practice (ASReview ships it as
+`NConsecutiveIrrelevant`): stop once the last ``ceil(share * n_total)`` screened items, and at
+least ``minimum`` of them, were all not relevant, and at least one relevant item has been
+found. It promises no confidence of its own; what it promises is what it did in simulation.
+`bench/screening.py --pseudo` calibrates ``share`` on pseudo-reviews (topics cut from the
+shared reviews, with the topic's own words deleted) and reports it on the two real reviews;
+`CALIBRATION` holds those figures, for the words shown beside the estimate.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["CALIBRATION", "RUN_MINIMUM", "RUN_SHARE", "EarlyStop", "irrelevant_run"]
+
+RUN_SHARE = 0.05  # of the pool: chosen in bench/screening.py --pseudo (see CALIBRATION)
+RUN_MINIMUM = 50  # however small the pool, no fewer misses in a row than this
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What the estimate did in simulation: how often it stopped with 95% recall reached,
+    and how much of the pool had been screened by then (means over runs)."""
+
+    runs: int
+    reviews: int
+    reached: float  # share of runs at >= 95% recall when it said stop
+    screened: float  # mean share of the pool screened when it said stop
+
+
+CALIBRATION = Calibration(runs=100, reviews=10, reached=0.97, screened=0.30)
+
+
+@dataclass(frozen=True)
+class EarlyStop:
+    """Result of `irrelevant_run`.
+
+    Attributes
+    ----------
+    stop : bool
+        The run of items that were not relevant is long enough (and something relevant has
+        been found).
+    run : int
+        Items screened most recently, in a row, that were not relevant.
+    needed : int
+        The run that says stop for this pool.
+    relevant_found : int
+        Relevant items found so far.
+    """
+
+    stop: bool
+    run: int
+    needed: int
+    relevant_found: int
+
+    @property
+    def to_go(self):
+        """Further items, all not relevant, before this estimate says stop."""
+        return max(0, self.needed - self.run)
+
+
+def irrelevant_run(labels, n_total, *, share=RUN_SHARE, minimum=RUN_MINIMUM):
+    """Say whether the most recent run of not-relevant items is long enough to stop.
+
+    Parameters
+    ----------
+    labels : array_like of {0, 1}, shape (n_screened,)
+        Labels in screening order (1 = relevant).
+    n_total : int
+        Items in the pool, screened or not.
+    share : float, default=RUN_SHARE
+        The run needed, as a share of the pool, in (0, 1].
+    minimum : int, default=RUN_MINIMUM
+        The run needed at least, however small the pool.
+
+    Returns
+    -------
+    EarlyStop
+    """
+    array = np.asarray(labels)
+    if array.ndim != 1 or (array.size and not np.isin(array, (0, 1)).all()):
+        raise ValueError("labels must be one-dimensional 0/1 values, in screening order")
+    if isinstance(n_total, bool) or not isinstance(n_total, int | np.integer):
+        raise ValueError(f"n_total must be an integer, got {n_total!r}")
+    if n_total < array.size:
+        raise ValueError(f"n_total ({n_total}) is smaller than the {array.size} items screened")
+    if not (isinstance(share, int | float) and 0.0 < share <= 1.0):
+        raise ValueError(f"share must be a number in (0, 1], got {share!r}")
+    if isinstance(minimum, bool) or not isinstance(minimum, int | np.integer) or minimum < 1:
+        raise ValueError(f"minimum must be a positive integer, got {minimum!r}")
+    hits = np.flatnonzero(array == 1)
+    run = int(array.size - 1 - hits[-1]) if hits.size else int(array.size)
+    needed = int(min(n_total, max(minimum, math.ceil(share * n_total))))
+    found = int(hits.size)
+    everything = array.size == n_total and n_total > 0
+    return EarlyStop(
+        stop=bool(found and (run >= needed or everything)),
+        run=run,
+        needed=needed,
+        relevant_found=found,
+    )
