@@ -5,9 +5,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+BENCH_VENV := .venv-bench
 export FLASK_APP := portal
 
-.PHONY: run test setup lint format clean lock
+.PHONY: run test setup lint format clean lock lock-bench bench-setup
 
 run: setup
 	scripts/run.sh
@@ -25,13 +26,30 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-# Regenerate requirements.lock after any change to the dependencies in pyproject.toml.
-lock:
+# Regenerate the locks after any change to the dependencies in pyproject.toml.
+PIP_COMPILE := $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --build-deps-for editable
+
+lock: lock-bench $(BIN)/pip-compile
+	$(PIP_COMPILE) --extra test --output-file requirements.lock pyproject.toml
+
+# The bench extra's lock: the project's dependencies plus asreview, for .venv-bench.
+lock-bench: $(BIN)/pip-compile
+	$(PIP_COMPILE) --extra bench --output-file requirements-bench.lock pyproject.toml
+
+$(BIN)/pip-compile:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
-		--no-emit-index-url --no-emit-find-links --build-deps-for editable --extra test \
-		--output-file requirements.lock pyproject.toml
+
+# A virtual environment of its own for bench/screening.py's ASReview reference, installed
+# the same way as .venv but from requirements-bench.lock.
+bench-setup: $(BENCH_VENV)/.installed
+
+$(BENCH_VENV)/.installed: pyproject.toml requirements-bench.lock
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --require-hashes -r requirements-bench.lock
+	$(BENCH_VENV)/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -46,4 +64,4 @@ format: setup
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) node_modules instance .pytest_cache
+	rm -rf $(VENV) $(BENCH_VENV) node_modules instance .pytest_cache

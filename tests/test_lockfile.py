@@ -1,4 +1,5 @@
-"""requirements.lock pins, with hashes, every dependency pyproject.toml asks for (`make lock`)."""
+"""requirements.lock pins, with hashes, every dependency pyproject.toml asks for (`make lock`);
+requirements-bench.lock pins the bench extra's asreview the same way (`make lock-bench`)."""
 
 import re
 import tomllib
@@ -11,8 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s\\]+)", re.MULTILINE)
 
 
-def pinned() -> dict[str, str]:
-    text = (ROOT / "requirements.lock").read_text()
+def pinned(lock: str = "requirements.lock") -> dict[str, str]:
+    text = (ROOT / lock).read_text()
     blocks = re.split(r"\n(?=[A-Za-z0-9])", text)
     pins = {}
     for block in blocks:
@@ -45,3 +46,9 @@ def test_the_lock_pins_every_dependency_with_hashes_and_in_range():
 def test_the_lock_names_no_local_index():
     text = (ROOT / "requirements.lock").read_text()
     assert "--index-url" not in text and "--find-links" not in text and "file://" not in text
+
+
+def test_the_bench_lock_pins_asreview_3_with_hashes_and_names_no_local_index():
+    text = (ROOT / "requirements-bench.lock").read_text()
+    assert "--index-url" not in text and "--find-links" not in text and "file://" not in text
+    assert pinned("requirements-bench.lock").get("asreview", "").startswith("3.")
