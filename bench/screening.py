@@ -129,15 +129,19 @@ import time
 from pathlib import Path
 
 import _asreview  # before _no_shadow, which takes bench/ off sys.path
+import _cut_reviews  # pseudo-reviews; before _no_shadow too
 import _no_shadow  # noqa: F401  (before scoring: see bench/_no_shadow.py)
 import numpy as np
 
-from scoring import ScreeningModel, next_to_screen, stopping_p_value
+from scoring import ScreeningModel, irrelevant_run, next_to_screen, stopping_p_value
+from scoring.screening import DEFAULT_SWITCH_AFTER
+from scoring.stopping_estimate import RUN_MINIMUM, RUN_SHARE
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CSV = ROOT.parent / "shared" / "data" / "screening" / "nudging.csv"
 LABEL_COLUMNS = ("included", "label_included")
 FIGURES = ("wss95", "recall10", "atd")
+CALIBRATION_SHARES = (0.02, 0.03, 0.05, 0.075, 0.1)
 
 
 def load(path):
@@ -173,7 +177,7 @@ def simulate(model, truth, seed, batch):
     labels[start] = truth[start]
     order, found = list(start), 1
     while found < truth.sum():
-        model.update(labels)
+        model.update(labels, order=order)
         scores = model.decision_function()
         for item in next_to_screen(scores, labels >= 0, n=batch, threshold=0.0):
             labels[item] = truth[item]
@@ -201,8 +205,29 @@ def stop_point(sequence):
     return sequence.size
 
 
+def estimate_stop_point(sequence, share=RUN_SHARE):
+    """Return how many records had been screened when the earlier estimate first said stop."""
+    for n_seen in range(1, sequence.size + 1):
+        if irrelevant_run(sequence[:n_seen], sequence.size, share=share).stop:
+            return n_seen
+    return sequence.size
+
+
+def stopping_report(name, stops):
+    """Print the mean share screened and the runs at >= 95% recall for (share, recall) stops."""
+    share, recall = np.mean(stops, axis=0)
+    reached = sum(r >= 0.95 for _, r in stops)
+    print(
+        f"{name}: stopped after {100 * share:.1f}% of records on average, recall there "
+        f"{100 * recall:.1f}%; at least 95% recall in {reached} of {len(stops)} runs "
+        f"({100 * reached / len(stops):.0f}%)"
+    )
+
+
 def retrain_seconds(texts, truth, n_pool=25_000, n_labelled=20_000, seed=0):
-    """Time one retrain plus rescore with `n_labelled` labels in a synthetic pool."""
+    """Time fitting a synthetic pool, one retrain plus rescore with `n_labelled` labels in
+    each phase of the model (early, and late once misses come in a row; best of 3), and
+    turning one new item into feature rows for each phase (best of 20, in ms)."""
     rng = np.random.default_rng(seed)
     titles = [text.split("\n", 1)[0] for text in texts]
     bodies = [text.split("\n", 1)[-1] for text in texts]
@@ -214,12 +239,22 @@ def retrain_seconds(texts, truth, n_pool=25_000, n_labelled=20_000, seed=0):
     clock = time.perf_counter()
     model = ScreeningModel().fit(pool)
     fit_s = time.perf_counter() - clock
-    runs = []
-    for _ in range(3):
-        clock = time.perf_counter()
-        model.update(labels).decision_function()
-        runs.append(time.perf_counter() - clock)
-    return fit_s, min(runs)
+    new_item = [texts[0]]
+    timings = {}
+    for phase, order in (("early", None), ("late", np.arange(n_labelled))):
+        runs = []
+        for _ in range(3):
+            clock = time.perf_counter()
+            model.update(labels, order=order).decision_function()
+            runs.append(time.perf_counter() - clock)
+        assert (model.mode_ == "late") == (phase == "late"), model.mode_
+        feature_runs = []
+        for _ in range(20):
+            clock = time.perf_counter()
+            model.transform(new_item)
+            feature_runs.append(time.perf_counter() - clock)
+        timings[phase] = (min(runs), 1000 * min(feature_runs))
+    return fit_s, timings
 
 
 def summary(results):
@@ -253,6 +288,62 @@ def reference(executable, path, truth, seeds, batch):
     )
 
 
+def run_seeds(model, truth, seeds, batch, quiet=False):
+    """Simulate each seed; return (metrics, guarantee stops, estimate stops, sequences)."""
+    results, guarantee, estimate, sequences = [], [], [], []
+    for seed in range(seeds):
+        clock = time.perf_counter()
+        sequence = truth[simulate(model, truth, seed, batch)]
+        sequences.append(sequence)
+        results.append(metrics(sequence[2:]))
+        for stops, point in ((guarantee, stop_point), (estimate, estimate_stop_point)):
+            stop = point(sequence)
+            stops.append((stop / truth.size, sequence[:stop].sum() / truth.sum()))
+        if not quiet:
+            wss, recall10, atd = results[-1]
+            print(
+                f"seed {seed}: wss95={wss:.1f} recall10={recall10:.1f} atd={atd:.1f}; stop "
+                f"after {100 * guarantee[-1][0]:.1f}% (guarantee) or {100 * estimate[-1][0]:.1f}% "
+                f"(estimate) at recall {100 * guarantee[-1][1]:.1f}% or "
+                f"{100 * estimate[-1][1]:.1f}% [{time.perf_counter() - clock:.1f} s]"
+            )
+    return results, guarantee, estimate, sequences
+
+
+def report_stops(guarantee, estimate):
+    stopping_report("stopping, guarantee (hypergeometric, 95% recall, alpha 0.05)", guarantee)
+    stopping_report(
+        f"stopping, estimate ({RUN_MINIMUM} and {100 * RUN_SHARE:g}% of the pool not relevant "
+        "in a row)",
+        estimate,
+    )
+
+
+def pseudo(name, texts, args):
+    """Simulate every pseudo-review cut from review `name`; print each, the mean, the stopping
+    figures over all their runs and the estimate's calibration over shares of the pool."""
+    all_results, guarantee, estimate, sequences = [], [], [], []
+    for topic, cut, labels in _cut_reviews.pseudo_reviews(name, texts):
+        model = ScreeningModel(switch_after=args.switch_after).fit(cut)
+        results, g, e, seqs = run_seeds(model, labels, args.seeds, args.batch, quiet=True)
+        print(f"pseudo-review {topic} ({labels.sum()} relevant): {summary(results)}", flush=True)
+        all_results.append(np.mean(results, axis=0))
+        guarantee += g
+        estimate += e
+        sequences += seqs
+    report_stops(guarantee, estimate)
+    for share in CALIBRATION_SHARES:
+        stops = [
+            (stop / seq.size, seq[:stop].sum() / seq.sum())
+            for seq in sequences
+            for stop in [estimate_stop_point(seq, share)]
+        ]
+        stopping_report(f"calibration: estimate at {100 * share:g}% of the pool", stops)
+    wss, recall10, atd = np.mean(all_results, axis=0)
+    print(f"mean of {len(all_results)} pseudo-reviews: ", end="")
+    print(f"wss95={wss:.1f} recall10={recall10:.1f} atd={atd:.1f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("csv", nargs="?", type=Path, default=DEFAULT_CSV)
@@ -261,6 +352,16 @@ def main():
     parser.add_argument("--no-timing", action="store_true", help="skip the 20,000-item timing")
     parser.add_argument("--no-reference", action="store_true", help="skip ASReview's ELAS u4")
     parser.add_argument("--reference-only", action="store_true", help="run ASReview's ELAS u4 only")
+    parser.add_argument(
+        "--pseudo", action="store_true", help="simulate the pseudo-reviews cut from the CSV instead"
+    )
+    parser.add_argument(
+        "--switch-after",
+        type=lambda v: None if v == "never" else int(v),
+        default=DEFAULT_SWITCH_AFTER,
+        metavar="N|never",
+        help="misses in a row before the late classifier takes over (never: the model before it)",
+    )
     parser.add_argument(
         "--asreview",
         type=Path,
@@ -275,35 +376,31 @@ def main():
     started = time.perf_counter()
     texts, truth = load(args.csv)
     print(f"{args.csv.name}: {truth.size} records, {truth.sum()} relevant; batch {args.batch}")
+    if args.pseudo:
+        try:
+            pseudo(args.csv.stem, texts, args)
+        except KeyError as error:
+            sys.exit(error.args[0])
+        print(f"run time {time.perf_counter() - started:.0f} s")
+        return
     executable = None if args.no_reference else _asreview.find(args.asreview)
     if args.reference_only:
         reference(executable, args.csv, truth, args.seeds, args.batch)
         return
-    model = ScreeningModel().fit(texts)  # the features depend on the texts only: fit once
-    results, stops = [], []
-    for seed in range(args.seeds):
-        clock = time.perf_counter()
-        sequence = truth[simulate(model, truth, seed, args.batch)]
-        results.append(metrics(sequence[2:]))
-        stop = stop_point(sequence)
-        stops.append((stop / truth.size, sequence[:stop].sum() / truth.sum()))
-        wss, recall10, atd = results[-1]
-        print(
-            f"seed {seed}: wss95={wss:.1f} recall10={recall10:.1f} atd={atd:.1f}; "
-            f"stop after {stop} records ({100 * stops[-1][0]:.1f}%) at recall "
-            f"{100 * stops[-1][1]:.1f}% [{time.perf_counter() - clock:.1f} s]"
-        )
-    share, recall = np.mean(stops, axis=0)
-    print(
-        f"stopping rule (95% recall, alpha 0.05): stopped after {100 * share:.1f}% of records "
-        f"on average, recall there {100 * recall:.1f}% (at least 95% in "
-        f"{sum(r >= 0.95 for _, r in stops)} of {len(stops)} runs)"
-    )
+    # The features depend on the texts only: fit once for every seed.
+    model = ScreeningModel(switch_after=args.switch_after).fit(texts)
+    results, guarantee, estimate, _ = run_seeds(model, truth, args.seeds, args.batch)
+    report_stops(guarantee, estimate)
     if not args.no_reference:
         reference(executable, args.csv, truth, args.seeds, args.batch)
     if not args.no_timing:
-        fit_s, retrain_s = retrain_seconds(texts, truth)
-        print(f"20,000 labelled in a 25,000-item pool: fit_s={fit_s:.2f} retrain_s={retrain_s:.2f}")
+        fit_s, timings = retrain_seconds(texts, truth)
+        (early_s, early_ms), (late_s, late_ms) = timings["early"], timings["late"]
+        print(
+            f"20,000 labelled in a 25,000-item pool: fit_s={fit_s:.2f} retrain_s="
+            f"{max(early_s, late_s):.2f} (early {early_s:.2f}, late {late_s:.2f}); a new "
+            f"item's features {early_ms:.1f} ms (early) and {late_ms:.1f} ms (late)"
+        )
     print(f"run time {time.perf_counter() - started:.0f} s")
     print(f"ours: {summary(results)}")
     wss, recall10, atd = np.mean(results, axis=0)

@@ -17,6 +17,11 @@ weigh as much in total as the irrelevant ones, and scikit-learn's default C=1. M
 ASReview's Naive Bayes default, an SVM (ASReview's ELAS u4 settings), a logistic/Bayes blend,
 ASReview's dynamic resampling in place of class weights, and C from 0.1 to 10.
 
+Late in screening (`scoring.screening_tail`): once the lead has met ``switch_after`` items in
+a row that were not relevant, the model switches for good to ASReview ELAS u4's SVM on its own
+TF-IDF ("late"), which reaches the last relevant items sooner. `update` needs the order the
+labels were given in to know (``order``); without it the model never switches.
+
 Before there are labels of both kinds (`mode_` says which case applies):
 
 - no labels, seed descriptions given: relevance is the cosine similarity to the most similar
@@ -38,11 +43,13 @@ from sklearn.preprocessing import normalize
 
 from scoring.checks import bool_mask
 from scoring.screening_features import ScreeningFeatures
+from scoring.screening_tail import fit_tail, misses_in_a_row, tail_vectorizer
 from scoring.text import check_texts
 
 __all__ = ["ScreeningModel", "next_to_screen"]
 
-TRAINED_MODES = ("trained", "descriptions", "unlabelled_as_irrelevant")
+TRAINED_MODES = ("trained", "descriptions", "unlabelled_as_irrelevant", "late")
+DEFAULT_SWITCH_AFTER = 20
 
 
 def _label_vector(labels, n_texts):
@@ -98,6 +105,9 @@ class ScreeningModel(ScreeningFeatures):
         Scale of each text's (L2-normalised) mean word vector; 0 turns them off.
     random_state : int, default=0
         Seeds the SVDs and liblinear, so results repeat exactly.
+    switch_after : int or None, default=20
+        Not-relevant decisions in a row (after the first relevant one) after which the late
+        classifier takes over for good; None never switches.
 
     Attributes
     ----------
@@ -112,15 +122,46 @@ class ScreeningModel(ScreeningFeatures):
         The pool's cached feature rows.
     prior_features_ : sparse matrix, shape (n_prior_texts, n_features)
         The descriptions' feature rows.
-    classifier_ : LogisticRegression or None
-        The model behind the scores when `mode_` is in `TRAINED_MODES`.
+    tail_vectorizer_ : TfidfVectorizer or None
+        The late classifier's TF-IDF, fitted on the pool (None when ``switch_after`` is None).
+    tail_features_ : sparse matrix or None
+        The pool's rows for the late classifier.
+    classifier_ : LogisticRegression, LinearSVC or None
+        The model behind the scores when `mode_` is in `TRAINED_MODES` (the SVM when "late").
     mode_ : str
         Which case produced the scores (see the module docstring).
     n_relevant_, n_irrelevant_ : int
         Labels of each kind at the last fit or update.
     """
 
-    def fit(self, texts, labels=None, prior_texts=None):
+    def __init__(
+        self,
+        *,
+        C=1.0,
+        class_weight="balanced",
+        ngram_range=(1, 2),
+        min_df=2,
+        n_components=100,
+        component_weight=0.5,
+        embedding_dims=200,
+        embedding_weight=1.0,
+        random_state=0,
+        switch_after=DEFAULT_SWITCH_AFTER,
+    ):
+        super().__init__(
+            C=C,
+            class_weight=class_weight,
+            ngram_range=ngram_range,
+            min_df=min_df,
+            n_components=n_components,
+            component_weight=component_weight,
+            embedding_dims=embedding_dims,
+            embedding_weight=embedding_weight,
+            random_state=random_state,
+        )
+        self.switch_after = switch_after
+
+    def fit(self, texts, labels=None, prior_texts=None, order=None):
         """Build the pool's features, then train on its labels.
 
         Parameters
@@ -132,6 +173,8 @@ class ScreeningModel(ScreeningFeatures):
         prior_texts : list of str, optional
             Seed descriptions (a workstream's or criterion's description and keywords): the
             cold-start ranking, and relevant examples until a lead marks a real one.
+        order : array_like of int, optional
+            See `update`.
 
         Returns
         -------
@@ -152,31 +195,66 @@ class ScreeningModel(ScreeningFeatures):
         features = self._fit_features(texts + priors)
         self.features_ = features[: len(texts)]
         self.prior_features_ = features[len(texts) :]
-        return self._train(y, labelled)
+        self.tail_vectorizer_, self.tail_features_ = None, None
+        if self.switch_after is not None:
+            self.tail_vectorizer_ = tail_vectorizer()
+            try:
+                self.tail_features_ = self.tail_vectorizer_.fit_transform(texts).tocsr()
+            except ValueError:  # too few texts for max_df to leave a term: never switch
+                self.tail_vectorizer_ = None
+        return self._train(y, labelled, self._late(y, labelled, order))
 
-    def update(self, labels):
+    def update(self, labels, order=None):
         """Retrain on new labels for the same pool, reusing the cached features.
 
         Parameters
         ----------
         labels : array_like, shape (n_texts,)
             As in `fit`, for the pool given to `fit`.
+        order : array_like of int, optional
+            The labelled items' indices in the order they were labelled, so the model can
+            tell when to switch to its late classifier (see the module docstring); items
+            missing from it, or undecided, are skipped. Without it the model does not switch.
 
         Returns
         -------
         self : ScreeningModel
         """
         self._check_fitted()
-        return self._train(*_label_vector(labels, self.features_.shape[0]))
+        y, labelled = _label_vector(labels, self.features_.shape[0])
+        return self._train(y, labelled, self._late(y, labelled, order))
+
+    def _check_params(self):
+        super()._check_params()
+        value = self.switch_after
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1
+        ):
+            raise ValueError(f"switch_after must be a positive integer or None, got {value!r}")
+
+    def _late(self, y, labelled, order):
+        """Whether the late classifier should score: enough misses in a row, in order."""
+        if order is None or self.tail_features_ is None:
+            return False
+        order = np.asarray(order, dtype=np.int64).ravel()
+        if order.size and (order.min() < 0 or order.max() >= y.size):
+            raise ValueError(f"order must hold item indices in range({y.size})")
+        order = order[labelled[order]]
+        return misses_in_a_row(y[order]) >= self.switch_after
 
     def _check_fitted(self):
         if not hasattr(self, "features_"):
             raise ValueError(f"{type(self).__name__} is not fitted yet; call fit first")
 
-    def _train(self, y, labelled):
+    def _train(self, y, labelled, late=False):
         relevant, irrelevant = labelled & (y == 1), labelled & (y == 0)
         self.n_relevant_, self.n_irrelevant_ = int(relevant.sum()), int(irrelevant.sum())
         self.classifier_, self.reference_ = None, None
+        if late and self.n_relevant_ and self.n_irrelevant_:
+            self.mode_ = "late"
+            x = self.tail_features_[labelled]
+            self.classifier_ = fit_tail(x, y[labelled], self.random_state)
+            return self
         positives = self.features_[relevant]
         negatives = self.features_[irrelevant]
         self.mode_ = "trained"
@@ -209,7 +287,8 @@ class ScreeningModel(ScreeningFeatures):
         return self
 
     def transform(self, texts=None):
-        """Return the feature rows the classifier scores.
+        """Return the feature rows the current classifier scores (the late one's own once
+        `mode_` is "late").
 
         Parameters
         ----------
@@ -222,10 +301,15 @@ class ScreeningModel(ScreeningFeatures):
         sparse matrix of shape (n_texts, n_features), or None when `texts` is empty
         """
         self._check_fitted()
+        late = self.mode_ == "late"
         if texts is None:
-            return self.features_
+            return self.tail_features_ if late else self.features_
         texts = check_texts(texts)
-        return self._combine(self.vectorizer_.transform(texts)) if texts else None
+        if not texts:
+            return None
+        if late:
+            return self.tail_vectorizer_.transform(texts)
+        return self._combine(self.vectorizer_.transform(texts))
 
     def decision_from_features(self, features):
         """Return the relevance score of feature rows from `transform` (see `decision_function`).
@@ -293,7 +377,7 @@ class ScreeningModel(ScreeningFeatures):
         ndarray of float, shape (n_texts,)
             See `predict_relevance`.
         """
-        if self.mode_ in TRAINED_MODES:
+        if self.mode_ in TRAINED_MODES:  # the late SVM's margin, too, read as log-odds
             return 1.0 / (1.0 + np.exp(-scores))
         if self.mode_ == "away_from_irrelevant":
             scores = 1.0 + scores

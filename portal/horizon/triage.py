@@ -146,19 +146,26 @@ def compute_relevance() -> list[dict]:
     by id."""
     rows = db.session.execute(
         sa.select(
-            ScannedItem.id, ScannedItem.title, ScannedItem.summary, ScannedItem.status
+            ScannedItem.id,
+            ScannedItem.title,
+            ScannedItem.summary,
+            ScannedItem.status,
+            ScannedItem.triaged_at,
         ).order_by(ScannedItem.id)
     ).all()
     if not rows:
         return []
     texts = [item_text(r.title, r.summary) or "untitled" for r in rows]
     labels = [1 if r.status in RELEVANT else 0 if r.status in DECIDED else None for r in rows]
+    decided = [n for n, r in enumerate(rows) if r.status in DECIDED]
+    # The order decisions were made in tells the model when to switch to its late classifier.
+    order = sorted(decided, key=lambda n: (rows[n].triaged_at is None, rows[n].triaged_at, n))
     workstreams, enablers = topic_texts()
     topic_descriptions = {**workstreams, **enablers}
     try:
         with _MODEL_LOCK:
             model, topic_model = _fitted(texts, topic_descriptions)
-            model.update(labels)
+            model.update(labels, order=order)
             overall = _scaled(model.predict_relevance(), model.mode_)
             topics = np.zeros((len(rows), 0))
             if topic_model is not None:

@@ -403,3 +403,35 @@ def test_enabler_models_learn_from_not_relevant_items_and_panel_scores(
         assert labels[key][at[maternity]] == 1  # scored 4 of 5 on every enabler
         assert labels[key][at[pool[MATERNITY[1][0]]]] is None
     assert labels["maternity_neonatal"][at[other]] == 0
+
+
+def test_rescoring_hands_the_model_the_decisions_in_the_order_made(
+    app, connection, clock, monkeypatch
+):
+    """One relevant item then 20 not relevant in a row: the screening model switches to its
+    late classifier, which it can only tell from the order the decisions were made in."""
+    from scoring import ScreeningModel
+
+    ids = add_items(app, [(f"Scanned item number {n}", f"Summary {n} words") for n in range(30)])
+    modes = []
+    update = ScreeningModel.update
+
+    def recording(self, labels, order=None):
+        result = update(self, labels, order=order)
+        modes.append((list(order) if order is not None else None, result.mode_))
+        return result
+
+    monkeypatch.setattr(ScreeningModel, "update", recording)
+    with app.app_context():
+        # Decided in reverse id order, so the order made is not the order stored.
+        for n, item_id in enumerate(reversed(ids[:21])):
+            item = db.session.get(ScannedItem, item_id)
+            item.status = ItemStatus.RELEVANT if n == 0 else ItemStatus.NOT_RELEVANT
+            item.triaged_at = clock()
+            clock.advance(minutes=1)
+        db.session.commit()
+        triage.compute_relevance()
+    # The per-topic models (`TopicScreening`) are updated without an order and never switch.
+    [(order, mode)] = [(order, mode) for order, mode in modes if order is not None]
+    assert order == list(range(20, -1, -1))
+    assert mode == "late"
