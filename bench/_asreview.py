@@ -60,7 +60,8 @@ def orders(executable, path, truth, starts, batch):
     left unscreened (after the last relevant one) come last, in row order."""
     with tempfile.TemporaryDirectory() as workdir:
         workdir = Path(workdir)
-        dataset = _bench_rows(path, truth, workdir)
+        # asreview runs in the temporary directory, so a relative path would not resolve.
+        dataset = _bench_rows(Path(path).resolve(), truth, workdir)
         with ThreadPoolExecutor(PARALLEL) as pool:
             runs = [
                 pool.submit(_simulate, executable, dataset, truth, start, seed, batch, workdir)

@@ -43,7 +43,7 @@ from sklearn.preprocessing import normalize
 
 from scoring.checks import bool_mask
 from scoring.screening_features import ScreeningFeatures
-from scoring.screening_tail import fit_tail, misses_in_a_row, tail_vectorizer
+from scoring.screening_tail import discovery_ranks, fit_tail, misses_in_a_row, tail_vectorizer
 from scoring.text import check_texts
 
 __all__ = ["ScreeningModel", "next_to_screen"]
@@ -233,27 +233,34 @@ class ScreeningModel(ScreeningFeatures):
             raise ValueError(f"switch_after must be a positive integer or None, got {value!r}")
 
     def _late(self, y, labelled, order):
-        """Whether the late classifier should score: enough misses in a row, in order."""
-        if order is None or self.tail_features_ is None:
-            return False
+        """The relevant items in the order found when the late classifier should score (enough
+        misses in a row, in order), else None."""
+        if order is None or getattr(self, "tail_features_", None) is None:
+            return None
         order = np.asarray(order, dtype=np.int64).ravel()
         if order.size and (order.min() < 0 or order.max() >= y.size):
             raise ValueError(f"order must hold item indices in range({y.size})")
         order = order[labelled[order]]
-        return misses_in_a_row(y[order]) >= self.switch_after
+        if misses_in_a_row(y[order]) < self.switch_after:
+            return None
+        return order[y[order] == 1]
 
     def _check_fitted(self):
         if not hasattr(self, "features_"):
             raise ValueError(f"{type(self).__name__} is not fitted yet; call fit first")
 
-    def _train(self, y, labelled, late=False):
+    def _train(self, y, labelled, found=None):
+        """Train on the labels; `found` (the relevant items in the order found) selects the
+        late classifier."""
         relevant, irrelevant = labelled & (y == 1), labelled & (y == 0)
         self.n_relevant_, self.n_irrelevant_ = int(relevant.sum()), int(irrelevant.sum())
         self.classifier_, self.reference_ = None, None
-        if late and self.n_relevant_ and self.n_irrelevant_:
+        if found is not None and self.n_relevant_ and self.n_irrelevant_:
             self.mode_ = "late"
-            x = self.tail_features_[labelled]
-            self.classifier_ = fit_tail(x, y[labelled], self.random_state)
+            rows = np.flatnonzero(labelled)
+            ranks = discovery_ranks(y[rows], np.searchsorted(rows, found))
+            x = self.tail_features_[rows]
+            self.classifier_ = fit_tail(x, y[rows], ranks, self.random_state)
             return self
         positives = self.features_[relevant]
         negatives = self.features_[irrelevant]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from scoring import ScreeningModel, next_to_screen
-from scoring.screening_tail import fit_tail, misses_in_a_row, tail_weights
+from scoring.screening_tail import discovery_ranks, fit_tail, misses_in_a_row, tail_weights
 from tests.scoring.test_screening import synthetic_pool
 
 
@@ -87,3 +87,20 @@ def test_an_order_outside_the_pool_is_refused(pool):
     model = ScreeningModel().fit(texts)
     with pytest.raises(ValueError, match="order"):
         model.update(truth, order=[0, len(texts)])
+
+
+def test_discovery_ranks_run_from_the_first_relevant_item_found_to_the_last():
+    y = np.array([1, 0, 1, 1, 0])
+    assert discovery_ranks(y, [3, 0, 2]).tolist() == [0.5, 0.0, 1.0, 0.0, 0.0]
+    assert discovery_ranks(y, [2]).tolist() == [0.0] * 5
+
+
+def test_relevant_items_found_later_pull_the_classifier_towards_them():
+    """Two relevant items on different words: weighted by when they were found, the SVM
+    scores a text like the later one above a text like the earlier one, and the reverse."""
+    x = np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0], [0, 0, 1.0]])
+    y = np.array([1, 1, 0, 0])
+    probe = np.array([[1.0, 0, 0.5], [0, 1.0, 0.5]])
+    late_second = fit_tail(x, y, discovery_ranks(y, [0, 1])).decision_function(probe)
+    late_first = fit_tail(x, y, discovery_ranks(y, [1, 0])).decision_function(probe)
+    assert late_second[1] > late_second[0] and late_first[0] > late_first[1]
