@@ -215,16 +215,15 @@ def test_stopping_panel_reports_the_rule_in_words(app, lead_client, pool, clock)
     else:
         assert f"(between {low} and {high}) are probably still unseen" in html
     assert ("you can stop" in html) == expected.stop
-    assert ("Keep going: it is not yet 95% certain" in html) == (not expected.stop)
+    assert ("keep going. It is not yet 95% certain" in html) == (not expected.stop)
     # The earlier estimate: 5 not relevant in a row, against the run this pool needs.
     early = irrelevant_run([1, 1, 0, 0, 0, 0, 0], 8)
     assert early.run == 5 and not early.stop
-    assert "The earlier estimate" in html
     assert (
-        f"After {early.to_go} more in a row that are not relevant ({early.needed} in all), "
-        "this estimate will say you could stop." in html
+        f"The earlier estimate: keep going. {early.to_go} more not relevant in a row "
+        f"({early.needed} in all) and it will say you could stop." in html
     )
-    assert "This is not a guarantee. In simulations on" in html
+    assert "The earlier estimate is not a guarantee. In simulations on" in html
 
 
 def test_stopping_panel_says_the_estimate_would_stop_after_a_long_run(
@@ -244,9 +243,11 @@ def test_stopping_panel_says_the_estimate_would_stop_after_a_long_run(
     assert (signs.early.stop, signs.early.run, signs.early.needed) == (True, 50, 50)
     assert not signs.guarantee.stop
     html = lead_client.get("/horizon/inbox").get_data(as_text=True)
-    assert "You could probably stop: the last 50 items you screened were not relevant" in html
-    assert "(this estimate asks for 50 in a row)" in html
-    assert "Keep going: it is not yet 95% certain" in html
+    assert (
+        "The earlier estimate: you could probably stop. The last 50 items you screened were "
+        "not relevant (it asks for 50 in a row)." in html
+    )
+    assert "The guarantee: keep going. It is not yet 95% certain" in html
 
 
 def test_stopping_estimate_follows_triage_order(app, pool, create_user, clock):
