@@ -17,7 +17,7 @@ starting records left out, as ASReview Insights does):
   the records;
 - where each stopping sign first said stop, and the recall reached there: the guarantee (the
   hypergeometric rule, `scoring.stopping_rule`, 95% recall, alpha 0.05) and the earlier
-  estimate (`scoring.irrelevant_run`: 50, and 5% of the pool, not relevant in a row); then,
+  estimate (`scoring.irrelevant_run`: 50, and 10% of the pool, not relevant in a row); then,
   for each, the mean share screened and the runs at 95% recall or more;
 - ``retrain_s``: one retrain and rescore with 20,000 labelled items in a 25,000-item pool,
   synthetic texts stitched from the CSV's titles and abstracts (best of 3), the slower of the

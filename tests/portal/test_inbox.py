@@ -223,7 +223,7 @@ def test_stopping_panel_reports_the_rule_in_words(app, lead_client, pool, clock)
         f"The earlier estimate: keep going. {early.to_go} more not relevant in a row "
         f"({early.needed} in all) and it will say you could stop." in html
     )
-    assert "The earlier estimate is not a guarantee. In simulations on" in html
+    assert "The earlier estimate is not a guarantee. It was tried on 10 test reviews" in html
 
 
 def test_stopping_panel_says_the_estimate_would_stop_after_a_long_run(
