@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scoring.stopping import _check as check_screened
+
 __all__ = ["CALIBRATION", "RUN_MINIMUM", "RUN_SHARE", "EarlyStop", "irrelevant_run"]
 
 RUN_SHARE = 0.10  # of the pool: chosen in bench/screening.py --pseudo (see CALIBRATION)
@@ -96,13 +98,7 @@ def irrelevant_run(labels, n_total, *, share=RUN_SHARE, minimum=RUN_MINIMUM):
     -------
     EarlyStop
     """
-    array = np.asarray(labels)
-    if array.ndim != 1 or (array.size and not np.isin(array, (0, 1)).all()):
-        raise ValueError("labels must be one-dimensional 0/1 values, in screening order")
-    if isinstance(n_total, bool) or not isinstance(n_total, int | np.integer):
-        raise ValueError(f"n_total must be an integer, got {n_total!r}")
-    if n_total < array.size:
-        raise ValueError(f"n_total ({n_total}) is smaller than the {array.size} items screened")
+    array = check_screened(labels, n_total)
     if not (isinstance(share, int | float) and 0.0 < share <= 1.0):
         raise ValueError(f"share must be a number in (0, 1], got {share!r}")
     if isinstance(minimum, bool) or not isinstance(minimum, int | np.integer) or minimum < 1:
