@@ -30,6 +30,7 @@ __all__ = [
 
 TAIL_C = 0.11
 TAIL_RATIO = 9.8  # relevant items' total weight over the irrelevant ones'
+PRIMAL_FROM = 5000  # labels from which the SVM is solved in its primal form
 RECENCY = 5.0  # the relevant item found last weighs 1 + RECENCY times the first one
 
 
@@ -74,7 +75,17 @@ def fit_tail(x, y, ranks=None, random_state=0):
     weights = tail_weights(y)
     if ranks is not None:
         weights = weights * (1.0 + RECENCY * np.asarray(ranks))
-    svm = LinearSVC(C=TAIL_C, loss="squared_hinge", random_state=random_state)
+    # liblinear's dual is fastest while labels are few (as in every simulation behind the
+    # figures); with the recency weights it needed 5 s for 20,000 labels (the limit is 3 s),
+    # where the primal reaches the same scores (correlation 0.99999) in half the time.
+    many = x.shape[0] >= PRIMAL_FROM
+    svm = LinearSVC(
+        C=TAIL_C,
+        loss="squared_hinge",
+        dual=not many,
+        tol=1e-3 if many else 1e-4,
+        random_state=random_state,
+    )
     return svm.fit(x, np.asarray(y, dtype=float), sample_weight=weights)
 
 

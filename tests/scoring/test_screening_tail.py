@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 
 from scoring import ScreeningModel, next_to_screen
-from scoring.screening_tail import discovery_ranks, fit_tail, misses_in_a_row, tail_weights
+from scoring.screening_tail import (
+    PRIMAL_FROM,
+    discovery_ranks,
+    fit_tail,
+    misses_in_a_row,
+    tail_weights,
+)
 from tests.scoring.test_screening import synthetic_pool
 
 
@@ -104,3 +110,14 @@ def test_relevant_items_found_later_pull_the_classifier_towards_them():
     late_second = fit_tail(x, y, discovery_ranks(y, [0, 1])).decision_function(probe)
     late_first = fit_tail(x, y, discovery_ranks(y, [1, 0])).decision_function(probe)
     assert late_second[1] > late_second[0] and late_first[0] > late_first[1]
+
+
+def test_many_labels_are_solved_in_the_primal_with_the_same_scores():
+    rng = np.random.default_rng(0)
+    x = rng.random((PRIMAL_FROM, 30))
+    y = (x[:, 0] + 0.3 * rng.random(PRIMAL_FROM) > 1.0).astype(int)
+    ranks = discovery_ranks(y, np.flatnonzero(y == 1))
+    primal = fit_tail(x, y, ranks)
+    dual = fit_tail(x[: PRIMAL_FROM - 1], y[: PRIMAL_FROM - 1], ranks[: PRIMAL_FROM - 1])
+    assert (primal.dual, dual.dual) == (False, True)
+    assert np.corrcoef(primal.decision_function(x), dual.decision_function(x))[0, 1] > 0.999
