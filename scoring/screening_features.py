@@ -120,6 +120,8 @@ class ScreeningFeatures(BaseEstimator):
                     rows = x[np.sort(rng.choice(x.shape[0], SVD_FIT_ROWS, replace=False))]
                 svd = TruncatedSVD(n_components, random_state=self.random_state)
                 self.svd_ = svd.fit(rows)
+                # C-ordered once: scikit-learn's transform re-lays it on every call.
+                self.svd_basis_ = np.ascontiguousarray(svd.components_.T)
             self.embedding_ = self._fit_embedding(corpus)
             return self._combine(x)
 
@@ -148,12 +150,7 @@ class ScreeningFeatures(BaseEstimator):
         limits = threadpool_limits(limits=1, user_api="blas") if x.shape[0] > 100 else nullcontext()
         with limits:
             if self.svd_ is not None:
-                basis = getattr(self, "svd_basis_", None)
-                if (
-                    basis is None
-                ):  # one C-ordered copy: scikit-learn's transform re-lays it each call
-                    basis = self.svd_basis_ = np.ascontiguousarray(self.svd_.components_.T)
-                z = normalize(np.asarray(x @ basis)) * self.component_weight
+                z = normalize(np.asarray(x @ self.svd_basis_)) * self.component_weight
                 blocks.append(sparse.csr_matrix(z))
             if self.embedding_ is not None:
                 columns, vectors = self.embedding_

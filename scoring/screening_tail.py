@@ -18,6 +18,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 __all__ = [
+    "PRIMAL_FROM",
     "RECENCY",
     "TAIL_C",
     "TAIL_RATIO",

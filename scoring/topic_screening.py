@@ -70,11 +70,14 @@ class TopicScreening(ScreeningFeatures):
             described[key] = value
         self.topics_ = list(described)
         priors = [text for key in self.topics_ for text in described[key]]
-        shared = ScreeningModel(**self.get_params()).fit(texts, prior_texts=priors)
+        shared = ScreeningModel(**self.get_params(), switch_after=None).fit(
+            texts, prior_texts=priors
+        )
         self.models_, start = {}, 0
         for key in self.topics_:
-            model = ScreeningModel(**self.get_params())
+            model = ScreeningModel(**self.get_params(), switch_after=None)
             model.vectorizer_, model.svd_ = shared.vectorizer_, shared.svd_
+            model.svd_basis_ = shared.svd_basis_
             model.embedding_ = shared.embedding_
             model.features_ = shared.features_
             model.prior_features_ = shared.prior_features_[start : start + len(described[key])]

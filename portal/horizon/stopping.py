@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.horizon.models import ScannedItem
 from portal.horizon.triage import DECIDED, RELEVANT
 from scoring import EarlyStop, StoppingResult, irrelevant_run, stopping_rule
-from scoring.stopping_estimate import CALIBRATION
+from scoring.stopping_estimate import CALIBRATION, Calibration
 
 
 class StoppingSigns(NamedTuple):
@@ -22,7 +22,7 @@ class StoppingSigns(NamedTuple):
 
     guarantee: StoppingResult
     early: EarlyStop
-    calibration: object = CALIBRATION
+    calibration: Calibration = CALIBRATION
 
 
 def stopping_signs():
