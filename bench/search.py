@@ -9,7 +9,11 @@ five facet counts, one page of 10 with highlighted snippets, the suggestion unde
 then the same queries on SQLite FTS5 (porter tokenizer, bm25, 10 rows) over the same
 documents as a baseline. The last line is ``docs_per_s=... p50_ms=... p95_ms=... fts5_p95_ms=...``.
 
-Run from the repository root: ``python bench/search.py [--items N] [--ideas N] [--keep DIR]``.
+Run from the repository root: ``python bench/search.py [--items N] [--ideas N] [--keep DIR]
+[--backend whoosh|postgresql]``. ``--backend postgresql`` times the PostgreSQL backend instead
+(`bench/_fts_postgresql.py`: the same documents inserted as rows into a fresh, migrated
+database, each query as `engine._from_postgresql` runs it), beside Whoosh's indexing rate on a
+5,000-document sample and the same FTS5 baseline; its last line has the same shape.
 
 Figures (2 cores, another job running; best of two runs):
 
@@ -57,6 +61,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import _fts_postgresql as pg  # before _no_shadow, which takes bench/ off sys.path
 import _no_shadow  # noqa: F401  (bench convention: keep bench/ off sys.path)
 from whoosh.index import create_in, open_dir
 
@@ -222,12 +227,49 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+def main_postgresql(args):
+    """The PostgreSQL backend over the same documents and queries, with Whoosh's indexing rate
+    on a 5,000-document sample of them beside it."""
+    directory = Path(tempfile.mkdtemp(prefix="search-bench-"))
+    try:
+        sample = list(synthetic(random.Random(9), 4_500, 500))
+        _ix, count, seconds = build(directory, iter(sample))
+        whoosh_rate = count / seconds
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    print(f"whoosh indexing (5,000-document sample): {whoosh_rate:,.0f} docs/s")
+    with pg.fresh_app() as app:
+        count, seconds = pg.load(synthetic(random.Random(9), args.items, args.ideas))
+        rate = count / seconds
+        print(
+            f"postgresql: inserted {count:,} documents in {seconds:.1f} s ({rate:,.0f} docs/s, "
+            f"{rate / whoosh_rate:.1f} x Whoosh's)"
+        )
+        texts = queries(random.Random(10))
+        pg.time_queries(app, texts[:10])  # warm up, as a long-running process is
+        ms = pg.time_queries(app, texts)
+    p50, p95 = statistics.median(ms), percentile(ms, 95)
+    print(f"postgresql: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(ms):.1f} ms")
+    fts_ms = time_fts5(synthetic(random.Random(9), args.items, args.ideas), texts)
+    fts_p95 = percentile(fts_ms, 95)
+    print(f"sqlite fts5: p50 {statistics.median(fts_ms):.1f} ms, p95 {fts_p95:.1f} ms")
+    print(f"docs_per_s={rate:.0f} p50_ms={p50:.1f} p95_ms={p95:.1f} fts5_p95_ms={fts_p95:.1f}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=50_000)
     parser.add_argument("--ideas", type=int, default=5_000)
     parser.add_argument("--keep", type=Path, help="Build the index here and keep it.")
+    parser.add_argument(
+        "--backend",
+        choices=("whoosh", "postgresql"),
+        default="whoosh",
+        help="Time PostgreSQL's own full-text search instead (bench/_fts_postgresql.py).",
+    )
     args = parser.parse_args()
+    if args.backend == "postgresql":
+        return main_postgresql(args)
 
     directory = args.keep or Path(tempfile.mkdtemp(prefix="search-bench-"))
     directory.mkdir(parents=True, exist_ok=True)

@@ -58,6 +58,13 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave out what the models do not map (the PostgreSQL search backend's own objects)."""
+    from portal.search.unmapped import include_object as keep
+
+    return keep(obj, name, type_, reflected, compare_to)
+
+
 def render_item(type_, obj, autogen_context):
     """Render our UTC datetime type as the plain SQLAlchemy type it stores."""
     from portal.database import UTCDateTime
@@ -89,6 +96,7 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

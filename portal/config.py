@@ -14,7 +14,10 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # A write request that meets a lock runs again, whole, up to this many times in all; then 503.
 WRITE_TRIES = 4
 RETRY_SLEEP = None  # default time.sleep; tests set one that does not wait
-SEARCH_INDEX_DIR = None  # default: <instance>/search-index
+# "auto": PostgreSQL's own full-text search when the database is PostgreSQL, else Whoosh;
+# or "postgresql" / "whoosh" (portal.search.backend).
+SEARCH_BACKEND = "auto"
+SEARCH_INDEX_DIR = None  # default: <instance>/search-index (the Whoosh backend's)
 UPLOAD_DIR = None  # default: <instance>/uploads
 NHSUK_FRONTEND_DIR = None  # default: <project>/node_modules/nhsuk-frontend/dist/nhsuk
 # "nhs": the NHS.UK stylesheet loads Frutiger from https://assets.nhs.uk, as published.

@@ -357,6 +357,19 @@ def fetch_user(email):
     return db.session.scalar(sa.select(User).filter_by(email=email))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgresql` run with that database only: deselected, not skipped."""
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        database = callspec.params.get("database_url") if callspec else None
+        wrong = item.get_closest_marker("postgresql") and database != "postgresql"
+        (dropped if wrong else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Under `make test` (and so CI), a skipped test fails the run: nothing hides."""
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")

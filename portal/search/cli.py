@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from portal.extensions import db
+from portal.search.backend import uses_index
 from portal.search.updates import apply_queued_updates, check_index, index_location, reindex
 
 
@@ -47,8 +48,9 @@ def check_command(repair):
 
 
 def in_worker() -> int | None:
-    """The worker's turn: apply queued index updates (rebuilding a missing index)."""
-    return apply_queued_updates()
+    """The worker's turn: apply queued index updates (rebuilding a missing index); nothing
+    when PostgreSQL answers searches."""
+    return apply_queued_updates() if uses_index() else None
 
 
 def _sample(keys) -> str:

@@ -1,11 +1,13 @@
 """The engine-neutral search API: `search(text, viewer=..., filters=..., page=...)`.
 
-Whoosh answers when its index can be read; otherwise (missing, corrupt, or failing) a plain
-database LIKE search answers instead, and says so. The index side of a query (matching, the
-permission filter, facet counts, the page, the suggestion) is `searching.IndexView`, kept
-open per process while the index directory is unchanged; bench/search.py times that code.
-Either way every hit is checked against the database before it is shown, so a withdrawn or
-deleted idea, or a dismissed item, never appears, even before the worker has updated the index.
+On PostgreSQL the database's own full-text search answers (`postgres`, chosen by
+`backend.search_backend`). Elsewhere Whoosh answers when its index can be read; otherwise
+(missing, corrupt, or failing) a plain database LIKE search answers instead, and says so. The
+index side of a query (matching, the permission filter, facet counts, the page, the
+suggestion) is `searching.IndexView`, kept open per process while the index directory is
+unchanged; bench/search.py times that code. Either way every hit is checked against the
+database before it is shown, so a withdrawn or deleted idea, or a dismissed item, never
+appears, even before the worker has updated the index.
 """
 
 import math
@@ -20,6 +22,8 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.horizon.models import ScannedItem
 from portal.ideas.models import Idea
+from portal.search import postgres
+from portal.search.backend import search_backend
 from portal.search.index import IDEA_TEXT, current_dir, open_index_at
 from portal.search.labels import for_staff, stage_label, vocabulary
 from portal.search.models import SearchQueueEntry
@@ -80,6 +84,16 @@ def search(query_text, *, viewer, filters=None, page=1) -> SearchResults:
     if not prepared.text and not filters:
         return results
     scope = scope_for(viewer)
+    if search_backend() == "postgresql":
+        try:
+            with db.session.begin_nested():  # a failed query must not spoil the transaction
+                _from_postgresql(results, scope, viewer)
+            return results
+        except Exception:
+            current_app.logger.exception("PostgreSQL search failed: answering plainly")
+            results = fresh()
+        _from_database(results, scope, viewer)
+        return results
     path = current_dir()
     if path is not None:
         # One searcher per process, reused while the index is unchanged (opening one costs
@@ -146,6 +160,23 @@ def _from_index(view, results: SearchResults, scope: Scope, viewer) -> None:
     if results.query and results.total < PAGE_SIZE:
         respellings = view.suggest(free_words(results.searched), view.allowed(allow, deny))
         # the query as typed, misspelt words changed: its fields and phrases still apply
+        suggestion = respell(results.query, respellings) if respellings else None
+        results.suggestion = suggestion if suggestion != results.query else None
+
+
+def _from_postgresql(results: SearchResults, scope: Scope, viewer) -> None:
+    found, words = postgres.run(results.searched, scope, results.filters, results.page)
+    results.total, results.page, results.facets = found.total, found.page, found.facets
+    results.pages = math.ceil(found.total / PAGE_SIZE)
+    keyed = [(kind, int(i)) for kind, _, i in (key.partition(":") for key in found.keys)]
+    rows = _current_rows(keyed, scope)
+    shown = [(kind, rows[kind, i]) for kind, i in keyed if (kind, i) in rows]
+    texts = [_texts(kind, row) for kind, row in shown]
+    marked = postgres.headlines([body for _title, body in texts], words)
+    for (kind, row), (title, body), snippet_text in zip(shown, texts, marked, strict=True):
+        results.hits.append(_hit(kind, row, title, _render(snippet_text or body[:240]), viewer))
+    if results.query and results.total < PAGE_SIZE:
+        respellings = postgres.suggest(results.searched, scope)
         suggestion = respell(results.query, respellings) if respellings else None
         results.suggestion = suggestion if suggestion != results.query else None
 

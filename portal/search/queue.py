@@ -15,6 +15,7 @@ from portal import changes
 from portal.auth.models import Organisation
 from portal.horizon.models import Feed, ItemSource, ScannedItem
 from portal.ideas.models import Idea, Workstream, idea_workstreams
+from portal.search.backend import uses_index
 from portal.search.index import INDEXED_COLUMNS
 from portal.search.models import SearchQueueEntry
 
@@ -83,7 +84,7 @@ def _bulk(session, change) -> None:
 @changes.before_commit
 def _write(session):
     pending = changes.take(session, _NOTES)
-    if not pending:
+    if not pending or not uses_index():  # PostgreSQL keeps its search columns itself
         return
     table = SearchQueueEntry.__table__
     session.connection().execute(

@@ -1,4 +1,5 @@
-"""Helpers for the search tests: a per-test index directory, and running the worker's turn."""
+"""Helpers for the search tests: a per-test index directory, the backend, and running the
+worker's turn."""
 
 from portal.extensions import db
 
@@ -38,6 +39,14 @@ def use_search_dir(app, tmp_path):
     app.config["SEARCH_INDEX_DIR"] = str(tmp_path / "search-index")
     yield tmp_path / "search-index"
     app.config["SEARCH_INDEX_DIR"] = saved
+
+
+def use_backend(app, name):
+    """Make `name` ("whoosh" or "postgresql") answer searches for one test (a fixture body)."""
+    saved = app.config["SEARCH_BACKEND"]
+    app.config["SEARCH_BACKEND"] = name
+    yield
+    app.config["SEARCH_BACKEND"] = saved
 
 
 def index_now(app):

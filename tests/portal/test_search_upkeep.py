@@ -10,12 +10,18 @@ from portal.horizon.models import Feed
 from portal.ideas.models import Idea
 from portal.search.models import SearchQueueEntry
 from tests.portal.horizon_helpers import add_items
-from tests.portal.search_helpers import index_now, run_search, use_search_dir
+from tests.portal.search_helpers import index_now, run_search, use_backend, use_search_dir
 
 
 @pytest.fixture(autouse=True)
 def search_dir(app, tmp_path):
     yield from use_search_dir(app, tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def whoosh_backend(app):
+    """The Whoosh index's upkeep: its queue, worker and checks, even on PostgreSQL."""
+    yield from use_backend(app, "whoosh")
 
 
 @pytest.fixture

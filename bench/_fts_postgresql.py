@@ -1,0 +1,173 @@
+"""bench/search.py's PostgreSQL side: the same documents as rows, searched as the portal does.
+
+A fresh database (dropped afterwards) on ``BENCH_POSTGRES_URL`` (default the local server's
+``postgres`` database, as the tests use), migrated by the portal's own migrations, so the
+weighted `search_vector` columns, their GIN indexes and the `search_words` triggers are the
+real ones. "Indexing" is inserting the rows: PostgreSQL generates the vectors, and updates
+the indexes and the word list, as it would for the portal. A query is timed as
+`engine._from_postgresql` runs it: `postgres.run` (the lead's permission clause, the match,
+total and five facet counts, the ranked page of 10), `postgres.headlines` for the page's texts
+and, under 10 hits, `postgres.suggest`.
+"""
+
+import os
+import time
+import uuid
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+STATES = {"in_triage", "in_review", "shortlisted"}
+
+
+@contextmanager
+def fresh_app():
+    """A portal app on a new, migrated PostgreSQL database, dropped afterwards."""
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.extensions import db
+
+    name = f"search_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(
+        sa.make_url(ADMIN_URL).set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.make_url(ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
+    try:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "bench",
+                "SQLALCHEMY_DATABASE_URI": url.render_as_string(hide_password=False),
+            }
+        )
+        with app.app_context():
+            upgrade()
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _rows(docs):
+    """The synthetic documents as idea rows (with workstream links) and item rows."""
+    ideas, links, items = [], [], []
+    for doc in docs:
+        kind, _, n = doc["doc_id"].partition(":")
+        when = datetime(doc["year"], 6, 1, tzinfo=UTC)
+        if kind == "idea":
+            state = doc["stage"] if doc["stage"] in STATES else "in_triage"
+            ideas.append(
+                {
+                    "id": int(n) + 1,
+                    "reference": doc["reference"],
+                    "title": doc["title"][:150],
+                    "summary": doc["body"],
+                    "state": state,
+                    "source": "submission",
+                    "organisation_id": 1 + int(n) % 40,
+                    "created_at": when,
+                    "submitted_at": when,
+                }
+            )
+            links.append((int(n) + 1, doc["workstream_key"]))
+        else:
+            items.append(
+                {
+                    "id": int(n) + 1,
+                    "title": doc["title"],
+                    "summary": doc["body"],
+                    "authors": doc["authors"].split("; "),
+                    "doi": doc["doi"],
+                    "link": f"https://example.org/{n}",
+                    "published_at": when,
+                    "title_key": doc["title"].lower()[:500],
+                }
+            )
+    return ideas, links, items
+
+
+def load(docs, batch=2000) -> tuple[int, float]:
+    """Insert the documents; return (count, seconds) for the inserts alone."""
+    from portal.auth.models import Organisation
+    from portal.extensions import db
+    from portal.horizon.models import ScannedItem
+    from portal.ideas.models import Idea, Workstream, idea_workstreams
+
+    ideas, links, items = _rows(docs)
+    db.session.execute(
+        sa.insert(Organisation),
+        [
+            {"id": i, "name": f"Trust {i}", "name_key": f"trust {i}", "type": "nhs_trust"}
+            for i in range(1, 41)
+        ],
+    )
+    streams = dict(db.session.execute(sa.select(Workstream.key, Workstream.id)).all())
+    db.session.commit()
+    started = time.perf_counter()
+    for table, rows in ((Idea.__table__, ideas), (ScannedItem.__table__, items)):
+        for start in range(0, len(rows), batch):
+            db.session.execute(table.insert(), rows[start : start + batch])
+    db.session.execute(
+        idea_workstreams.insert(),
+        [{"idea_id": i, "workstream_id": streams[k]} for i, k in links if k in streams],
+    )
+    db.session.commit()
+    seconds = time.perf_counter() - started
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
+    return len(ideas) + len(items), seconds
+
+
+def lead_user():
+    """A programme lead with no conflicts, in the bench's database."""
+    from portal.auth.models import User, UserRole
+    from portal.auth.roles import Role
+    from portal.extensions import db
+
+    found = db.session.scalar(sa.select(User).where(User.email == "lead@example.org"))
+    if found is not None:
+        return found
+    lead = User(email="lead@example.org", name="Lead", password_hash="x")
+    lead.role_grants = [UserRole(role=Role.PROGRAMME_LEAD)]
+    db.session.add(lead)
+    db.session.commit()
+    return lead
+
+
+def time_queries(app, texts) -> list[float]:
+    """Milliseconds per query, as `engine._from_postgresql` runs it (less the page's rows)."""
+    from portal.extensions import db
+    from portal.horizon.models import ScannedItem
+    from portal.ideas.models import Idea
+    from portal.search import postgres
+    from portal.search.query import prepare
+    from portal.search.scope import scope_for
+    from portal.search.searching import PAGE_SIZE
+
+    lead = lead_user()
+    timings = []
+    with app.test_request_context():
+        for text in texts:
+            started = time.perf_counter()
+            scope = scope_for(lead)
+            searched = prepare(text).searched
+            found, words = postgres.run(searched, scope, {}, 1)
+            bodies = []
+            for key in found.keys:
+                kind, _, i = key.partition(":")
+                model = Idea if kind == "idea" else ScannedItem
+                bodies.append(db.session.get(model, int(i)).summary or "")
+            postgres.headlines(bodies, words)
+            if found.total < PAGE_SIZE:
+                postgres.suggest(searched, scope)
+            db.session.rollback()
+            timings.append((time.perf_counter() - started) * 1000)
+    return timings

@@ -1,0 +1,81 @@
+"""Search answered by PostgreSQL itself: columns that never drift, ranking, phrases, the setting.
+
+The behavioural suite (test_search.py) runs against this backend too, whenever the tests run on
+PostgreSQL; these are what only this backend promises.
+"""
+
+import pytest
+import sqlalchemy as sa
+
+from portal.auth.models import Organisation
+from portal.auth.roles import Role
+from portal.extensions import db
+from portal.ideas.models import Idea
+from portal.search.backend import search_backend
+from portal.search.models import SearchQueueEntry
+from tests.portal.horizon_helpers import add_items
+from tests.portal.search_helpers import run_search
+
+
+@pytest.fixture
+def lead(create_user):
+    return create_user(roles=(Role.PROGRAMME_LEAD,), name="Lena Lead")
+
+
+def titles(results):
+    return [hit.title for hit in results.hits]
+
+
+@pytest.mark.postgresql
+def test_any_change_is_found_at_once_with_no_queue_and_no_worker(app, create_idea, lead):
+    idea = create_idea(triage=True, title="Sepsis screening in care homes")
+    assert titles(run_search(app, lead, "sepsis")) == ["Sepsis screening in care homes"]
+    with app.app_context():
+        # bulk SQL, past the ORM's change capture: the database regenerates the column itself
+        db.session.execute(
+            sa.update(Idea).where(Idea.id == idea.id).values(title="Quokka falls audit")
+        )
+        db.session.execute(
+            sa.update(Organisation)
+            .where(Organisation.id == idea.organisation_id)
+            .values(name="Wallaby Valley Trust")
+        )
+        db.session.commit()
+        assert db.session.scalar(sa.select(sa.func.count(SearchQueueEntry.id))) == 0
+    assert titles(run_search(app, lead, "quokka")) == ["Quokka falls audit"]
+    assert run_search(app, lead, "title:sepsis").total == 0
+    assert titles(run_search(app, lead, "organisation:wallaby")) == ["Quokka falls audit"]
+    assert titles(run_search(app, lead, "falls audits")) == ["Quokka falls audit"]  # stemmed
+
+
+@pytest.mark.postgresql
+def test_title_words_rank_first_and_phrases_keep_their_order(app, create_idea, lead):
+    create_idea(triage=True, title="Falls at night", summary="Sepsis is mentioned in passing.")
+    create_idea(triage=True, title="Sepsis in care homes", summary="Screening for sepsis.")
+    add_items(app, [("Homes of care", "Staff in homes where care is given for sepsis")])
+
+    assert titles(run_search(app, lead, "sepsis"))[0] == "Sepsis in care homes"
+    assert titles(run_search(app, lead, '"care homes"')) == ["Sepsis in care homes"]
+    assert titles(run_search(app, lead, '"homes of care"')) == ["Homes of care"]
+    assert titles(run_search(app, lead, "sepsis NOT falls"))[0] == "Sepsis in care homes"
+    assert "Falls at night" not in titles(run_search(app, lead, "sepsis NOT falls"))
+    assert run_search(app, lead, "the of and").total == 0  # stop words only: nothing to find
+
+
+def test_the_backend_follows_the_database_unless_set(app):
+    with app.app_context():
+        expected = "postgresql" if db.engine.dialect.name == "postgresql" else "whoosh"
+        assert search_backend() == expected
+        saved = app.config["SEARCH_BACKEND"]
+        try:
+            app.config["SEARCH_BACKEND"] = "whoosh"
+            assert search_backend() == "whoosh"
+            app.config["SEARCH_BACKEND"] = "elastic"
+            with pytest.raises(ValueError, match="SEARCH_BACKEND must be one of"):
+                search_backend()
+            if expected == "whoosh":
+                app.config["SEARCH_BACKEND"] = "postgresql"
+                with pytest.raises(ValueError, match="needs a PostgreSQL DATABASE_URL"):
+                    search_backend()
+        finally:
+            app.config["SEARCH_BACKEND"] = saved
