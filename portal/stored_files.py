@@ -18,6 +18,8 @@ CHUNK_BYTES = 256 * 1024
 
 
 class StoredFileChunk(db.Model):
+    """One piece of a stored file's bytes: the `chunk_number`th, counting from 0."""
+
     __tablename__ = "stored_file_chunks"
 
     stored_name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
