@@ -59,7 +59,6 @@ def main():
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'bench.sqlite3'}",
             "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
             "SEARCH_INDEX_DIR": str(tmp / "search-index"),
-            "UPLOAD_DIR": str(tmp / "uploads"),
         }
     )
     with app.app_context():

@@ -280,7 +280,6 @@ def main():
             "PUBLIC_URL": base,
             "TRUSTED_HOSTS": "127.0.0.1",
             "SEARCH_INDEX_DIR": f"{tmp}/search-index",
-            "UPLOAD_DIR": f"{tmp}/uploads",
             "FLASK_APP": "wsgi:app",
         }
         started = time.perf_counter()

@@ -18,6 +18,8 @@ RETRY_SLEEP = None  # default time.sleep; tests set one that does not wait
 # or "postgresql" / "whoosh" (portal.search.backend).
 SEARCH_BACKEND = "auto"
 SEARCH_INDEX_DIR = None  # default: <instance>/search-index (the Whoosh backend's)
+# Where attachments were kept before their bytes moved into the database: read only by the
+# migration that moves them (migrations/versions/20261204_attachment_bytes_in_the_database_*).
 UPLOAD_DIR = None  # default: <instance>/uploads
 NHSUK_FRONTEND_DIR = None  # default: <project>/node_modules/nhsuk-frontend/dist/nhsuk
 # "nhs": the NHS.UK stylesheet loads Frutiger from https://assets.nhs.uk, as published.

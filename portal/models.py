@@ -36,6 +36,7 @@ from portal.reviews.models import (
     Rubric,
 )
 from portal.search.queue import SearchQueueEntry
+from portal.stored_files import StoredFileChunk
 
 __all__ = [
     "Assignment",
@@ -54,6 +55,7 @@ __all__ = [
     "ScoreSnapshot",
     "SearchQueueEntry",
     "SnapshotRequest",
+    "StoredFileChunk",
     "DataVersion",
     "Rubric",
     "RoundIdea",

@@ -70,7 +70,6 @@ def make_config(database_url, tmp_path, **overrides):
         "WTF_CSRF_ENABLED": False,
         "ARGON2_PARAMS": CHEAP_ARGON2,
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
         "SERVER_NAME": "localhost",  # the test client's Host
         "PUBLIC_URL": "http://localhost",
         "NHSUK_FONTS": "system",  # no page asks another host (tests/portal/test_fonts.py)

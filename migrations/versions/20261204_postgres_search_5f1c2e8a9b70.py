@@ -1,7 +1,7 @@
 """Full-text search kept by PostgreSQL itself
 
 Revision ID: 5f1c2e8a9b70
-Revises: d823e57c8fae
+Revises: e3ecf05207e3
 Create Date: 2026-12-04
 
 On PostgreSQL the search backend (`portal.search.postgres`) reads weighted `tsvector` columns
@@ -17,7 +17,7 @@ answers there.
 from alembic import op
 
 revision = "5f1c2e8a9b70"
-down_revision = "d823e57c8fae"
+down_revision = "e3ecf05207e3"
 branch_labels = None
 depends_on = None
 

@@ -1,16 +1,6 @@
 """Attachments: upload, remove and download an idea's supporting files."""
 
-from flask import (
-    abort,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    session,
-    url_for,
-)
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -22,6 +12,7 @@ from portal.extensions import db
 from portal.forms import PortalForm
 from portal.ideas import attachments, files
 from portal.ideas.blueprint import bp
+from portal.ideas.downloads import attachment_response
 from portal.ideas.loading import load_idea
 from portal.ideas.models import Attachment
 from portal.ideas.services import IdeaError
@@ -64,15 +55,13 @@ def remove_attachment(reference, attachment_id):
     idea = _own_idea(reference, lock=True)
     attachment = _attachment_of(idea, attachment_id)
     try:
-        stored_name = attachments.remove_attachment(idea, current_user, attachment)
+        attachments.remove_attachment(idea, current_user, attachment)
     except IdeaError as error:
         form = AttachmentForm()
         form.form_errors.append(str(error))
         return _render(idea, form)
     name = attachment.original_name
     db.session.commit()
-    # Only now: a failed commit must not leave a record whose file is gone.
-    files.delete_stored(current_app.config["UPLOAD_DIR"], stored_name)
     flash(f"{name} has been removed", "success")
     return redirect(url_for("ideas.attachments", reference=idea.reference))
 
@@ -82,21 +71,7 @@ def remove_attachment(reference, attachment_id):
 def download_attachment(reference, attachment_id):
     idea = load_idea(reference)  # 404 unless the user may see the idea
     attachment = _attachment_of(idea, attachment_id)
-    path = files.stored_path(current_app.config["UPLOAD_DIR"], attachment.stored_name)
-    if not path.is_file():
-        current_app.logger.error("attachment %s has no stored file", attachment.id)
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=files.download_name(attachment.original_name),
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    # Should a browser ever render the file anyway, it runs nothing and loads nothing.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(attachment, files.download_name(attachment.original_name))
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -144,15 +119,13 @@ def _attachment_of(idea, attachment_id) -> Attachment:
 
 def _store(idea, upload) -> str:
     """Check, write and record one uploaded file; return its name as shown to the user."""
-    attachments.check_room(idea, current_user)  # before writing 10 MB to disk for nothing
-    directory = current_app.config["UPLOAD_DIR"]
-    stored = files.store_upload(upload.stream, upload.filename, directory)
+    attachments.check_room(idea, current_user)  # before copying 10 MB for nothing
     try:
+        stored = attachments.store_upload(upload.stream, upload.filename)
         attachments.add_attachment(idea, current_user, stored)
         db.session.commit()
     except BaseException:
         db.session.rollback()
-        files.delete_stored(directory, stored.stored_name)
         raise
     return stored.original_name
 

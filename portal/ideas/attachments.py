@@ -1,14 +1,17 @@
 """Attachment services: add and remove an idea's supporting files.
 
-Like the other services they flush but never commit, and write the audit event. The files
-themselves are written and deleted by `portal.ideas.files`; the view deletes a removed file
-only once the removal is committed, so a failed commit never leaves a row without its file.
+Like the other services they flush but never commit, and write the audit event. A file's
+bytes live in the database (`portal.stored_files`), written and deleted in the same
+transaction as its record, so a failed commit never leaves a record without its bytes or
+bytes without a record.
 """
 
-from portal import audit
+from typing import BinaryIO
+
+from portal import audit, stored_files
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.ideas.files import MAX_FILES, StoredFile
+from portal.ideas.files import MAX_FILE_BYTES, MAX_FILES, StoredFile, checked_upload
 from portal.ideas.models import Attachment, Idea
 from portal.ideas.services import IdeaError
 from portal.policy import Can, may
@@ -34,6 +37,19 @@ def check_room(idea: Idea, actor) -> None:
     check_can_change(idea, actor)
     if len(idea.attachments) >= MAX_FILES:
         raise IdeaError(FULL)
+
+
+def store_upload(
+    stream: BinaryIO, filename: str | None, max_bytes: int = MAX_FILE_BYTES
+) -> StoredFile:
+    """Check an uploaded file and write its bytes under a new random name.
+
+    Raises FileRejected, with a message for the user, before anything is written.
+    """
+    with checked_upload(stream, filename, max_bytes) as (stored, copy):
+        stored_files.save_file(stored.stored_name, copy)
+    db.session.flush()
+    return stored
 
 
 def add_attachment(idea: Idea, actor, stored: StoredFile) -> Attachment:
@@ -64,8 +80,8 @@ def add_attachment(idea: Idea, actor, stored: StoredFile) -> Attachment:
     return attachment
 
 
-def remove_attachment(idea: Idea, actor, attachment: Attachment) -> str:
-    """Remove an attachment's record; return its stored name for deletion after commit."""
+def remove_attachment(idea: Idea, actor, attachment: Attachment) -> None:
+    """Remove an attachment: its record and its bytes."""
     check_can_change(idea, actor)
     if attachment.idea_id != idea.id:
         raise ValueError("attachment belongs to another idea")
@@ -78,6 +94,6 @@ def remove_attachment(idea: Idea, actor, attachment: Attachment) -> str:
         sha256=attachment.sha256,
     )
     idea.attachments.remove(attachment)  # delete-orphan deletes the row
+    stored_files.delete_files([attachment.stored_name])
     idea.updated_at = utcnow()
     db.session.flush()
-    return attachment.stored_name

@@ -9,13 +9,13 @@ answer would need a second, idea-less task list and section pages for no gain to
 
 A draft is the innovator's alone (nobody else may open it), so they may delete it, with its
 answers and files, while it is a draft; once submitted, an idea is withdrawn instead and its
-history kept. Services flush but never commit; the files are deleted by the view once the
-deletion is committed, as when one file is removed.
+history kept. Services flush but never commit; the files' bytes are deleted in the same
+transaction as the draft, as when one file is removed.
 """
 
 import sqlalchemy as sa
 
-from portal import audit
+from portal import audit, stored_files
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import CONTENT_FIELDS, Idea
@@ -62,9 +62,8 @@ def deletion_refused(idea: Idea, actor) -> str | None:
     )
 
 
-def delete_draft(idea: Idea, actor) -> list[str]:
-    """Delete a draft with its answers, timeline and files' records; return the stored names of
-    its files, for the caller to delete once this is committed."""
+def delete_draft(idea: Idea, actor) -> None:
+    """Delete a draft with its answers, timeline and files."""
     refused = deletion_refused(idea, actor)
     if refused:
         raise IdeaError(refused)
@@ -78,5 +77,5 @@ def delete_draft(idea: Idea, actor) -> list[str]:
         files=len(stored_names),
     )
     db.session.delete(idea)  # its versions, events, questions and attachments go with it
+    stored_files.delete_files(stored_names)
     db.session.flush()
-    return stored_names

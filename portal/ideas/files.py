@@ -1,21 +1,22 @@
-"""Supporting files: check what a file really is, and keep it outside the web root.
+"""Supporting files: check what a file really is before anything keeps it.
 
-Pure functions of bytes and a directory: no Flask, no database. The type comes from the file's
-content (its "magic" bytes, or the member list of an Office Open XML zip), never from its name
-or the browser's Content-Type; the name's extension must then agree with it. Files are written
-atomically under a random name, so nothing a user sends chooses a path on the server.
+Pure functions of bytes: no Flask, no database (`portal.stored_files` keeps the bytes). The
+type comes from the file's content (its "magic" bytes, or the member list of an Office Open XML
+zip), never from its name or the browser's Content-Type; the name's extension must then agree
+with it. A file is kept under a random name, so nothing a user sends chooses where it goes.
 """
 
 import hashlib
-import os
 import re
 import secrets
 import tempfile
 import unicodedata
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path, PurePath
+from pathlib import PurePath
 from typing import BinaryIO
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -24,6 +25,7 @@ MAX_FILES = 5
 MAX_ZIP_MEMBERS = 5000
 MAX_UNZIPPED_BYTES = 256 * 1024 * 1024
 CHUNK = 64 * 1024
+SPOOL_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,6 @@ KINDS = (PDF, DOCX, XLSX, PPTX, PNG, JPEG)
 _BY_MIMETYPE = {kind.mimetype: kind for kind in KINDS}
 _OFFICE_PARTS = (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX))
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_STORED_NAME = re.compile(r"[0-9a-f]{32}")
 _UNSAFE_IN_DOWNLOAD = re.compile(r'[<>:"/\\|?*;]')
 
 WRONG_TYPE = "The selected file must be a PDF, Word, Excel, PowerPoint, PNG or JPEG file"
@@ -159,39 +160,29 @@ def check_extension(name: str, kind: Kind) -> None:
         )
 
 
-def store_upload(
-    stream: BinaryIO, filename: str | None, directory, max_bytes: int = MAX_FILE_BYTES
-) -> StoredFile:
-    """Check an uploaded file and write it atomically under a random name in `directory`.
+@contextmanager
+def checked_upload(
+    stream: BinaryIO, filename: str | None, max_bytes: int = MAX_FILE_BYTES
+) -> Iterator[tuple[StoredFile, BinaryIO]]:
+    """Copy an uploaded file aside and check it; yield its description and the checked copy.
 
-    Raises FileRejected, with a message for the user, for an empty, oversized, disallowed or
-    misnamed file; nothing is left on disk then.
+    The copy is read from its start, and is gone when the block ends. Raises FileRejected,
+    with a message for the user, for an empty, oversized, disallowed or misnamed file.
     """
     original = clean_name(filename)
     if not original:
         raise FileRejected(NO_FILE)
-    folder = Path(directory)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # NamedTemporaryFile creates the file with mode 0600, in the same folder as its final
-    # name so that os.replace is an atomic rename.
-    temporary = tempfile.NamedTemporaryFile(dir=folder, prefix=".partial-", delete=False)
-    try:
-        with temporary:
-            digest, size = _copy_limited(stream, temporary, max_bytes)
-            if size == 0:
-                raise FileRejected(EMPTY)
-            kind = sniff(temporary)
-            if kind is None:
-                raise FileRejected(WRONG_TYPE)
-            check_extension(original, kind)
-            temporary.flush()
-            os.fsync(temporary.fileno())
-        stored_name = secrets.token_hex(16)
-        os.replace(temporary.name, folder / stored_name)
-    except BaseException:
-        Path(temporary.name).unlink(missing_ok=True)
-        raise
-    return StoredFile(stored_name, original, kind.mimetype, size, digest)
+    # Small files stay in memory; larger ones go to a private (0600) temporary file.
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as copy:
+        digest, size = _copy_limited(stream, copy, max_bytes)
+        if size == 0:
+            raise FileRejected(EMPTY)
+        kind = sniff(copy)
+        if kind is None:
+            raise FileRejected(WRONG_TYPE)
+        check_extension(original, kind)
+        copy.seek(0)
+        yield StoredFile(secrets.token_hex(16), original, kind.mimetype, size, digest), copy
 
 
 def _copy_limited(source: BinaryIO, target: BinaryIO, max_bytes: int) -> tuple[str, int]:
@@ -204,18 +195,6 @@ def _copy_limited(source: BinaryIO, target: BinaryIO, max_bytes: int) -> tuple[s
         digest.update(chunk)
         target.write(chunk)
     return digest.hexdigest(), size
-
-
-def stored_path(directory, stored_name: str) -> Path:
-    """The path of a stored file; refuses any name we could not have made."""
-    if not _STORED_NAME.fullmatch(stored_name or ""):
-        raise ValueError(f"not a stored file name: {stored_name!r}")
-    return Path(directory) / stored_name
-
-
-def delete_stored(directory, stored_name: str) -> None:
-    """Delete a stored file (already gone is fine)."""
-    stored_path(directory, stored_name).unlink(missing_ok=True)
 
 
 def format_size(size_bytes: int) -> str:

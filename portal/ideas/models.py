@@ -255,7 +255,7 @@ class IdeaQuestion(db.Model):
 
 
 class Attachment(db.Model):
-    """A supporting file, stored outside the web root under a random name."""
+    """A supporting file; its bytes are kept in `portal.stored_files` under `stored_name`."""
 
     __tablename__ = "attachments"
 

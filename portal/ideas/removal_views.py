@@ -5,14 +5,14 @@ submitted idea is withdrawn and keeps its history. Each page says which applies,
 when the other one was asked for.
 """
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.access import roles
 from portal.auth.roles import Role
 from portal.extensions import db
 from portal.forms import PortalForm
-from portal.ideas import drafts, files, services
+from portal.ideas import drafts, services
 from portal.ideas.blueprint import bp
 from portal.ideas.forms import WithdrawForm
 from portal.ideas.lifecycle import IdeaState, Mover, TransitionError, moves_from, refusal
@@ -69,10 +69,8 @@ def delete_draft(reference):
     refused = drafts.deletion_refused(idea, current_user)
     if refused is None and form.validate_on_submit():
         title = idea.display_title
-        stored_names = drafts.delete_draft(idea, current_user)
+        drafts.delete_draft(idea, current_user)
         db.session.commit()
-        for name in stored_names:  # only now: a failed commit must keep the files
-            files.delete_stored(current_app.config["UPLOAD_DIR"], name)
         flash(f"Your draft '{title}' has been deleted.", "success")
         return redirect(url_for("ideas.my_ideas"))
     status = 409 if refused and request.method == "POST" else 200

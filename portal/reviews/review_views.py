@@ -2,7 +2,7 @@
 idea, the review form, the idea's documents (neutrally named in blind rounds), and declining."""
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -11,6 +11,7 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.forms import PortalForm
 from portal.ideas import files
+from portal.ideas.downloads import attachment_response
 from portal.ideas.summary import section_rows, with_line_breaks
 from portal.policy import Can, conflicted_pairs, may
 from portal.reviews.blueprint import bp
@@ -236,23 +237,13 @@ def document(assignment_id, attachment_id):
     if not found:
         abort(404)
     number, attachment = found[0]
-    path = files.stored_path(current_app.config["UPLOAD_DIR"], attachment.stored_name)
-    if not path.is_file():
-        current_app.logger.error("attachment %s has no stored file", attachment.id)
-        abort(404)
     kind = files.kind_of_mimetype(attachment.content_type)
     name = (
         f"document-{number}{kind.extensions[0] if kind else ''}"
         if assignment.round.blind
         else files.download_name(attachment.original_name)
     )
-    response = send_file(
-        path, mimetype=attachment.content_type, as_attachment=True, download_name=name
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(attachment, name)
 
 
 @bp.route("/reviews/<int:assignment_id>/decline", methods=["GET", "POST"])

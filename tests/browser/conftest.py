@@ -105,7 +105,6 @@ def live_server(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'browser.sqlite3'}",
             "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
             "SEARCH_INDEX_DIR": str(tmp / "search-index"),
-            "UPLOAD_DIR": str(tmp / "uploads"),
             "NHSUK_FONTS": "system",
         }
     )

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy import event
 
 from portal.auth import invitations
@@ -27,7 +26,7 @@ from portal.auth.roles import Role
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.horizon.models import Feed, ItemEvidence, ItemStatus, ScannedItem
-from portal.ideas import attachments, files
+from portal.ideas import attachments
 from portal.ideas import services as ideas
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, Workstream
@@ -174,7 +173,7 @@ def _idea(owner, title, lead, attach=False):
     chosen = db.session.scalars(sa.select(Workstream).filter_by(key="medicines_safety")).all()
     ideas.save_answers(idea, owner, {**IDEA_ANSWERS, "workstreams": chosen, "title": title})
     if attach:
-        stored = files.store_upload(io.BytesIO(PDF), "audit.pdf", current_app.config["UPLOAD_DIR"])
+        stored = attachments.store_upload(io.BytesIO(PDF), "audit.pdf")
         attachments.add_attachment(idea, owner, stored)
     ideas.submit_idea(idea, owner, missing_sections=[])
     ideas.accept_into_triage(idea, lead)
@@ -335,8 +334,8 @@ def _sign_in(app, email) -> str:
 @contextmanager
 def seeded(app, tmp_path):
     """The world on its own connection and clock, rolled back and restored at the end."""
-    saved = {key: app.config.get(key) for key in ("CLOCK", "UPLOAD_DIR")}
-    app.config.update(CLOCK=FakeClock(), UPLOAD_DIR=str(tmp_path / "uploads"))
+    saved = {key: app.config.get(key) for key in ("CLOCK",)}
+    app.config.update(CLOCK=FakeClock())
     try:
         with joined_connection(app) as conn:
             yield seed(app, conn)

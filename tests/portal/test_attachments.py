@@ -1,5 +1,5 @@
-"""Attachments: up to 5 checked files per idea, stored under random names, seen only by those
-allowed to see the idea, and removable while the idea can be edited."""
+"""Attachments: up to 5 checked files per idea, kept in the database under random names, seen
+only by those allowed to see the idea, and removable while the idea can be edited."""
 
 import hashlib
 import io
@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from portal import stored_files
 from portal.audit import AuditEvent
 from portal.auth.models import User
 from portal.auth.roles import Role
@@ -20,6 +21,7 @@ from portal.ideas import files
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Attachment, Idea
 from portal.ideas.services import create_draft
+from portal.stored_files import StoredFileChunk
 
 
 def office(*parts, content_types=True):
@@ -123,15 +125,20 @@ def test_the_extension_must_agree_with_the_content(name, kind, ok):
             files.check_extension(name, kind)
 
 
-def test_store_upload_writes_under_a_random_name_with_hash_and_size(tmp_path):
-    stored = files.store_upload(io.BytesIO(PDF), "audit.pdf", tmp_path / "uploads")
+def test_checked_upload_names_the_file_at_random_with_hash_and_size():
+    with files.checked_upload(io.BytesIO(PDF), "audit.pdf") as (stored, copy):
+        assert copy.read() == PDF
     assert re.fullmatch(r"[0-9a-f]{32}", stored.stored_name)
     assert (stored.original_name, stored.content_type) == ("audit.pdf", "application/pdf")
     assert stored.size_bytes == len(PDF)
     assert stored.sha256 == hashlib.sha256(PDF).hexdigest()
-    assert [p.name for p in (tmp_path / "uploads").iterdir()] == [stored.stored_name]
-    assert (tmp_path / "uploads" / stored.stored_name).read_bytes() == PDF
-    assert (tmp_path / "uploads" / stored.stored_name).stat().st_mode & 0o077 == 0
+
+
+def test_checked_upload_hands_on_a_file_larger_than_it_keeps_in_memory():
+    data = PDF + b"0" * files.SPOOL_BYTES
+    with files.checked_upload(io.BytesIO(data), "big.pdf") as (stored, copy):
+        assert copy.read() == data and stored.size_bytes == len(data)
+    assert copy.closed
 
 
 @pytest.mark.parametrize(
@@ -144,16 +151,10 @@ def test_store_upload_writes_under_a_random_name_with_hash_and_size(tmp_path):
         pytest.param(PDF, "", files.NO_FILE, id="no-name"),
     ],
 )
-def test_store_upload_refuses_and_leaves_nothing_behind(tmp_path, data, name, message):
+def test_checked_upload_refuses_before_yielding(data, name, message):
     with pytest.raises(files.FileRejected, match=re.escape(message)):
-        files.store_upload(io.BytesIO(data), name, tmp_path, max_bytes=1000)
-    assert list(tmp_path.iterdir()) == []
-
-
-def test_stored_path_refuses_names_we_did_not_make(tmp_path):
-    for name in ("../../etc/passwd", "report.pdf", "", "A" * 32):
-        with pytest.raises(ValueError):
-            files.stored_path(tmp_path, name)
+        with files.checked_upload(io.BytesIO(data), name, max_bytes=1000):
+            pytest.fail("a refused file was handed on")
 
 
 @pytest.mark.parametrize(
@@ -188,15 +189,6 @@ def test_format_size(size, text):
 
 
 @pytest.fixture
-def upload_dir(app, tmp_path):
-    """Each test stores its files in its own folder."""
-    saved = app.config["UPLOAD_DIR"]
-    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
-    yield tmp_path / "uploads"
-    app.config["UPLOAD_DIR"] = saved
-
-
-@pytest.fixture
 def create_idea(app, connection):
     """Factory: a draft idea owned by `owner` (then put in `state`); returns its reference."""
 
@@ -211,7 +203,7 @@ def create_idea(app, connection):
 
 
 @pytest.fixture
-def idea(create_idea, innovator_client, upload_dir):
+def idea(create_idea, innovator_client):
     return create_idea(innovator_client.user)
 
 
@@ -273,8 +265,17 @@ def audit_actions(query, reference):
     return query(run)
 
 
-def on_disk(upload_dir):
-    return sorted(p.name for p in upload_dir.iterdir()) if upload_dir.exists() else []
+def kept(query):
+    """The stored names that have bytes in the database."""
+    return query(
+        lambda: db.session.scalars(
+            sa.select(StoredFileChunk.stored_name).distinct().order_by(StoredFileChunk.stored_name)
+        ).all()
+    )
+
+
+def kept_bytes(query, stored_name):
+    return query(lambda: b"".join(stored_files.read_file(stored_name)))
 
 
 def test_the_page_offers_an_nhs_file_upload(innovator_client, idea):
@@ -290,9 +291,7 @@ def test_the_page_offers_an_nhs_file_upload(innovator_client, idea):
 
 
 @pytest.mark.parametrize(("name", "data", "mimetype", "label"), ALLOWED)
-def test_each_allowed_type_is_added(
-    innovator_client, idea, upload_dir, query, name, data, mimetype, label
-):
+def test_each_allowed_type_is_added(innovator_client, idea, query, name, data, mimetype, label):
     response = upload(innovator_client, idea, name, data)
     assert response.status_code == 302
     assert response.headers["Location"] == f"/ideas/{idea}/attachments"
@@ -301,8 +300,8 @@ def test_each_allowed_type_is_added(
     [(_, original, stored_name, content_type, size, sha256)] = stored(query, idea)
     assert (original, content_type, size) == (name, mimetype, len(data))
     assert re.fullmatch(r"[0-9a-f]{32}", stored_name)
-    assert on_disk(upload_dir) == [stored_name]  # a random name, and no half-written file
-    assert (upload_dir / stored_name).read_bytes() == data
+    assert kept(query) == [stored_name]  # a random name, and nothing half-written
+    assert kept_bytes(query, stored_name) == data
     assert len(sha256) == 64
     assert audit_actions(query, idea)[-1] == "idea.attachment_added"
 
@@ -323,7 +322,7 @@ BAD_FILES = [
 
 @pytest.mark.parametrize(("name", "data", "message"), BAD_FILES)
 def test_bad_files_are_refused_and_nothing_else_is_lost(
-    innovator_client, idea, upload_dir, query, name, data, message
+    innovator_client, idea, query, name, data, message
 ):
     upload(innovator_client, idea, "kept.pdf", PDF)
     before = stored(query, idea)
@@ -334,7 +333,7 @@ def test_bad_files_are_refused_and_nothing_else_is_lost(
     assert "nhsuk-error-message" in html and message in html
     assert "kept.pdf" in html  # the files already added are still listed
     assert stored(query, idea) == before
-    assert on_disk(upload_dir) == [before[0].stored_name]
+    assert kept(query) == [before[0].stored_name]
 
 
 @contextmanager
@@ -350,7 +349,7 @@ def csrf_checked(app, on=True):
 
 @pytest.mark.parametrize("csrf", [False, True], ids=["view-reads-body", "csrf-reads-body"])
 def test_a_file_over_the_request_limit_returns_to_the_page_with_a_message(
-    app, innovator_client, idea, upload_dir, query, csrf
+    app, innovator_client, idea, query, csrf
 ):
     upload(innovator_client, idea, "kept.pdf", PDF)
     with csrf_checked(app, csrf):
@@ -361,7 +360,7 @@ def test_a_file_over_the_request_limit_returns_to_the_page_with_a_message(
     assert "There is a problem" in html and files.TOO_BIG in html
     assert 'href="#file"' in html and "nhsuk-error-message" in html
     assert "kept.pdf" in html
-    assert len(stored(query, idea)) == 1 and len(on_disk(upload_dir)) == 1
+    assert len(stored(query, idea)) == 1 and len(kept(query)) == 1
     # The message is shown once, not on every later visit.
     again = innovator_client.get(response.headers["Location"]).get_data(as_text=True)
     assert files.TOO_BIG not in again
@@ -386,7 +385,7 @@ def test_a_refused_body_is_read_first_so_the_browser_sees_the_reply(
     assert stream.tell() == (len(body) if drained else 0)
 
 
-def test_a_file_of_exactly_10_mb_is_accepted(innovator_client, idea, upload_dir, query):
+def test_a_file_of_exactly_10_mb_is_accepted(innovator_client, idea, query):
     data = PDF + b"0" * (files.MAX_FILE_BYTES - len(PDF))
     assert upload(innovator_client, idea, "big.pdf", data).status_code == 302
     [row] = stored(query, idea)
@@ -402,7 +401,7 @@ def test_other_pages_of_ideas_keep_the_413_page(innovator_client, idea, app):
     assert "too large" in response.get_data(as_text=True)
 
 
-def test_a_sixth_file_is_refused(innovator_client, idea, upload_dir, query):
+def test_a_sixth_file_is_refused(innovator_client, idea, query):
     for n in range(files.MAX_FILES):
         assert upload(innovator_client, idea, f"file{n}.pdf", PDF).status_code == 302
     page = innovator_client.get(f"/ideas/{idea}/attachments").get_data(as_text=True)
@@ -412,7 +411,7 @@ def test_a_sixth_file_is_refused(innovator_client, idea, upload_dir, query):
     assert response.status_code == 200
     assert "You can add up to 5 files. Remove one before you add another" in html
     assert "file4.pdf" in html and "sixth.pdf" not in html
-    assert len(stored(query, idea)) == 5 and len(on_disk(upload_dir)) == 5
+    assert len(stored(query, idea)) == 5 and len(kept(query)) == 5
 
 
 def test_no_file_selected(innovator_client, idea):
@@ -446,7 +445,7 @@ def test_the_owner_downloads_with_safe_headers(innovator_client, idea, query):
 
 
 def test_another_innovator_gets_404_for_the_idea_and_its_files(
-    innovator_client, client_for, idea, upload_dir, query
+    innovator_client, client_for, idea, query
 ):
     upload(innovator_client, idea, "audit.pdf", PDF)
     [row] = stored(query, idea)
@@ -455,7 +454,7 @@ def test_another_innovator_gets_404_for_the_idea_and_its_files(
     assert other.get(f"/ideas/{idea}/attachments/{row.id}").status_code == 404
     assert upload(other, idea, "mine.pdf", PDF).status_code == 404
     assert other.post(f"/ideas/{idea}/attachments/{row.id}/remove").status_code == 404
-    assert stored(query, idea) == [row] and on_disk(upload_dir) == [row.stored_name]
+    assert stored(query, idea) == [row] and kept(query) == [row.stored_name]
 
 
 def test_an_attachment_is_only_found_under_its_own_idea(innovator_client, create_idea, idea, query):
@@ -479,7 +478,7 @@ def test_a_lead_sees_files_only_once_the_idea_is_submitted(
     assert lead_client.get(f"/ideas/{idea}/attachments").status_code == 403  # owners' page
 
 
-def test_removing_a_file_from_a_draft_deletes_it(innovator_client, idea, upload_dir, query):
+def test_removing_a_file_from_a_draft_deletes_it(innovator_client, idea, query):
     upload(innovator_client, idea, "keep.pdf", PDF)
     upload(innovator_client, idea, "drop.png", PNG)
     keep, drop = stored(query, idea)
@@ -489,12 +488,12 @@ def test_removing_a_file_from_a_draft_deletes_it(innovator_client, idea, upload_
         response.headers["Location"]
     ).get_data(as_text=True)
     assert stored(query, idea) == [keep]
-    assert on_disk(upload_dir) == [keep.stored_name]
+    assert kept(query) == [keep.stored_name]
     assert audit_actions(query, idea)[-1] == "idea.attachment_removed"
     assert innovator_client.get(f"/ideas/{idea}/attachments/{drop.id}").status_code == 404
 
 
-def test_files_cannot_change_once_submitted(innovator_client, idea, upload_dir, query):
+def test_files_cannot_change_once_submitted(innovator_client, idea, query):
     upload(innovator_client, idea, "audit.pdf", PDF)
     [row] = stored(query, idea)
     set_state(query, idea, IdeaState.SUBMITTED)
@@ -509,12 +508,10 @@ def test_files_cannot_change_once_submitted(innovator_client, idea, upload_dir, 
         assert response.status_code == 200
         html = response.get_data(as_text=True)
         assert "There is a problem" in html and "cannot add or remove files now" in html
-    assert stored(query, idea) == [row] and on_disk(upload_dir) == [row.stored_name]
+    assert stored(query, idea) == [row] and kept(query) == [row.stored_name]
 
 
-def test_files_can_change_again_when_information_is_requested(
-    innovator_client, idea, upload_dir, query
-):
+def test_files_can_change_again_when_information_is_requested(innovator_client, idea, query):
     upload(innovator_client, idea, "audit.pdf", PDF)
     [row] = stored(query, idea)
     set_state(query, idea, IdeaState.INFORMATION_REQUESTED)

@@ -2,7 +2,6 @@
 
 import io
 
-import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -11,15 +10,8 @@ from portal.audit import AuditEvent
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Attachment, Idea, IdeaEvent
+from portal.stored_files import StoredFileChunk
 from tests.portal.test_attachments import PDF
-
-
-@pytest.fixture
-def upload_dir(app, tmp_path):
-    saved = app.config["UPLOAD_DIR"]
-    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
-    yield tmp_path / "uploads"
-    app.config["UPLOAD_DIR"] = saved
 
 
 def start(client, token) -> str:
@@ -66,7 +58,7 @@ def test_share_a_new_idea_hands_back_a_blank_draft_rather_than_piling_them_up(
 
 
 def test_deleting_a_draft_asks_first_then_removes_it_with_its_answers_and_files(
-    innovator_client, query, upload_dir
+    innovator_client, query
 ):
     reference = start(innovator_client, "to-delete")
     save_title(innovator_client, reference, "Half a thought")
@@ -76,7 +68,7 @@ def test_deleting_a_draft_asks_first_then_removes_it_with_its_answers_and_files(
     page = innovator_client.get(f"/ideas/{reference}/delete").get_data(as_text=True)
     assert "Are you sure you want to delete this draft?" in page and "Half a thought" in page
     assert "1 of 9 sections started" in page and "1 file<" in page
-    assert len(list(upload_dir.iterdir())) == 1
+    assert count(query, StoredFileChunk) == 1
 
     response = innovator_client.post(f"/ideas/{reference}/delete")
     assert response.headers["Location"] == "/innovator"
@@ -84,7 +76,7 @@ def test_deleting_a_draft_asks_first_then_removes_it_with_its_answers_and_files(
     assert "Your draft &#39;Half a thought&#39; has been deleted." in home
     assert "Half a thought</bdi></a>" not in home
     assert [count(query, m) for m in (Idea, Attachment, IdeaEvent)] == [0, 0, 0]
-    assert list(upload_dir.iterdir()) == []
+    assert count(query, StoredFileChunk) == 0
     [(details, actor)] = query(
         lambda: db.session.execute(
             sa.select(AuditEvent.details, AuditEvent.actor_id).filter_by(action="idea.deleted")

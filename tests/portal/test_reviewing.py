@@ -14,7 +14,7 @@ from portal.audit import AuditEvent
 from portal.auth.models import OrganisationType, User
 from portal.auth.roles import Role
 from portal.extensions import db
-from portal.ideas import attachments, files, services
+from portal.ideas import attachments, services
 from portal.ideas.models import Idea, Workstream
 from portal.reviews.conflicts import declare_conflict
 from portal.reviews.models import (
@@ -41,15 +41,7 @@ PANEL_SECRET = "Only for the panel: the costings look doubtful"
 
 
 @pytest.fixture
-def upload_dir(app, tmp_path):
-    saved = app.config["UPLOAD_DIR"]
-    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
-    yield tmp_path / "uploads"
-    app.config["UPLOAD_DIR"] = saved
-
-
-@pytest.fixture
-def make_round(app, clock, create_user, create_organisation, sign_in, upload_dir):
+def make_round(app, clock, create_user, create_organisation, sign_in):
     """Factory: an idea (with a PDF) in an open round, each panel member assigned to it and
     signed in on their own client."""
 
@@ -71,7 +63,7 @@ def make_round(app, clock, create_user, create_organisation, sign_in, upload_dir
             services.save_answers(
                 idea, user, {**ANSWERS, "workstreams": chosen, "innovator_role": ROLE}
             )
-            stored = files.store_upload(io.BytesIO(PDF), FILE_NAME, app.config["UPLOAD_DIR"])
+            stored = attachments.store_upload(io.BytesIO(PDF), FILE_NAME)
             attachment = attachments.add_attachment(idea, user, stored)
             services.submit_idea(idea, user, missing_sections=[])
             the_lead = db.session.get(User, lead.id)
