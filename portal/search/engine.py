@@ -158,10 +158,15 @@ def _from_index(view, results: SearchResults, scope: Scope, viewer) -> None:
         marked = snippet(body, found.marks, view.schema) or body[:240]
         results.hits.append(_hit(kind, row, title, _render(marked), viewer))
     if results.query and results.total < PAGE_SIZE:
-        respellings = view.suggest(free_words(results.searched), view.allowed(allow, deny))
-        # the query as typed, misspelt words changed: its fields and phrases still apply
-        suggestion = respell(results.query, respellings) if respellings else None
-        results.suggestion = suggestion if suggestion != results.query else None
+        allowed = view.allowed(allow, deny)
+        _suggest(results, view.suggest(free_words(results.searched), allowed))
+
+
+def _suggest(results: SearchResults, respellings: dict[str, str]) -> None:
+    """ "Did you mean": the query as typed, misspelt words changed (its fields and phrases
+    still apply), unless nothing changed."""
+    suggestion = respell(results.query, respellings) if respellings else None
+    results.suggestion = suggestion if suggestion != results.query else None
 
 
 def _from_postgresql(results: SearchResults, scope: Scope, viewer) -> None:
@@ -176,9 +181,7 @@ def _from_postgresql(results: SearchResults, scope: Scope, viewer) -> None:
     for (kind, row), (title, body), snippet_text in zip(shown, texts, marked, strict=True):
         results.hits.append(_hit(kind, row, title, _render(snippet_text or body[:240]), viewer))
     if results.query and results.total < PAGE_SIZE:
-        respellings = postgres.suggest(results.searched, scope)
-        suggestion = respell(results.query, respellings) if respellings else None
-        results.suggestion = suggestion if suggestion != results.query else None
+        _suggest(results, postgres.suggest(results.searched, scope))
 
 
 def _gone_but_queued() -> list[str]:

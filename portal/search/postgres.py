@@ -25,8 +25,8 @@ from whoosh.query.qcore import _NullQuery
 from portal.auth.models import Organisation
 from portal.extensions import db
 from portal.horizon.models import Feed, ItemSource, ScannedItem
-from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, Workstream, idea_workstreams
+from portal.search.index import indexable_ideas
 from portal.search.query import free_words, parse
 from portal.search.searching import FACETS, MARK_CLOSE, MARK_OPEN, PAGE_SIZE, IndexPage
 
@@ -271,10 +271,10 @@ def filter_condition(kind: Kind, filters: dict[str, str]):
 
 def visible(kind: Kind, scope):
     """The rows of this kind the viewer may find: every scanned item; ideas as the policy
-    allows, never a withdrawn one."""
+    allows, of those the index backend would hold (`index.indexable_ideas`)."""
     if kind is ITEMS:
         return sa.true()
-    return sa.and_(Idea.state != IdeaState.WITHDRAWN, scope.idea_clause())
+    return sa.and_(indexable_ideas().whereclause, scope.idea_clause())
 
 
 def _matched(q, scope, filters):
@@ -344,9 +344,8 @@ def run(searched: str, scope, filters: dict[str, str], page: int) -> tuple[Index
             facets["stage"][stage] = count
         elif not g_year:
             facets["year"][str(year)] = count
-        else:
-            if source:
-                facets["source"][source] = count
+        elif source:
+            facets["source"][source] = count
     for key, count in db.session.execute(
         sa.select(Workstream.key, sa.func.count())
         .select_from(matched)
