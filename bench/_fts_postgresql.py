@@ -4,10 +4,10 @@ A fresh database (dropped afterwards) on ``BENCH_POSTGRES_URL`` (default the loc
 ``postgres`` database, as the tests use), migrated by the portal's own migrations, so the
 weighted `search_vector` columns, their GIN indexes and the `search_words` triggers are the
 real ones. "Indexing" is inserting the rows: PostgreSQL generates the vectors, and updates
-the indexes and the word list, as it would for the portal. A query is timed as
-`engine._from_postgresql` runs it: `postgres.run` (the lead's permission clause, the match,
-total and five facet counts, the ranked page of 10), `postgres.headlines` for the page's texts
-and, under 10 hits, `postgres.suggest`.
+the indexes and the word list, as it would for the portal. A query is timed
+through `engine.search` itself, as the search page calls it: the lead's scope (the policy's
+clause), `postgres.run` (the match, total and five facet counts, the ranked page of 10), the
+page's rows, `postgres.headlines` for their snippets and, under 10 hits, `postgres.suggest`.
 """
 
 import os
@@ -143,31 +143,17 @@ def lead_user():
 
 
 def time_queries(app, texts) -> list[float]:
-    """Milliseconds per query, as `engine._from_postgresql` runs it (less the page's rows)."""
+    """Milliseconds per query through the search page's own call, `engine.search`: the lead's
+    scope, the query, facets and page, the page's rows, snippets and any suggestion."""
     from portal.extensions import db
-    from portal.horizon.models import ScannedItem
-    from portal.ideas.models import Idea
-    from portal.search import postgres
-    from portal.search.query import prepare
-    from portal.search.scope import scope_for
-    from portal.search.searching import PAGE_SIZE
+    from portal.search.engine import search
 
     lead = lead_user()
     timings = []
     with app.test_request_context():
         for text in texts:
             started = time.perf_counter()
-            scope = scope_for(lead)
-            searched = prepare(text).searched
-            found, words = postgres.run(searched, scope, {}, 1)
-            bodies = []
-            for key in found.keys:
-                kind, _, i = key.partition(":")
-                model = Idea if kind == "idea" else ScannedItem
-                bodies.append(db.session.get(model, int(i)).summary or "")
-            postgres.headlines(bodies, words)
-            if found.total < PAGE_SIZE:
-                postgres.suggest(searched, scope)
+            search(text, viewer=lead)
             db.session.rollback()
             timings.append((time.perf_counter() - started) * 1000)
     return timings

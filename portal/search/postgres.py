@@ -13,6 +13,7 @@ GROUP BYs over the matches, the page is ranked by ``ts_rank_cd`` and its snippet
 """
 
 import math
+from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
@@ -31,6 +32,7 @@ from portal.search.query import free_words, parse
 from portal.search.searching import FACETS, MARK_CLOSE, MARK_OPEN, PAGE_SIZE, IndexPage
 
 WEIGHTS = {"title": "A", "body": "B", "authors": "C"}
+NO_RANK = sa.cast(sa.null(), sa.Float)
 HEADLINE = (
     f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxFragments=2, MaxWords=30, MinWords=12, "
     'FragmentDelimiter=" … "'
@@ -134,14 +136,23 @@ def _named(field, words):
     query = tsquery(words, config="simple")
     if field == "organisation":
         names = sa.func.to_tsvector(sa.cast("simple", REGCONFIG), Organisation.name)
-        return Idea.organisation_id.in_(sa.select(Organisation.id).where(names.op("@@")(query)))
+        return Idea.organisation_id.in_(
+            sa.select(Organisation.id).where(names.bool_op("@@")(query))
+        )
     short = sa.func.coalesce(Workstream.short_name, "")
     text = Workstream.key + " " + Workstream.name + " " + short
     names = sa.func.to_tsvector(sa.cast("simple", REGCONFIG), text)
-    streams = sa.select(Workstream.id).where(names.op("@@")(query))
+    streams = sa.select(Workstream.id).where(names.bool_op("@@")(query))
     return Idea.id.in_(
         sa.select(idea_workstreams.c.idea_id).where(idea_workstreams.c.workstream_id.in_(streams))
     )
+
+
+@dataclass(frozen=True)
+class Match:
+    """A tsquery, as PostgreSQL reads it, that the row's `search_vector` must match."""
+
+    tsquery: str
 
 
 class Compiler:
@@ -160,12 +171,30 @@ class Compiler:
             self.needed.add(key)
             return sa.true()
         text = self.resolved.get(key, "")
-        return self.kind.vector.op("@@")(sa.cast(text, TSQUERY)) if text else None
+        return Match(text) if text else None
+
+    def sql(self, condition):
+        """A condition as SQL: a `Match` becomes one ``search_vector @@ tsquery``."""
+        if isinstance(condition, Match):
+            return self.kind.vector.bool_op("@@")(sa.cast(condition.tsquery, TSQUERY))
+        return condition
 
     def where(self, q):
         """The SQL condition for `q` (false when nothing in it can match)."""
         condition = self.condition(q)
-        return sa.false() if condition is None else condition
+        return sa.false() if condition is None else self.sql(condition)
+
+    def combine(self, parts, operator):
+        """AND or OR of conditions, the matches among them joined into one tsquery, so the
+        row's vector is searched once for them all (not once per word and field)."""
+        matches = [p for p in parts if isinstance(p, Match)]
+        others = [p for p in parts if not isinstance(p, Match)]
+        joined = f" {operator} ".join(f"({m.tsquery})" for m in matches)
+        merged = [Match(joined)] if matches else []
+        if not others:
+            return merged[0]
+        parts = [self.sql(p) for p in merged + others]
+        return sa.and_(*parts) if operator == "&" else sa.or_(*parts)
 
     def condition(self, q, negated=False):
         """The condition, or None where the query holds only stop words, which are dropped
@@ -180,13 +209,12 @@ class Compiler:
             parts = [p for p in parts if p is not None]
             if not parts:
                 return None
-            return sa.and_(*parts) if kind is wq.And else sa.or_(*parts)
+            return self.combine(parts, "&" if kind is wq.And else "|")
         if kind is wq.Not:
-            part = self.condition(q.query, not negated)
-            return None if part is None else sa.not_(part)
+            return self.negate(self.condition(q.query, not negated))
         if kind is wq.AndNot:
             a, b = self.condition(q.a, negated), self.condition(q.b, not negated)
-            return a if b is None or a is None else sa.and_(a, sa.not_(b))
+            return a if b is None or a is None else self.combine([a, self.negate(b)], "&")
         if kind is wq.AndMaybe:
             self.condition(q.b, negated)  # its words still rank
             return self.condition(q.a, negated)
@@ -195,6 +223,13 @@ class Compiler:
         if kind is _NullQuery:
             return sa.false()
         return sa.false()  # nothing else survives `prepare`
+
+    def negate(self, condition):
+        if condition is None:
+            return None
+        if isinstance(condition, Match):
+            return Match(f"!({condition.tsquery})")
+        return sa.not_(condition)
 
     def term(self, field, text, negated):
         kind, ideas = self.kind, self.kind is IDEAS
@@ -239,7 +274,7 @@ class Compiler:
             return _named(field, words)
         parts = [self.term(field, w, negated) for w in words]
         parts = [p for p in parts if p is not None]
-        return sa.and_(*parts) if parts else None
+        return self.combine(parts, "&") if parts else None
 
 
 def filter_condition(kind: Kind, filters: dict[str, str]):
@@ -309,67 +344,70 @@ def _matched(q, scope, filters):
                 _source(kind).label("source"),
             ).where(visible(kind, scope), condition, filter_condition(kind, filters))
         )
-    return sa.union_all(*parts).cte("matched"), list(dict.fromkeys(ranked))
+    matched = sa.union_all(*parts).cte("matched").prefix_with("MATERIALIZED")
+    return matched, list(dict.fromkeys(ranked))
 
 
 def run(searched: str, scope, filters: dict[str, str], page: int) -> tuple[IndexPage, list]:
-    """The page of (kind, id) keys, total and facets for `searched`, and the words ranked."""
+    """The page of (kind, id) keys, total and facets for `searched`, and the words ranked.
+
+    One statement: the matches are found and ranked once (a materialized CTE), then counted
+    by each facet and cut to the best ``page * PAGE_SIZE``, so a common word's thousands of
+    matches are read once, not once per count."""
     q = parse(searched, parse_schema()) if searched else None
     matched, ranked = _matched(q, scope, filters)
-    found = IndexPage()
-    counts = db.session.execute(
+    page = max(1, page)
+
+    def counted(name, value, *joins):
+        query = sa.select(sa.literal(name), sa.cast(value, sa.Text), sa.func.count(), NO_RANK)
+        for join in joins:
+            query = query.join(*join)
+        return query.select_from(matched).group_by(value)
+
+    best = (
         sa.select(
-            sa.func.grouping(matched.c.kind).label("g_kind"),
-            sa.func.grouping(matched.c.stage).label("g_stage"),
-            sa.func.grouping(matched.c.year).label("g_year"),
-            matched.c.kind,
-            matched.c.stage,
-            matched.c.year,
-            matched.c.source,
-            sa.func.count(),
-        ).group_by(
-            sa.func.grouping_sets(
-                sa.tuple_(matched.c.kind),
-                sa.tuple_(matched.c.stage),
-                sa.tuple_(matched.c.year),
-                sa.tuple_(matched.c.source),
-            )
+            sa.literal("page"),
+            matched.c.kind + ":" + sa.cast(matched.c.id, sa.Text),
+            sa.literal(0, sa.BigInteger),
+            matched.c.rank,
+        )
+        .order_by(matched.c.rank.desc(), matched.c.kind, matched.c.id.desc())
+        .limit(page * PAGE_SIZE)
+    )
+    streams = (
+        counted(
+            "workstream",
+            Workstream.key,
+            (idea_workstreams, idea_workstreams.c.idea_id == matched.c.id),
+            (Workstream, Workstream.id == idea_workstreams.c.workstream_id),
+        )
+    ).where(matched.c.kind == "idea")
+    rows = db.session.execute(
+        sa.union_all(
+            counted("type", matched.c.kind),
+            counted("stage", matched.c.stage),
+            counted("year", matched.c.year),
+            counted("source", matched.c.source),
+            streams,
+            best.subquery().select(),
         )
     ).all()
     facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    for g_kind, g_stage, g_year, kind, stage, year, source, count in counts:
-        if not g_kind:
-            facets["type"][kind] = count
-        elif not g_stage:
-            facets["stage"][stage] = count
-        elif not g_year:
-            facets["year"][str(year)] = count
-        elif source:
-            facets["source"][source] = count
-    for key, count in db.session.execute(
-        sa.select(Workstream.key, sa.func.count())
-        .select_from(matched)
-        .join(idea_workstreams, idea_workstreams.c.idea_id == matched.c.id)
-        .join(Workstream, Workstream.id == idea_workstreams.c.workstream_id)
-        .where(matched.c.kind == "idea")
-        .group_by(Workstream.key)
-    ):
-        facets["workstream"][key] = count
-    found.total = sum(facets["type"].values())
-    pages = max(1, math.ceil(found.total / PAGE_SIZE))
-    found.page = min(max(1, page), pages)
+    keys = []
+    for part, value, count, rank in rows:
+        if part == "page":
+            kind, _, i = value.partition(":")
+            keys.append((-rank, kind, -int(i), value))
+        elif value:
+            facets[part][value] = count
+    found = IndexPage(total=sum(facets["type"].values()))
+    found.page = min(page, max(1, math.ceil(found.total / PAGE_SIZE)))
     found.facets = {
-        name: sorted(((v, n) for v, n in values.items() if n), key=lambda kv: (-kv[1], kv[0]))
+        name: sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
         for name, values in facets.items()
     }
-    if found.total:
-        rows = db.session.execute(
-            sa.select(matched.c.kind, matched.c.id)
-            .order_by(matched.c.rank.desc(), matched.c.kind, matched.c.id.desc())
-            .offset((found.page - 1) * PAGE_SIZE)
-            .limit(PAGE_SIZE)
-        ).all()
-        found.keys = [f"{kind}:{i}" for kind, i in rows]
+    start = (found.page - 1) * PAGE_SIZE
+    found.keys = [key for *_order, key in sorted(keys)[start : start + PAGE_SIZE]]
     return found, ranked
 
 
@@ -385,7 +423,7 @@ def headlines(texts: list[str], words: list[str]) -> list[str]:
         sa.select(
             rows.c.n,
             sa.func.ts_headline(sa.cast("english", REGCONFIG), rows.c.body, query, HEADLINE),
-            sa.func.to_tsvector(sa.cast("english", REGCONFIG), rows.c.body).op("@@")(query),
+            sa.func.to_tsvector(sa.cast("english", REGCONFIG), rows.c.body).bool_op("@@")(query),
         )
     ).all()
     out = ["" for _ in texts]
@@ -429,7 +467,7 @@ def _finds(word: str, scope) -> bool:
             .select_from(kind.table)
             .where(
                 visible(kind, scope),
-                sa.or_(kind.vector.op("@@")(english), kind.vector.op("@@")(query)),
+                sa.or_(kind.vector.bool_op("@@")(english), kind.vector.bool_op("@@")(query)),
             )
             .limit(1)
         )
