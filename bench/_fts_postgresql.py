@@ -98,7 +98,7 @@ def load(docs, batch=2000) -> tuple[int, float]:
     """Insert the documents; return (count, seconds) for the inserts alone."""
     from portal.auth.models import Organisation
     from portal.extensions import db
-    from portal.horizon.models import ScannedItem
+    from portal.horizon.models import Feed, ItemSource, ScannedItem
     from portal.ideas.models import Idea, Workstream, idea_workstreams
 
     ideas, links, items = _rows(docs)
@@ -109,12 +109,22 @@ def load(docs, batch=2000) -> tuple[int, float]:
             for i in range(1, 41)
         ],
     )
+    db.session.execute(
+        sa.insert(Feed),
+        [{"id": i, "name": f"Feed {i}", "url": f"https://example.org/{i}.xml"} for i in range(12)],
+    )
     streams = dict(db.session.execute(sa.select(Workstream.key, Workstream.id)).all())
     db.session.commit()
     started = time.perf_counter()
     for table, rows in ((Idea.__table__, ideas), (ScannedItem.__table__, items)):
         for start in range(0, len(rows), batch):
             db.session.execute(table.insert(), rows[start : start + batch])
+    sources = [
+        {"item_id": row["id"], "feed_id": (row["id"] - 1) % 12, "entry_key": row["link"]}
+        for row in items
+    ]  # each item brought by one feed, as `synthetic`'s "Feed n" says
+    for start in range(0, len(sources), batch):
+        db.session.execute(ItemSource.__table__.insert(), sources[start : start + batch])
     db.session.execute(
         idea_workstreams.insert(),
         [{"idea_id": i, "workstream_id": streams[k]} for i, k in links if k in streams],

@@ -341,7 +341,11 @@ def _matched(q, scope, filters):
                 sa.cast(rank, sa.Float).label("rank"),
                 _stage(kind).label("stage"),
                 kind.year.label("year"),
-                _source(kind).label("source"),
+                # an item's source (its first feed) is counted from the matches below, not
+                # looked up once per matching item
+                (kind.text("source") if kind is IDEAS else sa.cast(sa.null(), sa.Text)).label(
+                    "source"
+                ),
             ).where(visible(kind, scope), condition, filter_condition(kind, filters))
         )
     matched = sa.union_all(*parts).cte("matched").prefix_with("MATERIALIZED")
@@ -358,11 +362,11 @@ def run(searched: str, scope, filters: dict[str, str], page: int) -> tuple[Index
     matched, ranked = _matched(q, scope, filters)
     page = max(1, page)
 
-    def counted(name, value, *joins):
+    def counted(name, value, *joins, rows=matched):
         query = sa.select(sa.literal(name), sa.cast(value, sa.Text), sa.func.count(), NO_RANK)
         for join in joins:
             query = query.join(*join)
-        return query.select_from(matched).group_by(value)
+        return query.select_from(rows).group_by(value)
 
     best = (
         sa.select(
@@ -373,6 +377,15 @@ def run(searched: str, scope, filters: dict[str, str], page: int) -> tuple[Index
         )
         .order_by(matched.c.rank.desc(), matched.c.kind, matched.c.id.desc())
         .limit(page * PAGE_SIZE)
+    )
+    first_feeds = (
+        sa.select(sa.func.min(Feed.name).label("name"))
+        .select_from(matched)
+        .join(ItemSource, ItemSource.item_id == matched.c.id)
+        .join(Feed, Feed.id == ItemSource.feed_id)
+        .where(matched.c.kind == "item")
+        .group_by(matched.c.id)
+        .subquery()
     )
     streams = (
         counted(
@@ -387,7 +400,8 @@ def run(searched: str, scope, filters: dict[str, str], page: int) -> tuple[Index
             counted("type", matched.c.kind),
             counted("stage", matched.c.stage),
             counted("year", matched.c.year),
-            counted("source", matched.c.source),
+            counted("source", matched.c.source),  # ideas'
+            counted("source", first_feeds.c.name, rows=first_feeds),  # items'
             streams,
             best.subquery().select(),
         )
