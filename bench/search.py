@@ -49,6 +49,25 @@ What was found and tried (query path alone, with another job running):
   parsing (~1 ms) and, for typos, Whoosh's spelling corrector (~10 ms). The p95 is set by
   the first read of a common word's postings (~20-40 ms); the same 200 queries run again
   on the warm process give p50 ~5 ms, p95 ~6 ms.
+
+The PostgreSQL backend (``--backend postgresql``, 2026-12-04, quiet machine, each item from
+one of 12 feeds): ``docs_per_s=2683 p50_ms=75.3 p95_ms=121.5 fts5_p95_ms=13.9``, indexing 5.4
+times Whoosh's 493 docs/s; short of the 50 ms p95 aimed for. What moved it:
+
+- one statement instead of three (the matches found and ranked once in a materialized CTE,
+  then counted by each facet and cut to the page): p50 138 -> 63 ms on items without feeds;
+- the tsqueries read by PostgreSQL first, so the query holds constants the GIN index serves,
+  and no reference or DOI test on a word without a digit: single common-word queries 400-760
+  -> 120-190 ms before that;
+- organisation and workstream names matched once by uncorrelated subqueries, not per idea;
+- an item's source counted by one join over the matches, not a subquery per match (77 -> 64
+  ms median word query, with feeds).
+
+Not the cost: ``ts_rank_cd`` (ranking nothing at all left p50/p95 within noise) and a
+narrower table for the vectors (12 against 15 ms for 5,000 matches in psql). What remains is
+proportional to the matches: a common word matches 5,000-50,000 documents, and the total and
+five exact facet counts read every one of them (about 25 ms per 5,000 in the statement, and
+about 25 ms around it: resolving the words, the page's rows, snippets, the viewer's scope).
 """
 
 import argparse
