@@ -55,7 +55,8 @@ one of 12 feeds): ``docs_per_s=2683 p50_ms=75.3 p95_ms=121.5 fts5_p95_ms=13.9``,
 times Whoosh's 493 docs/s; short of the 50 ms p95 aimed for. What moved it:
 
 - one statement instead of three (the matches found and ranked once in a materialized CTE,
-  then counted by each facet and cut to the page): p50 138 -> 63 ms on items without feeds;
+  then counted by each facet and cut to the page): p50 138 -> 63 ms on items without feeds
+  (the first through this bench's earlier loop, which also read the page's rows one by one);
 - the tsqueries read by PostgreSQL first, so the query holds constants the GIN index serves,
   and no reference or DOI test on a word without a digit: single common-word queries 400-760
   -> 120-190 ms before that;
