@@ -42,7 +42,7 @@ HEADLINE = (
 @cache
 def parse_schema() -> Schema:
     """The index's fields for the parser, with words left unstemmed (PostgreSQL stems them) and
-    stop words kept: PostgreSQL counts their places in a phrase (`Compiler` drops the rest)."""
+    stop words kept in phrases, where PostgreSQL counts their places (`parse` drops the rest)."""
     words = StandardAnalyzer(stoplist=None)
     return Schema(
         type=ID(),
@@ -233,8 +233,6 @@ class Compiler:
 
     def term(self, field, text, negated):
         kind, ideas = self.kind, self.kind is IDEAS
-        if isinstance(text, str) and text in STOP_WORDS:
-            return None  # in any field: "handover of patients" is no search of references
         if field in ("title", "body") or (field == "authors" and not ideas):
             if field != "authors" and not negated:
                 self.ranked.append(str(text))
@@ -272,7 +270,7 @@ class Compiler:
             return self.match(words, WEIGHTS[field], " <-> ")
         if field in ("organisation", "workstream") and self.kind is IDEAS:
             return _named(field, words)
-        parts = [self.term(field, w, negated) for w in words]
+        parts = [self.term(field, w, negated) for w in words if w not in STOP_WORDS]
         parts = [p for p in parts if p is not None]
         return self.combine(parts, "&") if parts else None
 

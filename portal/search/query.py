@@ -27,7 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from whoosh import qparser
-from whoosh.query import NullQuery
+from whoosh.analysis import STOP_WORDS
+from whoosh.query import NullQuery, Term
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 24
@@ -284,7 +285,7 @@ def parse(text: str, schema):
     parser = make_parser(schema)
     try:
         if len(words(text, limit=None)) <= MAX_TERMS:
-            query = parser.parse(_public_fields(text))
+            query = _without_stop_words(parser.parse(_public_fields(text)))
             if query is not NullQuery and _terms(query) <= MAX_TERMS * len(DEFAULT_FIELDS):
                 return query
     except Exception:  # odd input must never become an error page: use its plain words
@@ -293,9 +294,20 @@ def parse(text: str, schema):
     if not plain:
         return NullQuery
     try:
-        return parser.parse(plain)
+        return _without_stop_words(parser.parse(plain))
     except Exception:
         return NullQuery
+
+
+def _without_stop_words(query):
+    # The text fields' analysers drop stop words, but the exact fields (a reference, a DOI)
+    # keep them, so "handover of patients" would ask for a reference or DOI that is "of".
+    def drop(node):
+        if type(node) is Term and isinstance(node.text, str) and node.text in STOP_WORDS:
+            return NullQuery
+        return node
+
+    return query.accept(drop).normalize()
 
 
 def _terms(query) -> int:

@@ -55,6 +55,15 @@ def test_ideas_and_items_are_found_with_highlighted_snippets(app, create_idea, l
     assert titles(run_search(app, lead, "screened")) == ["Sepsis screening in care homes"]
 
 
+def test_stop_words_in_a_query_are_ignored_in_every_field(app, create_idea, lead):
+    create_idea(triage=True, title="Handover of critically ill patients")
+    index_now(app)
+
+    found = run_search(app, lead, "handover of critically ill patients")
+    assert titles(found) == ["Handover of critically ill patients"] and not found.from_database
+    assert run_search(app, lead, "the of and").total == 0
+
+
 def test_snippets_are_escaped_except_for_the_marks(app, create_idea, lead):
     create_idea(
         triage=True,
