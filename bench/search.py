@@ -61,8 +61,8 @@ times Whoosh's 493 docs/s; short of the 50 ms p95 aimed for. What moved it:
   and no reference or DOI test on a word without a digit: single common-word queries 400-760
   -> 120-190 ms before that;
 - organisation and workstream names matched once by uncorrelated subqueries, not per idea;
-- an item's source counted by one join over the matches, not a subquery per match (77 -> 64
-  ms median word query, with feeds).
+- an item's source counted by one join over the matches, not a subquery per match (92 -> 80
+  ms, the median word query with feeds, one run each).
 
 Not the cost: ``ts_rank_cd`` (ranking nothing at all left p50/p95 within noise) and a
 narrower table for the vectors (12 against 15 ms for 5,000 matches in psql). What remains is
