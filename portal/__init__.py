@@ -1,5 +1,8 @@
 """Safety Pipeline portal: the Flask application factory."""
 
+import os
+from importlib import import_module
+
 from jinja2 import ChainableUndefined, ChoiceLoader, PackageLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -10,7 +13,14 @@ from portal.settings import fill_defaults, from_environment
 
 def create_app(test_config=None):
     """Create the portal: configuration, then extensions, blueprints and commands."""
-    app = PortalFlask(__name__, instance_relative_config=True, static_folder=None)
+    # INSTANCE_PATH: each node of a deployment may keep its own folder (nothing there is shared).
+    instance = os.environ.get("INSTANCE_PATH") or None
+    app = PortalFlask(
+        __name__,
+        instance_path=os.path.abspath(instance) if instance else None,
+        instance_relative_config=True,
+        static_folder=None,
+    )
     app.config.from_object(default_config)
     app.config.update(from_environment())
     if test_config:
@@ -33,8 +43,29 @@ def create_app(test_config=None):
     errors.init_app(app)
     security_headers.init_app(app)
     _register_blueprints(app)
+    _register_tasks(app)
     cli.init_app(app)
     return app
+
+
+# Each declares its tasks on import, in the order `flask worker --once` runs them: scans
+# first, then what they and the web asked for, then mail and housekeeping.
+TASK_MODULES = (
+    "portal.horizon.tasks",
+    "portal.pipeline.tasks",
+    "portal.search.tasks",
+    "portal.background.housekeeping",
+)
+
+
+def _register_tasks(app):
+    from portal import background
+    from portal.background import cli as background_cli
+
+    for name in TASK_MODULES:
+        import_module(name)
+    background.init_app(app)
+    background_cli.init_app(app)
 
 
 def _register_blueprints(app):

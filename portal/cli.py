@@ -20,7 +20,6 @@ def init_app(app):
 
     app.cli.add_command(demo_command)
     app.cli.add_command(users_group)
-    app.cli.add_command(worker_command)
     app.cli.add_command(scan_command)
     app.cli.add_command(demo_feeds_group)
     app.cli.add_command(search_group)
@@ -156,49 +155,3 @@ def reset_security_codes_command(email):
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"Reset the security codes of {user.email}; they are signed out everywhere.")
-
-
-@click.command("worker")
-@click.option("--once", is_flag=True, help="Do one round of work, then stop.")
-@click.option("--interval", default=10, show_default=True, help="Seconds between rounds.")
-@with_appcontext
-def worker_command(once, interval):
-    """Run background work: scan due feeds, recompute queued scores and relevance, update the
-    search index, send mail, prune expired sign-in records."""
-    from portal.auth.sessions import prune_sessions
-    from portal.auth.throttle import prune_attempts
-    from portal.horizon.cli import scan_in_worker
-    from portal.horizon.triage import run_requested_rescoring
-    from portal.mail import deliver_outbox
-    from portal.pipeline.snapshots import run_requested_refresh
-    from portal.search.cli import in_worker as update_search_index
-
-    while True:
-        scanned = scan_in_worker()
-        scored = run_requested_refresh()
-        rescored = run_requested_rescoring()
-        indexed = update_search_index()
-        if indexed is not None:
-            current_app.logger.info("worker: search index updated for %d documents", indexed)
-            if once:
-                click.echo(f"search index updated: {indexed} documents")
-        if rescored is not None:
-            current_app.logger.info("worker: relevance rescored for %d scanned items", rescored)
-            if once:
-                click.echo(f"relevance rescored: {rescored} scanned items")
-        if scored is not None:
-            current_app.logger.info("worker: scores recomputed for %d open ideas", scored)
-            if once:
-                click.echo(f"scores recomputed: {scored} open ideas")
-        sent, failed = deliver_outbox()
-        pruned = prune_attempts() + prune_sessions()
-        db.session.commit()
-        if sent or failed or pruned:
-            current_app.logger.info(
-                "worker: mail sent %d, failed %d; %d expired records pruned", sent, failed, pruned
-            )
-        if once:
-            click.echo(f"mail sent: {sent}, failed: {failed}")
-            click.echo(scanned)
-            return
-        time.sleep(interval)

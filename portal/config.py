@@ -21,6 +21,13 @@ SEARCH_INDEX_DIR = None  # default: <instance>/search-index (the Whoosh backend'
 # Where attachments were kept before their bytes moved into the database: read only by the
 # migration that moves them (migrations/versions/20261204_attachment_bytes_in_the_database_*).
 UPLOAD_DIR = None  # default: <instance>/uploads
+# Background tasks (portal/background): the broker workers take them from. Default: a SQLite
+# file in the instance folder (one machine); production: redis://host:6379/0.
+TASK_BROKER_URL = None
+TASK_QUEUE = "portal"  # every node of one deployment uses the same name
+# On Redis, a task whose worker was killed is delivered again after this many seconds: more
+# than the longest task takes (a rescoring of a national pool, minutes).
+TASK_VISIBILITY_TIMEOUT = 1800
 NHSUK_FRONTEND_DIR = None  # default: <project>/node_modules/nhsuk-frontend/dist/nhsuk
 # "nhs": the NHS.UK stylesheet loads Frutiger from https://assets.nhs.uk, as published.
 # "system": no @font-face at all, so pages ask no other host (the offline demo, the tests).

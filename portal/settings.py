@@ -18,6 +18,9 @@ ENVIRONMENT_VARIABLES = {
     "SEARCH_BACKEND": "SEARCH_BACKEND",
     "SEARCH_INDEX_DIR": "SEARCH_INDEX_DIR",
     "UPLOAD_DIR": "UPLOAD_DIR",
+    "TASK_BROKER_URL": "TASK_BROKER_URL",
+    "TASK_QUEUE": "TASK_QUEUE",
+    "TASK_VISIBILITY_TIMEOUT": "TASK_VISIBILITY_TIMEOUT",
     "NHSUK_FRONTEND_DIR": "NHSUK_FRONTEND_DIR",
     "NHSUK_FONTS": "NHSUK_FONTS",
     "MAIL_SERVER": "MAIL_SERVER",
@@ -32,7 +35,7 @@ ENVIRONMENT_VARIABLES = {
     "DEMO_FEED_MIRROR": "DEMO_FEED_MIRROR",
     "MFA_REQUIRED_ROLES": "MFA_REQUIRED_ROLES",
 }
-_INTEGERS = {"MAIL_PORT", "TRUSTED_PROXIES"}
+_INTEGERS = {"MAIL_PORT", "TRUSTED_PROXIES", "TASK_VISIBILITY_TIMEOUT"}
 _BOOLEANS = {"MAIL_USE_TLS"}
 _LISTS = {"SCANNER_ALLOWED_NETWORKS", "ALLOWED_HOSTS", "MFA_REQUIRED_ROLES"}  # comma-separated
 
@@ -77,6 +80,9 @@ def fill_defaults(config, instance_path: str) -> None:
         config["SQLALCHEMY_DATABASE_URI"] = "postgresql+psycopg://" + uri[len("postgresql://") :]
     config["SEARCH_INDEX_DIR"] = config.get("SEARCH_INDEX_DIR") or str(instance / "search-index")
     config["UPLOAD_DIR"] = config.get("UPLOAD_DIR") or str(instance / "uploads")
+    config["TASK_BROKER_URL"] = config.get("TASK_BROKER_URL") or (
+        f"sqla+sqlite:///{instance / 'tasks.sqlite3'}"
+    )
     config["NHSUK_FRONTEND_DIR"] = config.get("NHSUK_FRONTEND_DIR") or str(
         PROJECT_ROOT / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"
     )

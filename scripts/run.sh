@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Migrate, load demo data, then serve the portal on http://127.0.0.1:5000 with its worker.
+# Migrate, load demo data, then serve the portal on http://127.0.0.1:5000 with its worker and
+# scheduler.
 # The demo feeds are served offline from copies (flask demo-feeds serve) unless ONLINE_FEEDS=1,
 # when the worker fetches them from their real addresses on the internet.
 set -euo pipefail
@@ -29,7 +30,11 @@ if [ "${ONLINE_FEEDS:-0}" != "1" ] && [ -z "${DEMO_FEED_MIRROR:-}" ]; then
   done
 fi
 
+# Background tasks: one worker and the scheduler, on a SQLite file in instance/ as their
+# queue (TASK_BROKER_URL; in production, Redis: see the README's "Running in production").
 "$BIN/flask" worker &
+pids+=($!)
+"$BIN/flask" scheduler &
 pids+=($!)
 
 echo "Serving on http://127.0.0.1:${PORT:-5000} (Ctrl+C to stop)"

@@ -74,6 +74,7 @@ def make_config(database_url, tmp_path, **overrides):
         "PUBLIC_URL": "http://localhost",
         "NHSUK_FONTS": "system",  # no page asks another host (tests/portal/test_fonts.py)
         "SCANNER_ALLOWED_NETWORKS": ("127.0.0.0/8",),  # the tests' feed server
+        "TASK_BROKER_URL": "memory://",  # tests that need a real broker say which
         **overrides,
     }
 
@@ -357,11 +358,14 @@ def fetch_user(email):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgresql` run with that database only: deselected, not skipped."""
+    """Tests marked `postgresql` run with that database only: deselected, not skipped. One
+    that makes its own database (no `database_url`) runs when PostgreSQL is among BACKENDS."""
+    own = "postgresql" if "postgresql" in BACKENDS else None
     kept, dropped = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
-        database = callspec.params.get("database_url") if callspec else None
+        params = callspec.params if callspec else {}
+        database = params["database_url"] if "database_url" in params else own
         wrong = item.get_closest_marker("postgresql") and database != "postgresql"
         (dropped if wrong else kept).append(item)
     if dropped:

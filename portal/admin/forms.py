@@ -22,6 +22,10 @@ class ResetSecondFactorForm(PortalForm):
     """Nothing to fill in: the form carries the CSRF token of the reset button."""
 
 
+class ResendTaskForm(PortalForm):
+    """Nothing to fill in: the form carries the CSRF token of the "Send again" button."""
+
+
 class UserSearchForm(PortalForm):
     class Meta:
         csrf = False  # a GET search form changes nothing

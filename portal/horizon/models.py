@@ -105,6 +105,7 @@ class Feed(db.Model):
     next_fetch_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # A scan holds the feed until this time, so two scans never fetch it at once.
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(64))  # the scan task's id
 
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

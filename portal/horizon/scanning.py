@@ -151,9 +151,13 @@ def scan_feeds(feed_ids, *, force=False) -> ScanSummary:
     return summary
 
 
-def scan_feed(feed_id: int, known: KnownItems | None = None, *, force=False) -> ScanResult:
-    """Claim, fetch, parse and store one feed; `force` scans it even when it is not due."""
-    claim = claim_feed(feed_id, force=force)
+def scan_feed(
+    feed_id: int, known: KnownItems | None = None, *, force=False, token: str | None = None
+) -> ScanResult:
+    """Claim, fetch, parse and store one feed; `force` scans it even when it is not due.
+    `token` names the claim: a scan holding the same token (a task delivered again after its
+    worker died) takes the feed even while that claim lasts."""
+    claim = claim_feed(feed_id, force=force, token=token)
     if claim is None:
         return ScanResult(feed_id, skipped=True)
     job = ScanResult(feed_id, name=claim.name)
@@ -188,14 +192,14 @@ def scan_feed(feed_id: int, known: KnownItems | None = None, *, force=False) -> 
     return job
 
 
-def claim_feed(feed_id: int, *, force=False):
+def claim_feed(feed_id: int, *, force=False, token: str | None = None):
     """Take the feed for this scan unless another scan holds it (or, unforced, it is not due);
     return its name, url, etag and last_modified, or None when it was not taken."""
     now = utcnow()
-    conditions = [
-        Feed.id == feed_id,
-        sa.or_(Feed.claimed_until.is_(None), Feed.claimed_until < now),
-    ]
+    free = [Feed.claimed_until.is_(None), Feed.claimed_until < now]
+    if token is not None:
+        free.append(Feed.claimed_by == token)
+    conditions = [Feed.id == feed_id, sa.or_(*free)]
     if not force:
         conditions += [
             Feed.active,
@@ -204,7 +208,7 @@ def claim_feed(feed_id: int, *, force=False):
     claimed = db.session.execute(
         sa.update(Feed)
         .where(*conditions)
-        .values(claimed_until=now + CLAIM)
+        .values(claimed_until=now + CLAIM, claimed_by=token)
         .returning(Feed.name, Feed.url, Feed.etag, Feed.last_modified),
         execution_options={"synchronize_session": False},
     ).all()  # one row when this scan took the feed, none when it did not
@@ -215,7 +219,7 @@ def claim_feed(feed_id: int, *, force=False):
 def schedule(feed: Feed, result: FetchResult, error: str | None) -> None:
     """Record the outcome on the feed, release its claim and set when to fetch it next."""
     now = utcnow()
-    feed.claimed_until = None
+    feed.claimed_until = feed.claimed_by = None
     feed.last_fetch_at = now
     feed.last_status = result.status
     interval = timedelta(minutes=feed.fetch_interval_minutes)

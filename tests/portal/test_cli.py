@@ -3,6 +3,7 @@
 import socket
 import socketserver
 import threading
+from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
@@ -238,3 +239,19 @@ def test_worker_prunes_expired_sign_in_records(
     result = runner.invoke(args=["worker", "--once"])
     assert result.exit_code == 0
     assert counts() == (0, 0)
+
+
+def test_a_message_another_worker_holds_is_left_to_it_until_its_claim_expires(
+    app, connection, clock, monkeypatch, smtp_server
+):
+    use_mail_server(app, monkeypatch, smtp_server.server_address[1])
+    message_id = queue_one(app)
+    with app.app_context():
+        db.session.get(OutboxMessage, message_id).claimed_until = clock.now + timedelta(minutes=5)
+        db.session.commit()
+        assert deliver_outbox() == (0, 0)  # another worker is sending it
+        clock.advance(minutes=6)  # that worker died before recording it sent
+        assert deliver_outbox() == (1, 0)
+        message = db.session.get(OutboxMessage, message_id)
+        assert (message.sent_at, message.attempts) == (clock.now, 1)
+    assert len(smtp_server.received) == 1

@@ -1,0 +1,15 @@
+"""The pipeline's background task: recompute the score snapshots when a change asked."""
+
+from flask import current_app
+
+from portal.background import task
+from portal.pipeline.snapshots import run_requested_refresh
+
+
+@task("pipeline.refresh_snapshots", every=5)
+def refresh_snapshots() -> str | None:
+    scored = run_requested_refresh()
+    if scored is None:
+        return None
+    current_app.logger.info("scores recomputed for %d open ideas", scored)
+    return f"scores recomputed: {scored} open ideas"
