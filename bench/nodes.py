@@ -4,9 +4,8 @@ each kind of request costs the web node (CPU) and the database server (CPU).
 A fresh database (dropped at the end unless ``--keep``) gets the demo, ``flask demo --scale N``
 and synthetic scanned items, so searches match ideas and items. A node is one gunicorn with
 ``-w 2`` sync workers (a worker per core of a small node; the requests are short and CPU-bound,
-so threads would only share a GIL) and its own search-index and upload directories (all the
-instance-folder state a PostgreSQL node has: the app has no setting for the folder itself),
-with the same DATABASE_URL, SECRET_KEY and SEARCH_BACKEND=postgresql. Clients (threads, httpx)
+so threads would only share a GIL) and its own instance folder (INSTANCE_PATH), with the same
+DATABASE_URL, SECRET_KEY and SEARCH_BACKEND=postgresql. Clients (threads, httpx)
 send each request to the next node in turn, as a load balancer would; sessions and CSRF tokens
 live in the database, so one sign-in serves both nodes. The kinds of request:
 
@@ -155,7 +154,7 @@ def _seed(db, n_items) -> dict:
 def start_node(env, tmp, number) -> tuple:
     """gunicorn -w 2 on a free port, with this node's own directories."""
     port, home = free_port(), Path(tmp, f"node{number}")
-    node = {**env, "SEARCH_INDEX_DIR": f"{home}/search-index", "UPLOAD_DIR": f"{home}/uploads"}
+    node = {**env, "INSTANCE_PATH": str(home)}
     command = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}"]
     command += ["--log-level", "warning", "wsgi:app"]
     home.mkdir()
@@ -288,7 +287,7 @@ def bench(args, name, tmp):
         "SECRET_KEY": "nodes-bench-secret",
         "SEARCH_BACKEND": "postgresql",
         "TRUSTED_HOSTS": "127.0.0.1",
-        "SEARCH_INDEX_DIR": f"{tmp}/prepare-search-index",
+        "INSTANCE_PATH": f"{tmp}/prepare",
         "FLASK_APP": "wsgi:app",
     }
     plan = prepare(env, args)
