@@ -262,6 +262,8 @@ USER = [
     row("admin.reset_second_factor", "other_innovator_account",
         to="/admin/users/{other_innovator_id}",
         POST=       "401  403   403   403      403        403   403        403  302"),
+    row("admin.resend_task", "failed_task", to="/admin/tasks",
+        POST=       "401  403   403   403      403        403   403        403  302"),
 ]
 
 NEW_PANEL_ACCOUNT = {

@@ -23,6 +23,7 @@ from portal.auth import invitations
 from portal.auth import services as accounts
 from portal.auth.models import OrganisationType, User
 from portal.auth.roles import Role
+from portal.background.failures import TaskFailure
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.horizon.models import Feed, ItemEvidence, ItemStatus, ScannedItem
@@ -148,6 +149,10 @@ def seed(app, conn) -> World:
         _ideas_and_rounds(world, people)
         world.names.update({f"{key}_id": str(user.id) for key, user in people.items()})
         world.objects["other_innovator_account"] = {"user_id": people["other_innovator"].id}
+        failure = TaskFailure(task="mail.deliver", job_id="j", arguments="[]", error="OSError")
+        db.session.add(failure)
+        db.session.flush()
+        world.objects["failed_task"] = {"failure_id": failure.id}
         _tokens(world, people)
         db.session.commit()
     _horizon(world, app)
