@@ -106,6 +106,7 @@ def live_server(tmp_path_factory):
             "ARGON2_PARAMS": {"time_cost": 1, "memory_cost": 8, "parallelism": 1},
             "SEARCH_INDEX_DIR": str(tmp / "search-index"),
             "NHSUK_FONTS": "system",
+            "TASK_BROKER_URL": "memory://",  # a resent task waits there; no worker runs
         }
     )
     with app.app_context():

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from portal.auth.roles import Role
+from portal.background.failures import TaskFailure
 from portal.demo import DEMO_USERS
 from portal.extensions import db
 from portal.mail import OutboxMessage
@@ -88,3 +89,33 @@ def test_admin_invites_a_panel_member_who_signs_in(
         expect(invitee).to_have_url(re.compile(r"/reviews$"))  # a panel member's home
     finally:
         context.close()
+
+
+def test_admin_sends_a_failed_background_task_again_by_keyboard(
+    page, live_app, check_accessibility
+):
+    with live_app.app_context():
+        db.session.add(
+            TaskFailure(
+                task="horizon.scan_feed",
+                job_id="browser",
+                arguments="[4]",
+                error="OperationalError: the database did not answer",
+                retries=3,
+            )
+        )
+        db.session.commit()
+    sign_in(page, *ADMIN)
+    page.goto("/admin/")
+    page.get_by_role("link", name="Background tasks that failed").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Background tasks that failed")
+    row = page.get_by_role("row").filter(has_text="the database did not answer")
+    expect(row).to_contain_text("horizon.scan_feed")
+    check_accessibility(page)
+    row.get_by_role("button", name="Send again").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".nhsuk-notification-banner--success")).to_contain_text(
+        "horizon.scan_feed is queued again."
+    )
+    expect(row).to_contain_text("Sent again")
+    check_accessibility(page)
