@@ -13,6 +13,7 @@ GROUP BYs over the matches, the page is ranked by ``ts_rank_cd`` and its snippet
 """
 
 import math
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -27,12 +28,14 @@ from portal.auth.models import Organisation
 from portal.extensions import db
 from portal.horizon.models import Feed, ItemSource, ScannedItem
 from portal.ideas.models import Idea, Workstream, idea_workstreams
+from portal.ideas.reference import is_valid_reference
 from portal.search.index import indexable_ideas
 from portal.search.query import free_words, parse
 from portal.search.searching import FACETS, MARK_CLOSE, MARK_OPEN, PAGE_SIZE, IndexPage
 
 WEIGHTS = {"title": "A", "body": "B", "authors": "C"}
 NO_RANK = sa.cast(sa.null(), sa.Float)
+SHORTLIST = 200  # matches ranked again by cover density (`_reranked`)
 HEADLINE = (
     f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxFragments=2, MaxWords=30, MinWords=12, "
     'FragmentDelimiter=" … "'
@@ -155,6 +158,26 @@ class Match:
     tsquery: str
 
 
+LEXEME = re.compile(r"'((?:[^']|'')*)':([A-D]+)")
+
+
+def _weights_merged(texts: list[str]) -> list[str]:
+    """One word in several fields, ``'w':A | 'w':B | 'w':C``, as the one lexeme ``'w':ABC``:
+    the same rows, but PostgreSQL estimates one lexeme's rows from its statistics, where it
+    adds the three up and so, for a common word, reads the whole table instead of the index."""
+    weights: dict[str, str] = {}
+    rest = []
+    for text in texts:
+        found = LEXEME.fullmatch(text)
+        if found:
+            word, letters = found.groups()
+            weights[word] = weights.get(word, "") + letters
+        else:
+            rest.append(text)
+    merged = [f"'{word}':{''.join(sorted(set(letters)))}" for word, letters in weights.items()]
+    return merged + rest
+
+
 class Compiler:
     """A parsed query as a SQL condition on one kind's rows, and the words to rank it by."""
 
@@ -187,9 +210,14 @@ class Compiler:
     def combine(self, parts, operator):
         """AND or OR of conditions, the matches among them joined into one tsquery, so the
         row's vector is searched once for them all (not once per word and field)."""
+        neutral = sa.sql.elements.False_ if operator == "|" else sa.sql.elements.True_
+        parts = [p for p in parts if not isinstance(p, neutral)] or parts[:1]
         matches = [p for p in parts if isinstance(p, Match)]
         others = [p for p in parts if not isinstance(p, Match)]
-        joined = f" {operator} ".join(f"({m.tsquery})" for m in matches)
+        texts = [m.tsquery for m in matches]
+        joined = f" {operator} ".join(
+            f"({t})" for t in (_weights_merged(texts) if operator == "|" else texts)
+        )
         merged = [Match(joined)] if matches else []
         if not others:
             return merged[0]
@@ -240,15 +268,14 @@ class Compiler:
             return self.match([text], WEIGHTS[field], config=config)
         if field in ("organisation", "workstream"):
             return _named(field, [text]) if ideas else sa.false()
-        # A word with no digit is no reference or DOI: leaving those unindexed tests out lets
-        # the planner answer the word from the GIN index alone.
-        has_digit = any(c.isdigit() for c in str(text))
+        # A word that is no well-formed reference or DOI is tested against neither: leaving
+        # those unindexed tests out lets the planner answer the word from the GIN index alone.
         if field == "reference":
-            if not ideas or not has_digit:
+            if not ideas or not is_valid_reference(str(text)):
                 return sa.false()  # folded away by the planner inside an OR
             return sa.func.upper(Idea.reference) == str(text).upper()
         if field == "doi":
-            if ideas or not has_digit:
+            if ideas or not str(text).startswith("10."):
                 return sa.false()
             return sa.func.lower(ScannedItem.doi) == str(text).lower()
         if field == "type":
@@ -311,7 +338,8 @@ def visible(kind: Kind, scope):
 
 
 def _matched(q, scope, filters):
-    """One SELECT per kind of the matching rows (kind, id, rank, facet values), unioned."""
+    """One SELECT per kind of the matching rows (kind, id, rank, facet values), unioned; the
+    words ranked; and each kind's ranking tsquery, for `_reranked`."""
     parts = []
     ranked = []
     needed, ranks = set(), {}
@@ -322,14 +350,15 @@ def _matched(q, scope, filters):
             needed |= first.needed
             ranks[kind.name] = ("english", tsquery_text(dict.fromkeys(first.ranked), "", " | "))
     resolved = resolve(needed | {key for key in ranks.values() if key[1]})
+    rank_queries = {}
     for kind in (IDEAS, ITEMS):
         compiler = Compiler(kind, resolved)
         condition = compiler.where(q) if q is not None else sa.true()
         ranked += compiler.ranked
-        rank_query = resolved.get(ranks.get(kind.name))
+        rank_queries[kind.name] = resolved.get(ranks.get(kind.name))
         rank = (
-            sa.func.ts_rank_cd(kind.vector, sa.cast(rank_query, TSQUERY))
-            if rank_query
+            sa.func.ts_rank(kind.vector, sa.cast(rank_queries[kind.name], TSQUERY))
+            if rank_queries[kind.name]
             else sa.literal(0.0)
         )
         parts.append(
@@ -347,17 +376,51 @@ def _matched(q, scope, filters):
             ).where(visible(kind, scope), condition, filter_condition(kind, filters))
         )
     matched = sa.union_all(*parts).cte("matched").prefix_with("MATERIALIZED")
-    return matched, list(dict.fromkeys(ranked))
+    return matched, list(dict.fromkeys(ranked)), rank_queries
+
+
+def _reranked(matched, rank_queries, wanted: int):
+    """The best matches as ("page", "kind:id", 0, rank), by `ts_rank_cd` (cover density: how
+    close together the words stand), computed for the `wanted` best by `ts_rank` alone.
+
+    `ts_rank` is a tenth of `ts_rank_cd`'s cost, and every match is ranked: for a common word,
+    thousands. The shortlist is far longer than a page, so the order shown is cover density's
+    wherever the two rankings broadly agree on what is near the top."""
+    shortlist = (
+        sa.select(matched.c.kind, matched.c.id, matched.c.rank)
+        .order_by(matched.c.rank.desc(), matched.c.kind, matched.c.id.desc())
+        .limit(wanted)
+        .cte("shortlist")
+    )
+    parts = []
+    for kind in (IDEAS, ITEMS):
+        query = rank_queries.get(kind.name)
+        rank = (
+            sa.func.ts_rank_cd(kind.vector, sa.cast(query, TSQUERY)) if query else shortlist.c.rank
+        )
+        parts.append(
+            sa.select(
+                sa.literal("page"),
+                shortlist.c.kind + ":" + sa.cast(shortlist.c.id, sa.Text),
+                sa.literal(0, sa.BigInteger),
+                sa.cast(rank, sa.Float),
+            )
+            .select_from(shortlist)
+            .join(kind.table, kind.table.c.id == shortlist.c.id)
+            .where(shortlist.c.kind == kind.name)
+        )
+    return parts
 
 
 def run(searched: str, scope, filters: dict[str, str], page: int) -> tuple[IndexPage, list]:
     """The page of (kind, id) keys, total and facets for `searched`, and the words ranked.
 
     One statement: the matches are found and ranked once (a materialized CTE), then counted
-    by each facet and cut to the best ``page * PAGE_SIZE``, so a common word's thousands of
-    matches are read once, not once per count."""
+    by each facet, and the best `SHORTLIST` (or more, deep in the pages) ranked again by cover
+    density (`_reranked`), so a common word's thousands of matches are read once, not once
+    per count."""
     q = parse(searched, parse_schema()) if searched else None
-    matched, ranked = _matched(q, scope, filters)
+    matched, ranked, rank_queries = _matched(q, scope, filters)
     page = max(1, page)
 
     def counted(name, value, *joins, rows=matched):
@@ -366,16 +429,6 @@ def run(searched: str, scope, filters: dict[str, str], page: int) -> tuple[Index
             query = query.join(*join)
         return query.select_from(rows).group_by(value)
 
-    best = (
-        sa.select(
-            sa.literal("page"),
-            matched.c.kind + ":" + sa.cast(matched.c.id, sa.Text),
-            sa.literal(0, sa.BigInteger),
-            matched.c.rank,
-        )
-        .order_by(matched.c.rank.desc(), matched.c.kind, matched.c.id.desc())
-        .limit(page * PAGE_SIZE)
-    )
     first_feeds = (
         sa.select(sa.func.min(Feed.name).label("name"))
         .select_from(matched)
@@ -401,7 +454,7 @@ def run(searched: str, scope, filters: dict[str, str], page: int) -> tuple[Index
             counted("source", matched.c.source),  # ideas'
             counted("source", first_feeds.c.name, rows=first_feeds),  # items'
             streams,
-            best.subquery().select(),
+            *_reranked(matched, rank_queries, max(SHORTLIST, page * PAGE_SIZE)),
         )
     ).all()
     facets: dict[str, dict[str, int]] = {name: {} for name in FACETS}

@@ -6,6 +6,7 @@ Whoosh terms on the fields the index keeps for that purpose (`owner`, `stage`, `
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from whoosh import query as wq
 
@@ -39,7 +40,12 @@ def to_whoosh(node):
 @dataclass
 class Scope:
     viewer: object
-    ideas: object  # the policy's index filter for the ideas the viewer may find
+
+    @cached_property
+    def ideas(self):
+        """The policy's index filter for the ideas the viewer may find: worked out (a few
+        queries) only for the Whoosh backend, as PostgreSQL asks `idea_clause` instead."""
+        return policy.index_filter(self.viewer, Can.FIND)
 
     def allow(self):
         """The index filter: the documents this viewer may find (before the database check)."""
@@ -56,5 +62,5 @@ class Scope:
 
 
 def scope_for(user) -> Scope:
-    """Work out, in a few queries, what `user` may find."""
-    return Scope(viewer=user, ideas=policy.index_filter(user, Can.FIND))
+    """What `user` may find, worked out when a backend first asks."""
+    return Scope(viewer=user)

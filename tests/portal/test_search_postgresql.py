@@ -11,6 +11,7 @@ from portal.auth.models import Organisation
 from portal.auth.roles import Role
 from portal.extensions import db
 from portal.ideas.models import Idea
+from portal.search import postgres
 from portal.search.backend import search_backend
 from portal.search.models import SearchQueueEntry
 from tests.portal.horizon_helpers import add_items
@@ -79,3 +80,25 @@ def test_the_backend_follows_the_database_unless_set(app):
                     search_backend()
         finally:
             app.config["SEARCH_BACKEND"] = saved
+
+
+@pytest.mark.postgresql
+def test_words_close_together_rank_first_among_many_matches(app, lead, monkeypatch):
+    filler = " ".join(f"filler{n}" for n in range(40))
+    pairs = [(f"Audit {n}: early review", f"{filler} warning {filler} score") for n in range(30)]
+    pairs.append(("Children's early warning score", "A paediatric early warning score."))
+    add_items(app, pairs)
+    # Few enough to rank every match by cover density, and far too few: the shortlist (by
+    # plain `ts_rank`) still holds the best, and cover density puts it first.
+    for shortlist in (200, 3):
+        monkeypatch.setattr(postgres, "SHORTLIST", shortlist)
+        found = run_search(app, lead, "early warning score")
+        assert found.total == 31
+        assert titles(found)[0] == "Children's early warning score"
+        assert len(found.hits) == 10
+
+
+def test_one_word_in_several_fields_is_one_lexeme_with_its_weights():
+    merged = postgres._weights_merged(["'sepsi':A", "'sepsi':B", "'sepsis':C", "'o''brien':C"])
+    assert merged == ["'sepsi':AB", "'sepsis':C", "'o''brien':C"]
+    assert postgres._weights_merged(["'a':A & 'b':B", "'c':A"]) == ["'c':A", "'a':A & 'b':B"]
