@@ -132,22 +132,49 @@ def _stage(kind):
     return kind.text("state" if kind is IDEAS else "status")
 
 
-def _named(field, words):
-    """Ideas whose organisation's (`field` "organisation") or workstreams' names hold these
-    words."""
-    # Uncorrelated subqueries: the few names are matched once, not once per idea.
-    query = tsquery(words, config="simple")
-    if field == "organisation":
-        names = sa.func.to_tsvector(sa.cast("simple", REGCONFIG), Organisation.name)
-        return Idea.organisation_id.in_(
-            sa.select(Organisation.id).where(names.bool_op("@@")(query))
-        )
+def named_ids(keys) -> dict[tuple[str, str], tuple[int, ...]]:
+    """For each ("organisation" or "workstream", `to_tsquery` input of the simple config),
+    the ids of the organisations or workstreams whose names match: one query over the two
+    small tables, so a word that names none adds nothing to the ideas' condition."""
+    keys = sorted(set(keys))
+    if not keys:
+        return {}
+    words = sa.values(sa.column("n", sa.Integer), sa.column("q", sa.Text), name="words").data(
+        [(n, text) for n, (_field, text) in enumerate(keys)]
+    )
+    query = sa.func.to_tsquery(sa.cast("simple", REGCONFIG), words.c.q, type_=TSQUERY)
     short = sa.func.coalesce(Workstream.short_name, "")
-    text = Workstream.key + " " + Workstream.name + " " + short
-    names = sa.func.to_tsvector(sa.cast("simple", REGCONFIG), text)
-    streams = sa.select(Workstream.id).where(names.bool_op("@@")(query))
+    stream_text = Workstream.key + " " + Workstream.name + " " + short
+    rows = db.session.execute(
+        sa.union_all(
+            sa.select(sa.literal("organisation"), words.c.n, Organisation.id).join(
+                Organisation,
+                sa.func.to_tsvector(sa.cast("simple", REGCONFIG), Organisation.name).bool_op("@@")(
+                    query
+                ),
+            ),
+            sa.select(sa.literal("workstream"), words.c.n, Workstream.id).join(
+                Workstream,
+                sa.func.to_tsvector(sa.cast("simple", REGCONFIG), stream_text).bool_op("@@")(query),
+            ),
+        )
+    ).all()
+    found: dict[tuple[str, str], list[int]] = {key: [] for key in keys}
+    for field, n, row_id in rows:
+        if keys[n][0] == field:
+            found[keys[n]].append(row_id)
+    return {key: tuple(ids) for key, ids in found.items()}
+
+
+def _named(field, ids):
+    """Ideas of these organisations (`field` "organisation") or workstreams; false when
+    there are none, which an OR of the word's other fields then drops."""
+    if not ids:
+        return sa.false()
+    if field == "organisation":
+        return Idea.organisation_id.in_(ids)
     return Idea.id.in_(
-        sa.select(idea_workstreams.c.idea_id).where(idea_workstreams.c.workstream_id.in_(streams))
+        sa.select(idea_workstreams.c.idea_id).where(idea_workstreams.c.workstream_id.in_(ids))
     )
 
 
@@ -184,8 +211,9 @@ class Compiler:
     def __init__(self, kind: Kind, resolved: dict | None = None):
         self.kind = kind
         self.ranked: list[str] = []
-        self.resolved = resolved  # None: a first pass, collecting `needed`
+        self.resolved = resolved  # None: a first pass, collecting `needed` and `names`
         self.needed: set[tuple[str, str]] = set()
+        self.names: set[tuple[str, str]] = set()
 
     def match(self, words, weight, operator=" & ", config="english"):
         """The vector matching these words (None when PostgreSQL drops them all)."""
@@ -195,6 +223,14 @@ class Compiler:
             return sa.true()
         text = self.resolved.get(key, "")
         return Match(text) if text else None
+
+    def named(self, field, words):
+        """Ideas whose organisation's or workstreams' names hold these words."""
+        key = (field, tsquery_text(words))
+        if self.resolved is None:
+            self.names.add(key)
+            return sa.true()
+        return _named(field, self.resolved.get(key, ()))
 
     def sql(self, condition):
         """A condition as SQL: a `Match` becomes one ``search_vector @@ tsquery``."""
@@ -267,7 +303,7 @@ class Compiler:
             config = "simple" if field == "authors" else "english"
             return self.match([text], WEIGHTS[field], config=config)
         if field in ("organisation", "workstream"):
-            return _named(field, [text]) if ideas else sa.false()
+            return self.named(field, [text]) if ideas else sa.false()
         # A word that is no well-formed reference or DOI is tested against neither: leaving
         # those unindexed tests out lets the planner answer the word from the GIN index alone.
         if field == "reference":
@@ -296,7 +332,7 @@ class Compiler:
                 self.ranked.extend(w for w in words if w not in STOP_WORDS)
             return self.match(words, WEIGHTS[field], " <-> ")
         if field in ("organisation", "workstream") and self.kind is IDEAS:
-            return _named(field, words)
+            return self.named(field, words)
         parts = [self.term(field, w, negated) for w in words if w not in STOP_WORDS]
         parts = [p for p in parts if p is not None]
         return self.combine(parts, "&") if parts else None
@@ -342,14 +378,16 @@ def _matched(q, scope, filters):
     words ranked; and each kind's ranking tsquery, for `_reranked`."""
     parts = []
     ranked = []
-    needed, ranks = set(), {}
+    needed, names, ranks = set(), set(), {}
     for kind in (IDEAS, ITEMS):
         if q is not None:
             first = Compiler(kind)
             first.where(q)
             needed |= first.needed
+            names |= first.names
             ranks[kind.name] = ("english", tsquery_text(dict.fromkeys(first.ranked), "", " | "))
     resolved = resolve(needed | {key for key in ranks.values() if key[1]})
+    resolved.update(named_ids(names))
     rank_queries = {}
     for kind in (IDEAS, ITEMS):
         compiler = Compiler(kind, resolved)
