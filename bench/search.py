@@ -64,11 +64,28 @@ times Whoosh's 493 docs/s; short of the 50 ms p95 aimed for. What moved it:
 - an item's source counted by one join over the matches, not a subquery per match (92 -> 80
   ms, the median word query with feeds, one run each).
 
-Not the cost: ``ts_rank_cd`` (ranking nothing at all left p50/p95 within noise) and a
-narrower table for the vectors (12 against 15 ms for 5,000 matches in psql). What remains is
-proportional to the matches: a common word matches 5,000-50,000 documents, and the total and
-five exact facet counts read every one of them (about 25 ms per 5,000 in the statement, and
-about 25 ms around it: resolving the words, the page's rows, snippets, the viewer's scope).
+Then, 2026-12-04 (a second round, the machine as quiet): ``docs_per_s=2893 p50_ms=57.4
+p95_ms=66.0 fts5_p95_ms=8.2``, indexing 5.1 times Whoosh's 569 docs/s (that sample gave 493 to
+575 docs/s across runs); still short of 50 ms. What moved it (EXPLAIN ANALYZE on a 5,000-match
+query, and this bench, each step in turn: p95 121 -> 98 -> 73 -> 66 ms):
+
+- the planner read the whole items table for a common word (57 ms against 13 ms by the
+  index): a word in three fields was ``'w':A | 'w':B | 'w':C``, whose rows PostgreSQL adds
+  up, three times too many; as one lexeme ``'w':ABC`` its estimate is right and it takes the
+  GIN index. A reference or DOI test is now added only for a word that can be one (a valid
+  reference, a ``10.`` prefix), and an OR's ``false`` parts are dropped, so a query's words
+  for one vector become one ``@@``;
+- ``ts_rank_cd`` was a cost after all (18 of 38 ms over 5,000 matches in psql; the earlier
+  test above ranked nothing, which hid it behind the seq scan): every match is now ranked by
+  ``ts_rank`` (2 ms) and only the best 200 by ``ts_rank_cd``;
+- the Whoosh index filter (a few queries) is no longer worked out for the PostgreSQL backend;
+- organisation and workstream names are matched once, up front: a word naming none leaves
+  the ideas' condition to their GIN index too (a seq scan of 5-8 ms before).
+
+What remains for 5,000 matches is ~40 ms in the statement (finding and rechecking the
+matches ~18 ms, the items' source facet ~12 ms: a first feed looked up per match) and ~15 ms
+around it. The next step would be the source kept on the item by a trigger (the facet then
+costs what the others do, under 1 ms), weighed against what a trigger costs every insert.
 """
 
 import argparse
