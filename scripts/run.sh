@@ -32,7 +32,9 @@ fi
 
 # Background tasks: one worker and the scheduler, on a SQLite file in instance/ as their
 # queue (TASK_BROKER_URL; in production, Redis: see the README's "Running in production").
-"$BIN/flask" worker &
+# Threads, not processes: Ctrl+C reaches every process of the group at once, and a pool
+# process killed while holding its queue lock would leave the worker unable to exit.
+"$BIN/flask" worker --pool threads --concurrency 4 &
 pids+=($!)
 "$BIN/flask" scheduler &
 pids+=($!)

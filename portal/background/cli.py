@@ -1,6 +1,7 @@
 """`flask worker` (runs tasks), `flask scheduler` (sends the scheduled ones on time) and
 `flask tasks failed|resend`."""
 
+import logging
 import os
 
 import click
@@ -15,6 +16,9 @@ from portal.extensions import db
 
 @click.command("worker")
 @click.option("--once", is_flag=True, help="Run every scheduled task once, here, then stop.")
+@click.option(
+    "--log-tasks", is_flag=True, help="Log every task received and finished, not only failures."
+)
 @click.option("--concurrency", type=int, help="Processes (threads) at once; default: CPUs.")
 @click.option(
     "--pool",
@@ -23,7 +27,7 @@ from portal.extensions import db
     show_default=True,
 )
 @with_appcontext
-def worker_command(once, concurrency, pool):
+def worker_command(once, log_tasks, concurrency, pool):
     """Run background tasks (scans, mail, scores, relevance, the search index) from the queue
     at TASK_BROKER_URL; run as many as you like, on any machines."""
     if once:
@@ -32,6 +36,10 @@ def worker_command(once, concurrency, pool):
         return
     app = current_app._get_current_object()
     worker_process_init.connect(_dispose_engines(app), weak=False)
+    if not log_tasks:  # the periodic tasks would log two lines each every few seconds
+        quiet = _quiet_task_log()
+        quiet()
+        worker_process_init.connect(quiet, weak=False)
     argv = ["worker", "--loglevel=INFO", f"--pool={pool}", f"--hostname=worker-{os.getpid()}@%h"]
     argv += ["--without-gossip", "--without-mingle"]  # workers need not know one another
     if concurrency:
@@ -43,7 +51,9 @@ def worker_command(once, concurrency, pool):
 @with_appcontext
 def scheduler_command():
     """Send the scheduled tasks on time (Celery beat). Run exactly one per deployment."""
-    current_app.extensions["celery"].start(["beat", "--loglevel=INFO"])
+    celery = current_app.extensions["celery"]
+    click.echo(f"Scheduler: sending {len(celery.conf.beat_schedule)} periodic tasks on time")
+    celery.start(["beat", "--loglevel=WARNING"])
 
 
 @click.group("tasks")
@@ -78,6 +88,14 @@ def resend_command(failure_id):
     failures.resend(failure)
     db.session.commit()
     click.echo(f"Sent {failure.task}{failure.arguments} again.")
+
+
+def _quiet_task_log():
+    def quiet(**_):
+        for name in ("celery.app.trace", "celery.worker.strategy"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+    return quiet
 
 
 def _dispose_engines(app):

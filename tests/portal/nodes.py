@@ -133,7 +133,7 @@ class Process:
 
 def start_worker(env, log: Path, wait=True) -> Process:
     """`flask worker` (solo pool: one task at a time); `wait` until it takes tasks."""
-    worker = Process([str(BIN / "flask"), "worker", "--pool", "solo"], env, log)
+    worker = Process([str(BIN / "flask"), "worker", "--pool", "solo", "--log-tasks"], env, log)
     if wait:
         worker_ready(worker)
     return worker
