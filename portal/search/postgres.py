@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import REGCONFIG, TSQUERY, TSVECTOR
+from sqlalchemy.dialects.postgresql import ARRAY, REGCONFIG, TSQUERY, TSVECTOR
 from whoosh import query as wq
 from whoosh.analysis import STOP_WORDS, StandardAnalyzer
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
@@ -78,22 +78,60 @@ def tsquery(words, weight: str = "", operator: str = " & ", config: str = "engli
     return sa.func.to_tsquery(sa.cast(config, REGCONFIG), text, type_=TSQUERY)
 
 
-def resolve(keys) -> dict[tuple[str, str], str]:
-    """PostgreSQL's reading of each (config, `to_tsquery` input): stemmed, its stop words
-    gone ("" when nothing is left), in one round trip. A query then holds constants, which
-    the planner can match against the GIN index (a function call it would run per row)."""
-    keys = sorted(set(keys))
-    if not keys:
+def resolve(keys, names=()) -> dict:
+    """In one round trip, PostgreSQL's reading of each (config, `to_tsquery` input): stemmed,
+    its stop words gone ("" when nothing is left); and for each ("organisation" or
+    "workstream", input of the simple config) the ids of those whose names match.
+
+    A query then holds constants: tsqueries the planner matches against the GIN index (a
+    function call it would run per row), and id lists, so a word that names no organisation
+    or workstream adds nothing to the ideas' condition. The words go in as arrays, so the
+    statement is the same every time and SQLAlchemy compiles it once."""
+    keys, names = sorted(set(keys)), sorted(set(names))
+    if not keys and not names:
         return {}
-    rows = sa.values(
-        sa.column("n", sa.Integer),
-        sa.column("config", sa.Text),
-        sa.column("q", sa.Text),
-        name="queries",
-    ).data([(n, config, text) for n, (config, text) in enumerate(keys)])
-    read = sa.func.to_tsquery(sa.cast(rows.c.config, REGCONFIG), rows.c.q, type_=TSQUERY)
-    found = db.session.execute(sa.select(rows.c.n, sa.cast(read, sa.Text))).all()
-    return {keys[n]: text for n, text in found}
+    texts = _unnested("configs", [c for c, _ in keys], "texts", [t for _, t in keys])
+    read = sa.func.to_tsquery(sa.cast(texts.c.a, REGCONFIG), texts.c.b, type_=TSQUERY)
+    words = _unnested("fields", [f for f, _ in names], "words", [t for _, t in names])
+    named = sa.func.to_tsquery(sa.cast("simple", REGCONFIG), words.c.b, type_=TSQUERY)
+    short = sa.func.coalesce(Workstream.short_name, "")
+    stream_text = Workstream.key + " " + Workstream.name + " " + short
+    rows = db.session.execute(
+        sa.union_all(
+            sa.select(sa.literal("q"), texts.c.n, sa.cast(read, sa.Text), NO_ID),
+            sa.select(sa.literal("n"), words.c.n, sa.literal(""), Organisation.id).join(
+                Organisation,
+                sa.and_(words.c.a == "organisation", _simple(Organisation.name).op("@@")(named)),
+            ),
+            sa.select(sa.literal("n"), words.c.n, sa.literal(""), Workstream.id).join(
+                Workstream,
+                sa.and_(words.c.a == "workstream", _simple(stream_text).op("@@")(named)),
+            ),
+        )
+    ).all()
+    found: dict = {key: () for key in names}
+    for part, n, text, row_id in rows:
+        if part == "q":
+            found[keys[n - 1]] = text
+        else:
+            found[names[n - 1]] += (row_id,)
+    return found
+
+
+NO_ID = sa.cast(sa.null(), sa.Integer)
+
+
+def _unnested(first, a, second, b):
+    """Two text arrays as rows (a, b, n), n counting from 1."""
+    arrays = (
+        sa.bindparam(first, a, type_=ARRAY(sa.Text)),
+        sa.bindparam(second, b, type_=ARRAY(sa.Text)),
+    )
+    return sa.func.unnest(*arrays).table_valued("a", "b", with_ordinality="n").render_derived()
+
+
+def _simple(text):
+    return sa.func.to_tsvector(sa.cast("simple", REGCONFIG), text)
 
 
 class Kind:
@@ -130,40 +168,6 @@ def _source(kind):
 
 def _stage(kind):
     return kind.text("state" if kind is IDEAS else "status")
-
-
-def named_ids(keys) -> dict[tuple[str, str], tuple[int, ...]]:
-    """For each ("organisation" or "workstream", `to_tsquery` input of the simple config),
-    the ids of the organisations or workstreams whose names match: one query over the two
-    small tables, so a word that names none adds nothing to the ideas' condition."""
-    keys = sorted(set(keys))
-    if not keys:
-        return {}
-    words = sa.values(sa.column("n", sa.Integer), sa.column("q", sa.Text), name="words").data(
-        [(n, text) for n, (_field, text) in enumerate(keys)]
-    )
-    query = sa.func.to_tsquery(sa.cast("simple", REGCONFIG), words.c.q, type_=TSQUERY)
-    short = sa.func.coalesce(Workstream.short_name, "")
-    stream_text = Workstream.key + " " + Workstream.name + " " + short
-    rows = db.session.execute(
-        sa.union_all(
-            sa.select(sa.literal("organisation"), words.c.n, Organisation.id).join(
-                Organisation,
-                sa.func.to_tsvector(sa.cast("simple", REGCONFIG), Organisation.name).bool_op("@@")(
-                    query
-                ),
-            ),
-            sa.select(sa.literal("workstream"), words.c.n, Workstream.id).join(
-                Workstream,
-                sa.func.to_tsvector(sa.cast("simple", REGCONFIG), stream_text).bool_op("@@")(query),
-            ),
-        )
-    ).all()
-    found: dict[tuple[str, str], list[int]] = {key: [] for key in keys}
-    for field, n, row_id in rows:
-        if keys[n][0] == field:
-            found[keys[n]].append(row_id)
-    return {key: tuple(ids) for key, ids in found.items()}
 
 
 def _named(field, ids):
@@ -386,8 +390,7 @@ def _matched(q, scope, filters):
             needed |= first.needed
             names |= first.names
             ranks[kind.name] = ("english", tsquery_text(dict.fromkeys(first.ranked), "", " | "))
-    resolved = resolve(needed | {key for key in ranks.values() if key[1]})
-    resolved.update(named_ids(names))
+    resolved = resolve(needed | {key for key in ranks.values() if key[1]}, names)
     rank_queries = {}
     for kind in (IDEAS, ITEMS):
         compiler = Compiler(kind, resolved)
@@ -519,19 +522,26 @@ def headlines(texts: list[str], words: list[str]) -> list[str]:
     none of the words is in it)."""
     if not words or not texts:
         return ["" for _ in texts]
-    query = tsquery(words, operator=" | ")
-    values = sa.values(sa.column("n", sa.Integer), sa.column("body", sa.Text), name="texts")
-    rows = values.data(list(enumerate(texts)))
+    query = sa.func.to_tsquery(
+        sa.cast("english", REGCONFIG),
+        sa.bindparam("words", tsquery_text(words, operator=" | ")),
+        type_=TSQUERY,
+    )
+    body = (
+        sa.func.unnest(sa.bindparam("texts", texts, type_=ARRAY(sa.Text)))
+        .table_valued("body", with_ordinality="n")
+        .render_derived()
+    )
     marked = db.session.execute(
         sa.select(
-            rows.c.n,
-            sa.func.ts_headline(sa.cast("english", REGCONFIG), rows.c.body, query, HEADLINE),
-            sa.func.to_tsvector(sa.cast("english", REGCONFIG), rows.c.body).bool_op("@@")(query),
+            body.c.n,
+            sa.func.ts_headline(sa.cast("english", REGCONFIG), body.c.body, query, HEADLINE),
+            sa.func.to_tsvector(sa.cast("english", REGCONFIG), body.c.body).bool_op("@@")(query),
         )
     ).all()
     out = ["" for _ in texts]
     for n, text, hit in marked:
-        out[n] = text if hit else ""
+        out[n - 1] = text if hit else ""
     return out
 
 
