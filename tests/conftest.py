@@ -110,6 +110,19 @@ def app(database_url, tmp_path_factory):
         db.engine.dispose()
 
 
+@pytest.fixture(params=BACKENDS)
+def committed_app(request, tmp_path):
+    """An app on a new database of each backend, for tests whose work commits (requests or
+    workers racing each other): no transaction to roll back, so each gets its own."""
+    with fresh_database(request.param, tmp_path) as url:
+        app = create_app(make_config(url, tmp_path))
+        with app.app_context():
+            upgrade()
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+
+
 @contextmanager
 def joined_connection(app):
     """Bind the app's sessions to one connection inside one transaction, rolled back at the

@@ -2,18 +2,14 @@
 that fails for good is kept for admins, listed by `flask tasks failed`, shown on the admin page
 and sent again from either; mail is claimed so two workers never send one message twice."""
 
-import pytest
 import sqlalchemy as sa
 from celery.contrib.testing.worker import start_worker
-from flask_migrate import upgrade
 
-from portal import create_app
 from portal.auth.roles import Role
 from portal.background import task
 from portal.background.failures import TaskFailure
 from portal.background.registry import DECLARED
 from portal.extensions import db
-from tests.conftest import BACKENDS, fresh_database, make_config
 from tests.portal.nodes import wait_for
 
 ATTEMPTS = []
@@ -23,17 +19,6 @@ ATTEMPTS = []
 def always_fails(reason):
     ATTEMPTS.append(reason)
     raise RuntimeError(f"the task failed: {reason}")
-
-
-@pytest.fixture(params=BACKENDS)
-def committed_app(request, tmp_path):
-    with fresh_database(request.param, tmp_path) as url:
-        app = create_app(make_config(url, tmp_path))
-        with app.app_context():
-            upgrade()
-        yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 def failures(app):

@@ -4,11 +4,8 @@ deleted, not to two requests at once."""
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from portal import create_app
 from portal.audit import AuditEvent
 from portal.auth import services as auth_services
 from portal.auth.models import User
@@ -16,7 +13,7 @@ from portal.extensions import db
 from portal.ideas import services
 from portal.ideas.models import Idea
 from portal.ideas.reference import format_reference, period_of, sequence_of
-from tests.conftest import BACKENDS, PASSWORD, fresh_database, make_config
+from tests.conftest import PASSWORD
 from tests.portal.test_drafts import save_title, start
 
 TOGETHER = 4
@@ -59,18 +56,6 @@ def test_a_number_given_out_past_the_counter_is_skipped(innovator_client, query)
 
     query(renumber)
     assert sequence_of(start(innovator_client, "second")) == sequence_of(later) + 1
-
-
-@pytest.fixture(params=BACKENDS)
-def committed_app(request, tmp_path):
-    """An app on a new database of each backend, since requests racing each other commit."""
-    with fresh_database(request.param, tmp_path) as url:
-        app = create_app(make_config(url, tmp_path))
-        with app.app_context():
-            upgrade()
-        yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 def test_drafts_started_at_once_get_one_number_each(committed_app):

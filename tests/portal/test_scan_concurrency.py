@@ -4,30 +4,15 @@ stored once. Each backend gets a fresh database, since these tests commit."""
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from portal import create_app
 from portal.extensions import db
 from portal.horizon.models import FeedFetch, ItemSource, ScannedItem
 from portal.horizon.scanning import scan_due_feeds, scan_feed
-from tests.conftest import BACKENDS, fresh_database, make_config
 from tests.feed_server import Reply, rss
 from tests.portal.horizon_helpers import add_feed, article
 
 SCANNERS = 4
-
-
-@pytest.fixture(params=BACKENDS)
-def committed_app(request, tmp_path):
-    with fresh_database(request.param, tmp_path) as url:
-        app = create_app(make_config(url, tmp_path))
-        with app.app_context():
-            upgrade()
-        yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 def run_together(app, work, n=SCANNERS):
