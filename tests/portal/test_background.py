@@ -1,10 +1,12 @@
 """Background tasks on a real Celery worker (in a thread, on Celery's in-memory broker): a task
 that fails for good is kept for admins, listed by `flask tasks failed`, shown on the admin page
-and sent again from either; mail is claimed so two workers never send one message twice."""
+and sent again from either, by admins only. (Mail's claim: tests/portal/test_cli.py; workers
+killed mid-task: tests/portal/test_many_nodes.py.)"""
 
 import sqlalchemy as sa
 from celery.contrib.testing.worker import start_worker
 
+from portal.auth import services
 from portal.auth.roles import Role
 from portal.background import task
 from portal.background.failures import TaskFailure
@@ -62,8 +64,6 @@ def test_a_task_that_fails_for_good_is_kept_listed_and_sent_again(committed_app)
 def test_admins_see_failed_tasks_and_send_them_again_others_may_not(committed_app):
     app = committed_app
     with app.app_context():
-        from portal.auth import services
-
         admin = services.create_user(
             "admin@example.org", "Ada Admin", "pw", None, roles=(Role.ADMIN,), check_password=False
         )
