@@ -421,11 +421,11 @@ def _matched(q, scope, filters):
 
 
 def _reranked(matched, rank_queries, wanted: int):
-    """The best matches as ("page", "kind:id", 0, rank), by `ts_rank_cd` (cover density: how
-    close together the words stand), computed for the `wanted` best by `ts_rank` alone.
+    """The best matches as ("page", "kind:id", 0, rank), by `ts_rank_cd`, computed for the
+    `wanted` best by `ts_rank` alone.
 
-    `ts_rank` is a tenth of `ts_rank_cd`'s cost, and every match is ranked: for a common word,
-    thousands. The shortlist is far longer than a page, so the order shown is cover density's
+    `ts_rank` costs a tenth of `ts_rank_cd`, and every match is ranked: for a common word,
+    thousands. The shortlist is far longer than a page, so the order shown is `ts_rank_cd`'s
     wherever the two rankings broadly agree on what is near the top."""
     shortlist = (
         sa.select(matched.c.kind, matched.c.id, matched.c.rank)

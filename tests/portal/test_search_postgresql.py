@@ -88,8 +88,8 @@ def test_words_close_together_rank_first_among_many_matches(app, lead, monkeypat
     pairs = [(f"Audit {n}: early review", f"{filler} warning {filler} score") for n in range(30)]
     pairs.append(("Children's early warning score", "A paediatric early warning score."))
     add_items(app, pairs)
-    # Few enough to rank every match by cover density, and far too few: the shortlist (by
-    # plain `ts_rank`) still holds the best, and cover density puts it first.
+    # A shortlist longer than the matches, and one shorter than a page: either way the total
+    # counts every match, the page is full, and the best match leads it.
     for shortlist in (200, 3):
         monkeypatch.setattr(postgres, "SHORTLIST", shortlist)
         found = run_search(app, lead, "early warning score")
