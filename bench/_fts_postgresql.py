@@ -56,6 +56,11 @@ def fresh_app():
         admin.dispose()
 
 
+def n_feed(item_id: int) -> int:
+    """The one feed that brought this item (ids 0-11)."""
+    return (item_id - 1) % 12
+
+
 def _rows(docs):
     """The synthetic documents as idea rows (with workstream links) and item rows."""
     ideas, links, items = [], [], []
@@ -89,6 +94,7 @@ def _rows(docs):
                     "link": f"https://example.org/{n}",
                     "published_at": when,
                     "title_key": doc["title"].lower()[:500],
+                    "first_feed_id": n_feed(int(n) + 1),
                 }
             )
     return ideas, links, items
@@ -118,11 +124,12 @@ def load(docs, batch=2000) -> tuple[int, float]:
     started = time.perf_counter()
     for table, rows in ((Idea.__table__, ideas), (ScannedItem.__table__, items)):
         for start in range(0, len(rows), batch):
-            db.session.execute(table.insert(), rows[start : start + batch])
+            # with RETURNING, as the scanner stores items: multi-row INSERTs, not one per row
+            db.session.execute(table.insert().returning(table.c.id), rows[start : start + batch])
     sources = [
-        {"item_id": row["id"], "feed_id": (row["id"] - 1) % 12, "entry_key": row["link"]}
+        {"item_id": row["id"], "feed_id": row["first_feed_id"], "entry_key": row["link"]}
         for row in items
-    ]  # each item brought by one feed, as `synthetic`'s "Feed n" says
+    ]
     for start in range(0, len(sources), batch):
         db.session.execute(ItemSource.__table__.insert(), sources[start : start + batch])
     db.session.execute(
@@ -154,7 +161,8 @@ def lead_user():
 
 def time_queries(app, texts) -> list[float]:
     """Milliseconds per query through the search page's own call, `engine.search`: the lead's
-    scope, the query, facets and page, the page's rows, snippets and any suggestion."""
+    scope, the query, facets and page, the page's rows, snippets and any suggestion. Each
+    query is a transaction of its own, as each request is."""
     from portal.extensions import db
     from portal.search.engine import search
 
@@ -162,8 +170,9 @@ def time_queries(app, texts) -> list[float]:
     timings = []
     with app.test_request_context():
         for text in texts:
+            lead.name  # noqa: B018 (loaded, as a request's user is before its page runs the search)
             started = time.perf_counter()
             search(text, viewer=lead)
-            db.session.rollback()
             timings.append((time.perf_counter() - started) * 1000)
+            db.session.rollback()
     return timings

@@ -86,12 +86,33 @@ Then the words' readings and the names' ids in one round trip, and the words and
 passed as arrays, so SQLAlchemy compiles those statements once (7.6 + 4.2 -> 3.5 + 3.3 ms a
 query): ``docs_per_s=2875 p50_ms=56.1 p95_ms=64.7 fts5_p95_ms=8.3``.
 
-What remains for 5,000 matches is ~40 ms in the statement (finding and rechecking the matches
-~18 ms, the items' source facet ~12 ms: a first feed looked up per match) and ~12 ms around it
-(the page's rows 5 ms, the words 3.5, snippets 3.3). The next step would be the source kept on
-the item itself (the facet then costs what the others do, under 1 ms); a trigger that updates
-the item would make PostgreSQL 15 recompute its generated vector, so the scanner should write it
-with the item. A side table kept by triggers saves only ~4 of the 12 ms (psql).
+What remained for 5,000 matches was ~40 ms in the statement (finding and rechecking the
+matches ~18 ms, the items' source facet ~12 ms: a first feed looked up per match) and ~12 ms
+around it (the page's rows 5 ms, the words 3.5, snippets 3.3).
+
+Then, 2026-12-04 (a third round; this machine ran ~20 % slower that day: the code above gave
+p95 81 ms on it), two runs: ``docs_per_s=2437 p50_ms=35.4 p95_ms=42.5 fts5_p95_ms=8.9`` and
+``docs_per_s=2207 p50_ms=35.9 p95_ms=47.0 fts5_p95_ms=9.1``, indexing 7.8 and 7.1 times
+Whoosh's 311-312 docs/s on the same 55,000 documents (before, Whoosh indexed a 5,000-document
+sample, where it runs at ~500 docs/s: it slows as its index grows, so that flattered it). What
+moved it:
+
+- an item's source kept on the item (``first_feed_id``, the feed that brought it first, which
+  the scanner writes with the item): the source facet 12-14 -> ~1 ms;
+- type, stage, year and source counted in one GROUPING SETS pass over the matches (5.5 -> 3
+  ms);
+- the viewer's policy clause worked out once per search, not again for the page's rows; the
+  words' and snippets' statements built once; "does the snippet hold a word" read from
+  ``ts_headline``'s marks instead of parsing each text again (Python ~20 -> ~14 ms a query);
+- this bench times `engine.search` alone: each query's rollback, and the reload of the lead it
+  caused (a request loads its user before its page searches), are no longer inside the timing.
+
+Indexing: the suggestions' word list (`search_words`) is filled once per INSERT statement from
+its new rows, not by a trigger per row (and on UPDATE only when text changes): 5,000 items in
+one INSERT 1.5 -> 1.2 s in psql, where 0.8 s is the insert with its generated vector and index
+alone. What remains for a 5,000-match query (~40 ms): the statement ~21 ms (finding the
+matches ~13 ms: a heap page read per match for the facets and ranks), the other statements
+~7 ms (the words, the page's rows, snippets) and ~14 ms of Python.
 """
 
 import argparse
@@ -272,15 +293,14 @@ def percentile(values, p):
 
 def main_postgresql(args):
     """The PostgreSQL backend over the same documents and queries, with Whoosh's indexing rate
-    on a 5,000-document sample of them beside it."""
+    on the same documents beside it."""
     directory = Path(tempfile.mkdtemp(prefix="search-bench-"))
     try:
-        sample = list(synthetic(random.Random(9), 4_500, 500))
-        _ix, count, seconds = build(directory, iter(sample))
+        _ix, count, seconds = build(directory, synthetic(random.Random(9), args.items, args.ideas))
         whoosh_rate = count / seconds
     finally:
         shutil.rmtree(directory, ignore_errors=True)
-    print(f"whoosh indexing (5,000-document sample): {whoosh_rate:,.0f} docs/s")
+    print(f"whoosh indexing: {count:,} documents in {seconds:.1f} s ({whoosh_rate:,.0f} docs/s)")
     with pg.fresh_app() as app:
         count, seconds = pg.load(synthetic(random.Random(9), args.items, args.ideas))
         rate = count / seconds

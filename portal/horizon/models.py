@@ -156,8 +156,14 @@ class ScannedItem(db.Model):
     # [0, 1] and per active workstream key.
     relevance: Mapped[float | None] = mapped_column(sa.Float)
     topic_relevance: Mapped[dict | None] = mapped_column(sa.JSON, default=dict)
+    # The feed that brought it first (its first source's), kept on the row so search can
+    # count and filter items by source without looking up each item's sources.
+    first_feed_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("feeds.id", ondelete="SET NULL")
+    )
 
     triaged_by: Mapped[User | None] = relationship(foreign_keys=[triaged_by_id])
+    first_feed: Mapped[Feed | None] = relationship(foreign_keys=[first_feed_id])
 
     sources: Mapped[list["ItemSource"]] = relationship(
         back_populates="item",
@@ -206,6 +212,17 @@ class ItemSource(db.Model):
 
     item: Mapped[ScannedItem] = relationship(back_populates="sources")
     feed: Mapped[Feed] = relationship()
+
+
+@sa.event.listens_for(ScannedItem.sources, "append")
+def _first_source(item: ScannedItem, source: ItemSource, _initiator):
+    """An item given its first source through the ORM takes that source's feed as its first
+    (the scanner's bulk inserts set `first_feed_id` themselves)."""
+    if item.first_feed_id is None and item.first_feed is None:
+        if source.feed_id is not None:
+            item.first_feed_id = source.feed_id
+        else:
+            item.first_feed = source.feed
 
 
 class FeedFetch(db.Model):

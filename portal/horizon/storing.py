@@ -127,7 +127,7 @@ def _store_batch(feed_id, entries, known: KnownItems, seen_at, stored: Stored) -
         if ref is None:  # new: indexed at once, so later entries of the batch can join it
             ref = ItemRef()
             known.index.add_entry(ref, entry)
-            new.append((ref, _item_row(entry, seen_at)))
+            new.append((ref, _item_row(entry, seen_at, feed_id)))
         else:
             stored.duplicates += 1
         sources.append((ref, entry))
@@ -158,7 +158,10 @@ def _store_one(feed_id, entry: Entry, seen_at, stored: Stored) -> None:
             if item_id is None:
                 item_id = (
                     db.session.connection()
-                    .execute(sa.insert(_items).returning(_items.c.id), _item_row(entry, seen_at))
+                    .execute(
+                        sa.insert(_items).returning(_items.c.id),
+                        _item_row(entry, seen_at, feed_id),
+                    )
                     .scalar_one()
                 )
                 stored.new_items += 1
@@ -190,7 +193,7 @@ def _fits(value: str | None, length: int) -> str | None:
     return value if value and len(value) <= length else None
 
 
-def _item_row(entry: Entry, seen_at) -> dict:
+def _item_row(entry: Entry, seen_at, feed_id: int | None = None) -> dict:
     return {
         "title": entry.title,
         "summary": entry.summary,
@@ -203,6 +206,7 @@ def _item_row(entry: Entry, seen_at) -> dict:
         "title_key": entry.title_key[:500],
         "first_seen_at": seen_at,
         "status": ItemStatus.NEW,
+        "first_feed_id": feed_id,
     }
 
 

@@ -24,7 +24,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 
 from portal.extensions import db
-from portal.horizon.models import ItemSource, ScannedItem
+from portal.horizon.models import ScannedItem
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea
 from portal.search.searching import PAIRED, pair_analyzer
@@ -108,7 +108,6 @@ def idea_document(idea) -> dict:
 
 def item_document(item) -> dict:
     text = f"{item.title or ''} {item.summary or ''}"
-    feeds = sorted({s.feed.name for s in item.sources if s.feed is not None})
     return complete(
         {
             "doc_id": f"item:{item.id}",
@@ -116,7 +115,7 @@ def item_document(item) -> dict:
             "title": item.title or "",
             "body": item.summary or "",
             "authors": "; ".join(str(a) for a in (item.authors or [])),
-            "source": feeds[0] if feeds else "",
+            "source": item.first_feed.name if item.first_feed else "",
             "doi": (item.doi or "").lower(),
             "reference": "",
             "workstream": "",
@@ -152,7 +151,7 @@ def load_documents(doc_type: str, ids) -> dict[int, dict]:
             rows = db.session.scalars(
                 sa.select(ScannedItem)
                 .where(ScannedItem.id.in_(chunk))
-                .options(sa.orm.selectinload(ScannedItem.sources).joinedload(ItemSource.feed))
+                .options(sa.orm.joinedload(ScannedItem.first_feed))
             )
             found.update((i.id, item_document(i)) for i in rows)
     return found

@@ -5,11 +5,12 @@ row, weighted title A, text B, authors C, with GIN indexes, so they never drift 
 worker. A query (`Prepared.searched`) is parsed by the same Whoosh parser as the index backend,
 with unstemmed words, and compiled here into SQL for each kind of document: a word in the
 title is ``search_vector @@ 'word':A`` (PostgreSQL stems it), a phrase is ``'a':B <-> 'b':B``,
-and the fields kept on other rows (organisation, workstream, a feed's name) become EXISTS
-subqueries. The viewer's filter is the policy's SQL clause (`Scope.idea_clause`), facets are
-GROUP BYs over the matches, the page is ranked by ``ts_rank_cd`` and its snippets are
-``ts_headline``'s. "Did you mean" looks for a word within two edits among `search_words`
-(a trigram index) that finds something the viewer may see.
+and the fields kept on other rows (an organisation's or workstream's name) become id lists.
+The viewer's filter is the policy's SQL clause (`Scope.idea_clause`), facets are counted over
+the matches in one GROUPING SETS pass (an item's source is its first feed, kept on the item),
+the page is ranked by ``ts_rank_cd`` and its snippets are ``ts_headline``'s. "Did you mean"
+looks for a word within two edits among `search_words` (a trigram index) that finds something
+the viewer may see.
 """
 
 import math
@@ -26,7 +27,7 @@ from whoosh.query.qcore import _NullQuery
 
 from portal.auth.models import Organisation
 from portal.extensions import db
-from portal.horizon.models import Feed, ItemSource, ScannedItem
+from portal.horizon.models import Feed, ScannedItem
 from portal.ideas.models import Idea, Workstream, idea_workstreams
 from portal.ideas.reference import is_valid_reference
 from portal.search.index import indexable_ideas
@@ -86,28 +87,18 @@ def resolve(keys, names=()) -> dict:
     A query then holds constants: tsqueries the planner matches against the GIN index (a
     function call it would run per row), and id lists, so a word that names no organisation
     or workstream adds nothing to the ideas' condition. The words go in as arrays, so the
-    statement is the same every time and SQLAlchemy compiles it once."""
+    statement is built and compiled once (`_resolving`)."""
     keys, names = sorted(set(keys)), sorted(set(names))
     if not keys and not names:
         return {}
-    texts = _unnested("configs", [c for c, _ in keys], "texts", [t for _, t in keys])
-    read = sa.func.to_tsquery(sa.cast(texts.c.a, REGCONFIG), texts.c.b, type_=TSQUERY)
-    words = _unnested("fields", [f for f, _ in names], "words", [t for _, t in names])
-    named = sa.func.to_tsquery(sa.cast("simple", REGCONFIG), words.c.b, type_=TSQUERY)
-    short = sa.func.coalesce(Workstream.short_name, "")
-    stream_text = Workstream.key + " " + Workstream.name + " " + short
     rows = db.session.execute(
-        sa.union_all(
-            sa.select(sa.literal("q"), texts.c.n, sa.cast(read, sa.Text), NO_ID),
-            sa.select(sa.literal("n"), words.c.n, sa.literal(""), Organisation.id).join(
-                Organisation,
-                sa.and_(words.c.a == "organisation", _simple(Organisation.name).op("@@")(named)),
-            ),
-            sa.select(sa.literal("n"), words.c.n, sa.literal(""), Workstream.id).join(
-                Workstream,
-                sa.and_(words.c.a == "workstream", _simple(stream_text).op("@@")(named)),
-            ),
-        )
+        _resolving(),
+        {
+            "configs": [c for c, _ in keys],
+            "texts": [t for _, t in keys],
+            "fields": [f for f, _ in names],
+            "words": [t for _, t in names],
+        },
     ).all()
     found: dict = {key: () for key in names}
     for part, n, text, row_id in rows:
@@ -118,15 +109,34 @@ def resolve(keys, names=()) -> dict:
     return found
 
 
+@cache
+def _resolving():
+    """`resolve`'s statement, built once: its inputs are bound arrays."""
+    texts = _unnested("configs", "texts")
+    read = sa.func.to_tsquery(sa.cast(texts.c.a, REGCONFIG), texts.c.b, type_=TSQUERY)
+    words = _unnested("fields", "words")
+    named = sa.func.to_tsquery(sa.cast("simple", REGCONFIG), words.c.b, type_=TSQUERY)
+    short = sa.func.coalesce(Workstream.short_name, "")
+    stream_text = Workstream.key + " " + Workstream.name + " " + short
+    return sa.union_all(
+        sa.select(sa.literal("q"), texts.c.n, sa.cast(read, sa.Text), NO_ID),
+        sa.select(sa.literal("n"), words.c.n, sa.literal(""), Organisation.id).join(
+            Organisation,
+            sa.and_(words.c.a == "organisation", _simple(Organisation.name).op("@@")(named)),
+        ),
+        sa.select(sa.literal("n"), words.c.n, sa.literal(""), Workstream.id).join(
+            Workstream,
+            sa.and_(words.c.a == "workstream", _simple(stream_text).op("@@")(named)),
+        ),
+    )
+
+
 NO_ID = sa.cast(sa.null(), sa.Integer)
 
 
-def _unnested(first, a, second, b):
-    """Two text arrays as rows (a, b, n), n counting from 1."""
-    arrays = (
-        sa.bindparam(first, a, type_=ARRAY(sa.Text)),
-        sa.bindparam(second, b, type_=ARRAY(sa.Text)),
-    )
+def _unnested(first, second):
+    """Two bound text arrays as rows (a, b, n), n counting from 1."""
+    arrays = (sa.bindparam(first, type_=ARRAY(sa.Text)), sa.bindparam(second, type_=ARRAY(sa.Text)))
     return sa.func.unnest(*arrays).table_valued("a", "b", with_ordinality="n").render_derived()
 
 
@@ -151,19 +161,11 @@ IDEAS = Kind("idea", Idea, sa.func.coalesce(Idea.submitted_at, Idea.created_at))
 ITEMS = Kind("item", ScannedItem, ScannedItem.published_at)
 
 
-def _first_feed(item_id):
-    return (
-        sa.select(sa.func.min(Feed.name))
-        .join(ItemSource, ItemSource.feed_id == Feed.id)
-        .where(ItemSource.item_id == item_id)
-        .scalar_subquery()
-    )
-
-
 def _source(kind):
     if kind is IDEAS:
         return kind.text("source")
-    return sa.func.coalesce(_first_feed(ITEMS.table.c.id), "")
+    name = sa.select(Feed.name).where(Feed.id == ScannedItem.first_feed_id).scalar_subquery()
+    return sa.func.coalesce(name, "")
 
 
 def _stage(kind):
@@ -409,11 +411,11 @@ def _matched(q, scope, filters):
                 sa.cast(rank, sa.Float).label("rank"),
                 _stage(kind).label("stage"),
                 kind.year.label("year"),
-                # an item's source (its first feed) is counted from the matches below, not
-                # looked up once per matching item
+                # an item's source is its first feed, named when counted (`run`)
                 (kind.text("source") if kind is IDEAS else sa.cast(sa.null(), sa.Text)).label(
                     "source"
                 ),
+                (ScannedItem.first_feed_id if kind is ITEMS else NO_ID).label("feed"),
             ).where(visible(kind, scope), condition, filter_condition(kind, filters))
         )
     matched = sa.union_all(*parts).cte("matched").prefix_with("MATERIALIZED")
@@ -457,43 +459,24 @@ def run(searched: str, scope, filters: dict[str, str], page: int) -> tuple[Index
     """The page of (kind, id) keys, total and facets for `searched`, and the words ranked.
 
     One statement: the matches are found and ranked once (a materialized CTE), then counted
-    by each facet, and the best `SHORTLIST` (or more, deep in the pages) ranked again by cover
+    (`_counted`, and by workstream), and the best `SHORTLIST` (or more, deep in the pages) ranked again by cover
     density (`_reranked`), so a common word's thousands of matches are read once, not once
     per count."""
     q = parse(searched, parse_schema()) if searched else None
     matched, ranked, rank_queries = _matched(q, scope, filters)
     page = max(1, page)
 
-    def counted(name, value, *joins, rows=matched):
-        query = sa.select(sa.literal(name), sa.cast(value, sa.Text), sa.func.count(), NO_RANK)
-        for join in joins:
-            query = query.join(*join)
-        return query.select_from(rows).group_by(value)
-
-    first_feeds = (
-        sa.select(sa.func.min(Feed.name).label("name"))
-        .select_from(matched)
-        .join(ItemSource, ItemSource.item_id == matched.c.id)
-        .join(Feed, Feed.id == ItemSource.feed_id)
-        .where(matched.c.kind == "item")
-        .group_by(matched.c.id)
-        .subquery()
-    )
     streams = (
-        counted(
-            "workstream",
-            Workstream.key,
-            (idea_workstreams, idea_workstreams.c.idea_id == matched.c.id),
-            (Workstream, Workstream.id == idea_workstreams.c.workstream_id),
-        )
-    ).where(matched.c.kind == "idea")
+        sa.select(sa.literal("workstream"), Workstream.key, sa.func.count(), NO_RANK)
+        .select_from(matched)
+        .join(idea_workstreams, idea_workstreams.c.idea_id == matched.c.id)
+        .join(Workstream, Workstream.id == idea_workstreams.c.workstream_id)
+        .where(matched.c.kind == "idea")
+        .group_by(Workstream.key)
+    )
     rows = db.session.execute(
         sa.union_all(
-            counted("type", matched.c.kind),
-            counted("stage", matched.c.stage),
-            counted("year", matched.c.year),
-            counted("source", matched.c.source),  # ideas'
-            counted("source", first_feeds.c.name, rows=first_feeds),  # items'
+            _counted(matched),
             streams,
             *_reranked(matched, rank_queries, max(SHORTLIST, page * PAGE_SIZE)),
         )
@@ -504,8 +487,8 @@ def run(searched: str, scope, filters: dict[str, str], page: int) -> tuple[Index
         if part == "page":
             kind, _, i = value.partition(":")
             keys.append((-rank, kind, -int(i), value))
-        elif value:
-            facets[part][value] = count
+        elif value:  # two feeds may share a name, and a feed an idea's source's
+            facets[part][value] = facets[part].get(value, 0) + count
     found = IndexPage(total=sum(facets["type"].values()))
     found.page = min(page, max(1, math.ceil(found.total / PAGE_SIZE)))
     found.facets = {
@@ -517,32 +500,58 @@ def run(searched: str, scope, filters: dict[str, str], page: int) -> tuple[Index
     return found, ranked
 
 
+def _counted(matched):
+    """The matches counted by type, stage, year and source in one pass (GROUPING SETS), as
+    (facet, value, count, NULL) rows; an item's source is its first feed's name."""
+    columns = [matched.c.kind, matched.c.stage, matched.c.year, matched.c.source, matched.c.feed]
+    counts = (
+        sa.select(
+            sa.func.grouping(*columns).label("grouping"), *columns, sa.func.count().label("n")
+        )
+        .group_by(sa.func.grouping_sets(*columns))
+        .subquery()
+    )
+
+    def by(n):
+        # GROUPING sets a bit for each column a row is not grouped by, the first the highest
+        return counts.c.grouping == (1 << len(columns)) - 1 - (1 << (len(columns) - 1 - n))
+
+    facet = sa.case((by(0), "type"), (by(1), "stage"), (by(2), "year"), else_="source")
+    value = sa.case(
+        (by(0), counts.c.kind),
+        (by(1), counts.c.stage),
+        (by(2), sa.cast(counts.c.year, sa.Text)),
+        (by(3), counts.c.source),  # an idea's
+        else_=Feed.name,  # an item's first feed
+    )
+    return sa.select(facet, value, counts.c.n, NO_RANK).outerjoin(Feed, Feed.id == counts.c.feed)
+
+
 def headlines(texts: list[str], words: list[str]) -> list[str]:
     """Each text's best fragments with the words between MARK_OPEN and MARK_CLOSE ("" when
     none of the words is in it)."""
     if not words or not texts:
         return ["" for _ in texts]
-    query = sa.func.to_tsquery(
-        sa.cast("english", REGCONFIG),
-        sa.bindparam("words", tsquery_text(words, operator=" | ")),
-        type_=TSQUERY,
-    )
+    words_text = tsquery_text(words, operator=" | ")
+    marked = db.session.execute(_headlining(), {"words": words_text, "texts": texts}).all()
+    out = ["" for _ in texts]
+    for n, text in marked:
+        # without any of the words, ts_headline gives the text's start, unmarked
+        out[n - 1] = text if MARK_OPEN in text else ""
+    return out
+
+
+@cache
+def _headlining():
+    """`headlines`' statement, built once: the words and texts are bound."""
+    english = sa.cast("english", REGCONFIG)
+    query = sa.func.to_tsquery(english, sa.bindparam("words", type_=sa.Text), type_=TSQUERY)
     body = (
-        sa.func.unnest(sa.bindparam("texts", texts, type_=ARRAY(sa.Text)))
+        sa.func.unnest(sa.bindparam("texts", type_=ARRAY(sa.Text)))
         .table_valued("body", with_ordinality="n")
         .render_derived()
     )
-    marked = db.session.execute(
-        sa.select(
-            body.c.n,
-            sa.func.ts_headline(sa.cast("english", REGCONFIG), body.c.body, query, HEADLINE),
-            sa.func.to_tsvector(sa.cast("english", REGCONFIG), body.c.body).bool_op("@@")(query),
-        )
-    ).all()
-    out = ["" for _ in texts]
-    for n, text, hit in marked:
-        out[n - 1] = text if hit else ""
-    return out
+    return sa.select(body.c.n, sa.func.ts_headline(english, body.c.body, query, HEADLINE))
 
 
 def suggest(searched: str, scope) -> dict[str, str]:

@@ -58,6 +58,11 @@ class Scope:
 
     def idea_clause(self):
         """SQL: the ideas this viewer may find."""
+        return self._clause
+
+    @cached_property
+    def _clause(self):
+        # worked out once per search: both the query and the page's rows ask for it
         return policy.clause(self.viewer, Can.FIND)
 
 

@@ -77,6 +77,12 @@ def items(query):
     return query(load)
 
 
+def first_feeds(query):
+    """Every stored item's first feed id (the feed that brought it first), by id."""
+    select = sa.select(ScannedItem.first_feed_id).order_by(ScannedItem.id)
+    return query(lambda: db.session.scalars(select).all())
+
+
 def count(query, model) -> int:
     return query(lambda: db.session.scalar(sa.select(sa.func.count()).select_from(model)))
 

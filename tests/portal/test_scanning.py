@@ -20,6 +20,7 @@ from tests.portal.horizon_helpers import (
     count,
     feed_state,
     fetch_log,
+    first_feeds,
     items,
     scan,
 )
@@ -138,6 +139,7 @@ def test_one_article_in_two_feeds_is_one_item_with_two_sources(
     assert [(r.new_items, r.duplicates) for r in results] == [(1, 0), (0, 1)]
     [(title, _doi, sources)] = items(query)
     assert title == first["title"] and sources == [feed_a, feed_b]
+    assert first_feeds(query) == [feed_a]  # its source, for search, is the first feed
 
 
 def test_duplicates_within_one_feed_and_one_batch_are_merged(
@@ -330,6 +332,7 @@ def test_the_last_line_of_defence_stores_each_entry_once(
         [feed_a, feed_b],
         [feed_b],
     ]
+    assert first_feeds(query) == [feed_a, feed_a, feed_b]
 
 
 def test_a_claimed_feed_is_not_scanned_again(app, connection, clock, feed_server, query):

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.horizon.models import Feed, ItemSource, ScannedItem
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea
 from portal.search.labels import vocabulary
@@ -101,6 +102,26 @@ def test_facets_field_queries_filters_and_paging(app, create_idea, lead):
     assert run_search(app, lead, "sepsis", filters={"year": "abc"}).total == 14
     past_the_end = run_search(app, lead, "sepsis", page=99)
     assert past_the_end.page == 2 and len(past_the_end.hits) == 4
+
+
+def test_an_item_counts_under_the_feed_that_brought_it_first(app, lead):
+    [item_id] = add_items(app, [("Sepsis item", "Sepsis in care homes")])
+    with app.app_context():
+        item = db.session.get(ScannedItem, item_id)
+        later = Feed(name="Later feed", url="https://example.org/later")
+        item.sources.append(ItemSource(feed=later, entry_key="later:1"))
+        db.session.commit()
+    index_now(app)
+
+    assert dict(run_search(app, lead, "sepsis").facets["source"]) == {"Journal feed": 1}
+    chosen = run_search(app, lead, "sepsis", filters={"source": "Journal feed"})
+    assert titles(chosen) == ["Sepsis item"]
+    assert run_search(app, lead, "sepsis", filters={"source": "Later feed"}).total == 0
+    with app.app_context():
+        db.session.scalar(sa.select(Feed).where(Feed.name == "Journal feed")).name = "Renamed"
+        db.session.commit()
+    index_now(app)
+    assert dict(run_search(app, lead, "sepsis").facets["source"]) == {"Renamed": 1}
 
 
 def test_field_queries_take_the_labels_on_the_page(app, create_idea, lead):

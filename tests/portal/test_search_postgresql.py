@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from portal.auth.models import Organisation
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.horizon.models import ItemStatus, ScannedItem
 from portal.ideas.models import Idea
 from portal.search import postgres
 from portal.search.backend import search_backend
 from portal.search.models import SearchQueueEntry
-from tests.portal.horizon_helpers import add_items
+from tests.portal.horizon_helpers import PUBLISHED, add_items
 from tests.portal.search_helpers import run_search
 
 
@@ -61,6 +62,31 @@ def test_title_words_rank_first_and_phrases_keep_their_order(app, create_idea, l
     assert titles(run_search(app, lead, "sepsis NOT falls"))[0] == "Sepsis in care homes"
     assert "Falls at night" not in titles(run_search(app, lead, "sepsis NOT falls"))
     assert run_search(app, lead, "the of and").total == 0  # stop words only: nothing to find
+
+
+@pytest.mark.postgresql
+def test_the_word_list_for_suggestions_follows_inserts_and_text_changes(app, lead):
+    """Words are added once per INSERT statement (however many rows) and when text changes."""
+    def words():
+        return set(db.session.scalars(sa.text("SELECT word FROM search_words")))
+
+    with app.app_context():
+        db.session.execute(
+            sa.insert(ScannedItem).returning(ScannedItem.id),  # one multi-row INSERT
+            [
+                {"title": f"Quokka study {n}", "summary": "Wallaby", "published_at": PUBLISHED}
+                for n in range(3)
+            ],
+        )
+        db.session.commit()
+        assert {"quokka", "study", "wallaby"} <= words()
+        item = db.session.scalars(sa.select(ScannedItem)).first()
+        item.status = ItemStatus.RELEVANT  # no text changed: nothing to add
+        db.session.commit()
+        item.summary = "Numbat sightings"
+        db.session.commit()
+        assert {"numbat", "sightings"} <= words()
+    assert run_search(app, lead, "numbbat").suggestion == "numbat"
 
 
 def test_the_backend_follows_the_database_unless_set(app):
