@@ -213,7 +213,8 @@ def _current_rows(keys, scope: Scope) -> dict:
     rows = {}
     if ideas:
         query = sa.select(Idea).where(Idea.id.in_(ideas), scope.idea_clause())
-        for idea in db.session.scalars(query):
+        # a hit shows no workstreams: not loaded (a statement saved per page)
+        for idea in db.session.scalars(query.options(sa.orm.lazyload(Idea.workstreams))):
             rows[("idea", idea.id)] = idea
     if items:
         for item in db.session.scalars(sa.select(ScannedItem).where(ScannedItem.id.in_(items))):
