@@ -90,29 +90,41 @@ What remained for 5,000 matches was ~40 ms in the statement (finding and recheck
 matches ~18 ms, the items' source facet ~12 ms: a first feed looked up per match) and ~12 ms
 around it (the page's rows 5 ms, the words 3.5, snippets 3.3).
 
-Then, 2026-12-04 (a third round; this machine ran ~20 % slower that day: the code above gave
-p95 81 ms on it), two runs: ``docs_per_s=2437 p50_ms=35.4 p95_ms=42.5 fts5_p95_ms=8.9`` and
-``docs_per_s=2207 p50_ms=35.9 p95_ms=47.0 fts5_p95_ms=9.1``, indexing 7.8 and 7.1 times
-Whoosh's 311-312 docs/s on the same 55,000 documents (before, Whoosh indexed a 5,000-document
-sample, where it runs at ~500 docs/s: it slows as its index grows, so that flattered it). What
-moved it:
+Then, 2026-12-04, a third round. This machine's speed swung by a third within the hour that
+day, so each run's FTS5 p95 (the same work every time) is given beside it. Runs, in order:
+``p95_ms=42.5 fts5_p95_ms=8.9`` and ``p95_ms=47.0 fts5_p95_ms=9.1`` (the first three steps
+below), ``p95_ms=61.0 fts5_p95_ms=13.3`` and ``p95_ms=49.6 fts5_p95_ms=10.0`` (all but the
+last two), FINAL_RUNS. The code before this round gave p95 81 ms on this machine at the
+start of the day. Indexing: 7-9 times Whoosh's rate on the same 55,000 documents (Whoosh
+251-312 docs/s, PostgreSQL 1,835-2,437); before, Whoosh indexed a 5,000-document sample,
+where it runs at ~500 docs/s: it slows as its index grows, so that flattered it. What moved it:
 
 - an item's source kept on the item (``first_feed_id``, the feed that brought it first, which
   the scanner writes with the item): the source facet 12-14 -> ~1 ms;
-- type, stage, year and source counted in one GROUPING SETS pass over the matches (5.5 -> 3
-  ms);
 - the viewer's policy clause worked out once per search, not again for the page's rows; the
-  words' and snippets' statements built once; "does the snippet hold a word" read from
-  ``ts_headline``'s marks instead of parsing each text again (Python ~20 -> ~14 ms a query);
+  words' statement built once; a page's ideas loaded without their workstreams (Python ~20 ->
+  ~14 ms a query);
 - this bench times `engine.search` alone: each query's rollback, and the reload of the lead it
-  caused (a request loads its user before its page searches), are no longer inside the timing.
+  caused (a request loads its user before its page searches), are no longer inside the timing;
+- the snippets computed with the page's rows (one statement per kind instead of two), "does
+  the snippet hold a word" read from ``ts_headline``'s marks instead of parsing each text
+  again, and a shortlist of 50 (five pages) ranked again by ``ts_rank_cd`` instead of 200;
+- type, stage, year and source counted in one pass over the matches, by each combination of
+  the four (a few dozen rows, added up per facet in Python): 5.5 -> 3 ms (one GROUPING SETS
+  pass took 3-5 ms);
+- the database vacuumed after loading, as autovacuum soon is after so many inserts: before,
+  every query read the GIN indexes' unmerged pending entries (1,700 items' worth).
 
 Indexing: the suggestions' word list (`search_words`) is filled once per INSERT statement from
 its new rows, not by a trigger per row (and on UPDATE only when text changes): 5,000 items in
 one INSERT 1.5 -> 1.2 s in psql, where 0.8 s is the insert with its generated vector and index
-alone. What remains for a 5,000-match query (~40 ms): the statement ~21 ms (finding the
-matches ~13 ms: a heap page read per match for the facets and ranks), the other statements
-~7 ms (the words, the page's rows, snippets) and ~14 ms of Python.
+alone.
+
+What remains for a 5,000-match query (~35 ms): the statement ~20-28 ms, of which finding the
+matches is ~14 (the GIN index scan ~7 ms, a heap page per match for the facets and ranks,
+``ts_rank`` ~3 ms); the words and the page's rows ~3 ms; ~12 ms of Python (parsing, building
+the statement, loading rows). Tried and dropped: a query without weights, which GIN need not
+recheck (no faster: the heap pages are read anyway), and parallel query (slower).
 """
 
 import argparse

@@ -174,12 +174,12 @@ def _from_postgresql(results: SearchResults, scope: Scope, viewer) -> None:
     results.total, results.page, results.facets = found.total, found.page, found.facets
     results.pages = math.ceil(found.total / PAGE_SIZE)
     keyed = [(kind, int(i)) for kind, _, i in (key.partition(":") for key in found.keys)]
-    rows = _current_rows(keyed, scope)
-    shown = [(kind, rows[kind, i]) for kind, i in keyed if (kind, i) in rows]
-    texts = [_texts(kind, row) for kind, row in shown]
-    marked = postgres.headlines([body for _title, body in texts], words)
-    for (kind, row), (title, body), snippet_text in zip(shown, texts, marked, strict=True):
-        results.hits.append(_hit(kind, row, title, _render(snippet_text or body[:240]), viewer))
+    rows = postgres.shown(keyed, scope, words)
+    for kind, i in keyed:
+        if (kind, i) in rows:
+            row, marked = rows[kind, i]
+            title, body = _texts(kind, row)
+            results.hits.append(_hit(kind, row, title, _render(marked or body[:240]), viewer))
     if results.query and results.total < PAGE_SIZE:
         _suggest(results, postgres.suggest(results.searched, scope))
 
@@ -213,7 +213,6 @@ def _current_rows(keys, scope: Scope) -> dict:
     rows = {}
     if ideas:
         query = sa.select(Idea).where(Idea.id.in_(ideas), scope.idea_clause())
-        # a hit shows no workstreams: not loaded (a statement saved per page)
         for idea in db.session.scalars(query.options(sa.orm.lazyload(Idea.workstreams))):
             rows[("idea", idea.id)] = idea
     if items:

@@ -7,10 +7,10 @@ with unstemmed words, and compiled here into SQL for each kind of document: a wo
 title is ``search_vector @@ 'word':A`` (PostgreSQL stems it), a phrase is ``'a':B <-> 'b':B``,
 and the fields kept on other rows (an organisation's or workstream's name) become id lists.
 The viewer's filter is the policy's SQL clause (`Scope.idea_clause`), facets are counted over
-the matches in one GROUPING SETS pass (an item's source is its first feed, kept on the item),
-the page is ranked by ``ts_rank_cd`` and its snippets are ``ts_headline``'s. "Did you mean"
-looks for a word within two edits among `search_words` (a trigram index) that finds something
-the viewer may see.
+the matches in one pass (an item's source is its first feed, kept on the item), the page is
+ranked by ``ts_rank_cd`` and its snippets are ``ts_headline``'s. "Did you mean" looks for a
+word within two edits among `search_words` (a trigram index) that finds something the viewer
+may see.
 """
 
 import math
@@ -30,13 +30,13 @@ from portal.extensions import db
 from portal.horizon.models import Feed, ScannedItem
 from portal.ideas.models import Idea, Workstream, idea_workstreams
 from portal.ideas.reference import is_valid_reference
-from portal.search.index import indexable_ideas
+from portal.search.index import IDEA_TEXT, indexable_ideas
 from portal.search.query import free_words, parse
 from portal.search.searching import FACETS, MARK_CLOSE, MARK_OPEN, PAGE_SIZE, IndexPage
 
 WEIGHTS = {"title": "A", "body": "B", "authors": "C"}
 NO_RANK = sa.cast(sa.null(), sa.Float)
-SHORTLIST = 200  # matches ranked again by cover density (`_reranked`)
+SHORTLIST = 50  # matches ranked again by cover density (`_reranked`): five pages' worth
 HEADLINE = (
     f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxFragments=2, MaxWords=30, MinWords=12, "
     'FragmentDelimiter=" … "'
@@ -459,9 +459,9 @@ def run(searched: str, scope, filters: dict[str, str], page: int) -> tuple[Index
     """The page of (kind, id) keys, total and facets for `searched`, and the words ranked.
 
     One statement: the matches are found and ranked once (a materialized CTE), then counted
-    (`_counted`, and by workstream), and the best `SHORTLIST` (or more, deep in the pages) ranked again by cover
-    density (`_reranked`), so a common word's thousands of matches are read once, not once
-    per count."""
+    (`_counted`, and by workstream), and the best `SHORTLIST` (or more, deep in the pages)
+    ranked again by cover density (`_reranked`), so a common word's thousands of matches are
+    read once, not once per count."""
     q = parse(searched, parse_schema()) if searched else None
     matched, ranked, rank_queries = _matched(q, scope, filters)
     page = max(1, page)
@@ -487,8 +487,12 @@ def run(searched: str, scope, filters: dict[str, str], page: int) -> tuple[Index
         if part == "page":
             kind, _, i = value.partition(":")
             keys.append((-rank, kind, -int(i), value))
-        elif value:  # two feeds may share a name, and a feed an idea's source's
-            facets[part][value] = facets[part].get(value, 0) + count
+        elif part == "counts":
+            for name, each in zip(COUNTED, value.split(SEPARATOR, 3), strict=True):
+                if each:
+                    facets[name][each] = facets[name].get(each, 0) + count
+        elif value:
+            facets[part][value] = count
     found = IndexPage(total=sum(facets["type"].values()))
     found.page = min(page, max(1, math.ceil(found.total / PAGE_SIZE)))
     found.facets = {
@@ -501,57 +505,60 @@ def run(searched: str, scope, filters: dict[str, str], page: int) -> tuple[Index
 
 
 def _counted(matched):
-    """The matches counted by type, stage, year and source in one pass (GROUPING SETS), as
-    (facet, value, count, NULL) rows; an item's source is its first feed's name."""
+    """The matches counted by each combination of type, stage, year and source in one pass,
+    as ("counts", "type|stage|year|source", count, NULL) rows, which `run` adds up per facet;
+    an item's source is its first feed's name."""
     columns = [matched.c.kind, matched.c.stage, matched.c.year, matched.c.source, matched.c.feed]
-    counts = (
-        sa.select(
-            sa.func.grouping(*columns).label("grouping"), *columns, sa.func.count().label("n")
+    counts = sa.select(*columns, sa.func.count().label("n")).group_by(*columns).subquery()
+    source = sa.func.coalesce(counts.c.source, Feed.name, "")
+    values = (counts.c.kind, counts.c.stage, sa.cast(counts.c.year, sa.Text), source)
+    # concat_ws leaves NULLs out: each value must be there, so that its place says its facet
+    combination = sa.func.concat_ws(SEPARATOR, *(sa.func.coalesce(v, "") for v in values))
+    return sa.select(sa.literal("counts"), combination, counts.c.n, NO_RANK).outerjoin(
+        Feed, Feed.id == counts.c.feed
+    )
+
+
+SEPARATOR = "\x1f"  # between a combination's values; only the last, a name, could hold it
+COUNTED = ("type", "stage", "year", "source")  # a combination's values, in order
+
+
+def shown(keys, scope, words: list[str]) -> dict:
+    """The page's rows the viewer may still see, by (kind, id), each as (row, snippet): the
+    text's best fragments with the words between MARK_OPEN and MARK_CLOSE ("" when none of
+    the words is in it). One statement per kind: the snippets come with the rows."""
+    found = {}
+    for kind, body in ((IDEAS, _idea_body()), (ITEMS, sa.func.coalesce(ScannedItem.summary, ""))):
+        ids = [i for name, i in keys if name == kind.name]
+        if not ids:
+            continue
+        # the text the page shows, its marks taken out (`engine._texts`)
+        text = sa.func.translate(body, MARK_OPEN + MARK_CLOSE, "")
+        snippet = (
+            sa.func.ts_headline(ENGLISH, text, _words_query(words), HEADLINE)
+            if words
+            else sa.literal("")
         )
-        .group_by(sa.func.grouping_sets(*columns))
-        .subquery()
-    )
-
-    def by(n):
-        # GROUPING sets a bit for each column a row is not grouped by, the first the highest
-        return counts.c.grouping == (1 << len(columns)) - 1 - (1 << (len(columns) - 1 - n))
-
-    facet = sa.case((by(0), "type"), (by(1), "stage"), (by(2), "year"), else_="source")
-    value = sa.case(
-        (by(0), counts.c.kind),
-        (by(1), counts.c.stage),
-        (by(2), sa.cast(counts.c.year, sa.Text)),
-        (by(3), counts.c.source),  # an idea's
-        else_=Feed.name,  # an item's first feed
-    )
-    return sa.select(facet, value, counts.c.n, NO_RANK).outerjoin(Feed, Feed.id == counts.c.feed)
+        query = sa.select(kind.model, snippet).where(kind.table.c.id.in_(ids))
+        if kind is IDEAS:
+            # a hit shows no workstreams: not loaded (a statement saved per page)
+            query = query.where(scope.idea_clause()).options(sa.orm.lazyload(Idea.workstreams))
+        for row, marked in db.session.execute(query):
+            # without any of the words, ts_headline gives the text's start, unmarked
+            found[kind.name, row.id] = (row, marked if MARK_OPEN in marked else "")
+    return found
 
 
-def headlines(texts: list[str], words: list[str]) -> list[str]:
-    """Each text's best fragments with the words between MARK_OPEN and MARK_CLOSE ("" when
-    none of the words is in it)."""
-    if not words or not texts:
-        return ["" for _ in texts]
-    words_text = tsquery_text(words, operator=" | ")
-    marked = db.session.execute(_headlining(), {"words": words_text, "texts": texts}).all()
-    out = ["" for _ in texts]
-    for n, text in marked:
-        # without any of the words, ts_headline gives the text's start, unmarked
-        out[n - 1] = text if MARK_OPEN in text else ""
-    return out
+ENGLISH = sa.cast("english", REGCONFIG)
 
 
-@cache
-def _headlining():
-    """`headlines`' statement, built once: the words and texts are bound."""
-    english = sa.cast("english", REGCONFIG)
-    query = sa.func.to_tsquery(english, sa.bindparam("words", type_=sa.Text), type_=TSQUERY)
-    body = (
-        sa.func.unnest(sa.bindparam("texts", type_=ARRAY(sa.Text)))
-        .table_valued("body", with_ordinality="n")
-        .render_derived()
-    )
-    return sa.select(body.c.n, sa.func.ts_headline(english, body.c.body, query, HEADLINE))
+def _words_query(words):
+    text = sa.bindparam("words", tsquery_text(words, operator=" | "), type_=sa.Text)
+    return sa.func.to_tsquery(ENGLISH, text, type_=TSQUERY)
+
+
+def _idea_body():
+    return sa.func.concat_ws("\n", *(sa.func.coalesce(Idea.__table__.c[n], "") for n in IDEA_TEXT))
 
 
 def suggest(searched: str, scope) -> dict[str, str]:
