@@ -16,7 +16,9 @@ Where issue 19 starts (2026-12-04, 5,000 ideas, 8 clients, 2 cores, one run each
 
 - SQLite: ``p50_ms=50.7 p95_ms=136.1 p99_ms=1213.1 rps=149.1 baseline_rps=2054.1
   cold_rps=21.7``: the warm page 7.3 % of the static file's requests/s, its p99 24 x its p50;
-  the cold page 1.1 %.
+  the cold page 1.1 % (the first run on the fresh database; a second: ``p50_ms=36.1
+  p95_ms=55.8 p99_ms=232.4 rps=210.1 baseline_rps=2454.3 cold_rps=29.0``, 8.6 %, p99 6.4 x
+  p50, cold 1.2 %).
 - PostgreSQL: ``p50_ms=46.9 p95_ms=66.2 p99_ms=86.1 rps=163.4 baseline_rps=1756.7
   cold_rps=25.5``: 9.3 %, p99 1.8 x p50; cold 1.5 %.
 
