@@ -90,6 +90,10 @@ class FragmentCache:
         with self._lock:
             self._entries.clear()
 
+    def __len__(self):
+        with self._lock:
+            return len(self._entries)
+
 
 def for_app(app, name: str) -> FragmentCache:
     """The app's fragment cache called `name` (one per app: tests run several apps)."""

@@ -2,6 +2,7 @@
 
 import pytest
 
+from portal import page_cache
 from portal.auth.roles import Role
 
 INFORMATION_PAGES = ["/privacy", "/accessibility", "/cookies", "/contact"]
@@ -56,6 +57,33 @@ def test_sign_out_button_in_header_carries_a_csrf_field(app, innovator_client):
         app.config["WTF_CSRF_ENABLED"] = False
     form_start = html.index('action="/sign-out"')
     assert 'name="csrf_token"' in html[form_start : form_start + 400]
+
+
+def test_the_header_is_rendered_once_per_user_and_section_then_reused(app, client_for):
+    headers = page_cache.for_app(app, "header")
+    headers.clear()
+    ada = client_for(Role.PROGRAMME_LEAD, name="Ada Lead")
+
+    def header(client, path):
+        html = client.get(path).get_data(as_text=True)
+        return html[html.index("<header") : html.index("</header>")]
+
+    first = header(ada, "/pipeline")
+    assert header(ada, "/pipeline") == first and len(headers) == 1  # reused
+    assert "Ada Lead" in first
+    portfolio = header(ada, "/pipeline/portfolio")  # another navigation item is current
+    assert portfolio != first and len(headers) == 2
+    bea = client_for(Role.PROGRAMME_LEAD, name="Bea Lead")
+    theirs = header(bea, "/pipeline")
+    assert "Bea Lead" in theirs and "Ada Lead" not in theirs and len(headers) == 3
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:  # the sign-out form's token is each session's own, added after the cached part
+        tokens = {
+            header(c, "/pipeline").split('name="csrf_token" value="')[1][:20] for c in (ada, bea)
+        }
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert len(tokens) == 2
 
 
 @pytest.mark.parametrize(
