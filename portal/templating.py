@@ -12,7 +12,7 @@ def init_app(app):
         field_params=ui.field_params,
         error_list=ui.error_list,
         navigation_items=ui.navigation_items,
-        nhsuk_header=ui.header,
+        nhsuk_component=ui.component,
         came_from=backlinks.came_from,
         back_href=backlinks.back_href,
         ROLE_LABELS=ROLE_LABELS,

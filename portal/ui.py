@@ -136,17 +136,18 @@ def bdi(text):
     return Markup("<bdi>{}</bdi>").format(text) if text else ""
 
 
-def header(params: dict) -> Markup:
-    """The NHS.UK header for these parameters, rendered once per process for each distinct set
-    and then reused. The package's macro costs ~4 ms a page (its logo and items go through
-    Jinja's indent filter), more than a cached pipeline table; the same parameters always give
-    the same HTML. A form's CSRF token is added after (`add_csrf_to_forms`), never cached."""
-    key = json.dumps(params, sort_keys=True)
-    cache = page_cache.for_app(current_app, "header")
+def component(name: str, params: dict) -> Markup:
+    """An NHS.UK component (the header or footer) for these parameters, rendered once per
+    process for each distinct set and then reused. The header's macro costs ~4 ms a page (its
+    logo and items go through Jinja's indent filter), more than a cached pipeline table; the
+    same parameters always give the same HTML. A form's CSRF token is added after
+    (`add_csrf_to_forms`), never cached."""
+    key = json.dumps([name, params], sort_keys=True)
+    cache = page_cache.for_app(current_app, "components")
     html = cache.get(key)
     if html is None:
-        macro = current_app.jinja_env.get_template("nhsuk/components/header/macro.jinja")
-        html = Markup(macro.module.header(params))
+        macros = current_app.jinja_env.get_template(f"nhsuk/components/{name}/macro.jinja")
+        html = Markup(getattr(macros.module, name)(params))
         cache.put(key, html)
     return html
 
