@@ -22,6 +22,17 @@ Where issue 19 starts (2026-12-04, 5,000 ideas, 8 clients, 2 cores, one run each
 - PostgreSQL: ``p50_ms=46.9 p95_ms=66.2 p99_ms=86.1 rps=163.4 baseline_rps=1756.7
   cold_rps=25.5``: 9.3 %, p99 1.8 x p50; cold 1.5 %.
 
+Then the NHS.UK header and footer rendered once per distinct parameters and reused
+(`ui.component`; the header macro alone was ~5 ms of a warm page's ~9 ms in-process, which
+is now 3.1 ms):
+
+- SQLite: ``p50_ms=20.8 p95_ms=31.8 p99_ms=207.9 rps=367.0 baseline_rps=1798.0
+  cold_rps=31.1``: 20.4 %, p99 10 x p50; cold 1.7 %. In one process, one request at a time,
+  the p99 is 1.9 x the p50 (one 138 ms outlier in 3,000): SQLite's tail comes with
+  concurrency, not yet explained.
+- PostgreSQL: ``p50_ms=20.9 p95_ms=29.6 p99_ms=38.3 rps=374.6 baseline_rps=2589.2
+  cold_rps=29.4``: 14.5 %, p99 1.8 x p50; cold 1.1 %.
+
 Run: ``python bench/pipeline_load.py [--database sqlite|postgresql] [--scale 5000]
 [--duration 15s] [--connections 8] [--keep [PATH_OR_NAME]]``. Loading the data takes about
 45 s; ``--keep`` reuses (and if need be prepares) /tmp/pipeline-bench.sqlite3 or the
