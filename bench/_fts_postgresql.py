@@ -7,7 +7,7 @@ real ones. "Indexing" is inserting the rows: PostgreSQL generates the vectors, a
 the indexes and the word list, as it would for the portal. A query is timed
 through `engine.search` itself, as the search page calls it: the lead's scope (the policy's
 clause), `postgres.run` (the match, total and five facet counts, the ranked page of 10), the
-page's rows, `postgres.headlines` for their snippets and, under 10 hits, `postgres.suggest`.
+page's rows with their snippets (`postgres.shown`) and, under 10 hits, `postgres.suggest`.
 """
 
 import os

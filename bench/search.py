@@ -91,15 +91,16 @@ matches ~18 ms, the items' source facet ~12 ms: a first feed looked up per match
 around it (the page's rows 5 ms, the words 3.5, snippets 3.3).
 
 Then, 2026-12-04, a third round. This machine's speed swung by a third within the hour that
-day, so each run's FTS5 p95 (the same work every time) is given beside it. Runs, in order:
-``p95_ms=42.5 fts5_p95_ms=8.9`` and ``p95_ms=47.0 fts5_p95_ms=9.1`` (the first three steps
-below), ``p95_ms=61.0 fts5_p95_ms=13.3`` and ``p95_ms=49.6 fts5_p95_ms=10.0`` (all but the
-last two), then ``p95_ms=54.7 fts5_p95_ms=15.1`` and ``p95_ms=50.9 fts5_p95_ms=10.5`` (all of
-it; the last ``docs_per_s=1796 p50_ms=37.9 p95_ms=50.9 fts5_p95_ms=10.5``): about 50 ms, under
-it only while the machine runs at its quicker speed. The code before this round gave p95 81 ms on this machine at the
-start of the day. Indexing: 7-9 times Whoosh's rate on the same 55,000 documents (Whoosh
-251-312 docs/s, PostgreSQL 1,835-2,437); before, Whoosh indexed a 5,000-document sample,
-where it runs at ~500 docs/s: it slows as its index grows, so that flattered it. What moved it:
+day, so each run's FTS5 p95 (the same work every time) is given beside it. Runs, in order,
+as the steps below went in: ``p95_ms=42.5 fts5_p95_ms=8.9``, ``p95_ms=47.0 fts5_p95_ms=9.1``,
+``p95_ms=61.0 fts5_p95_ms=13.3``, ``p95_ms=49.6 fts5_p95_ms=10.0``, then with all of them
+``p95_ms=54.7 fts5_p95_ms=15.1`` and ``p95_ms=50.9 fts5_p95_ms=10.5`` (the last in full:
+``docs_per_s=1796 p50_ms=37.9 p95_ms=50.9 fts5_p95_ms=10.5``): about 50 ms, under it only
+while the machine runs at its quicker speed. The code before this round gave
+p95 81 ms on this machine at the start of the day. Indexing: 7-9 times Whoosh's rate on the
+same 55,000 documents (Whoosh 248-312 docs/s, PostgreSQL 1,796-2,437); before, Whoosh indexed
+a 5,000-document sample, where it runs at ~500 docs/s: it slows as its index grows, so that
+flattered it. What moved it:
 
 - an item's source kept on the item (``first_feed_id``, the feed that brought it first, which
   the scanner writes with the item): the source facet 12-14 -> ~1 ms;

@@ -67,6 +67,7 @@ def test_title_words_rank_first_and_phrases_keep_their_order(app, create_idea, l
 @pytest.mark.postgresql
 def test_the_word_list_for_suggestions_follows_inserts_and_text_changes(app, lead):
     """Words are added once per INSERT statement (however many rows) and when text changes."""
+
     def words():
         return set(db.session.scalars(sa.text("SELECT word FROM search_words")))
 
