@@ -137,13 +137,13 @@ def bdi(text):
 
 
 def component(name: str, params: dict) -> Markup:
-    """An NHS.UK component (the header or footer) for these parameters, rendered once per
+    """An NHS.UK component (the header, footer, …) for these parameters, rendered once per
     process for each distinct set and then reused. The header's macro costs ~4 ms a page (its
     logo and items go through Jinja's indent filter), more than a cached pipeline table; the
     same parameters always give the same HTML. A form's CSRF token is added after
     (`add_csrf_to_forms`), never cached."""
-    key = json.dumps([name, params], sort_keys=True)
-    cache = page_cache.for_app(current_app, "components")
+    key = json.dumps(params, sort_keys=True)
+    cache = page_cache.for_app(current_app, f"nhsuk-{name}")
     html = cache.get(key)
     if html is None:
         macros = current_app.jinja_env.get_template(f"nhsuk/components/{name}/macro.jinja")
