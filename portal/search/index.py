@@ -32,7 +32,7 @@ from portal.search.searching import PAIRED, pair_analyzer
 IDEA_TEXT = ("summary", "problem_harm", "problem_who", "proposed_change", "evidence")
 INDEXED_COLUMNS = {
     "idea": {"title", "state", "owner_id", "organisation_id", "development_stage", *IDEA_TEXT},
-    "item": {"title", "summary", "authors", "doi", "published_at", "status"},
+    "item": {"title", "summary", "authors", "doi", "published_at", "status", "first_feed_id"},
 }
 
 

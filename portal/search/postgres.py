@@ -37,6 +37,10 @@ from portal.search.searching import FACETS, MARK_CLOSE, MARK_OPEN, PAGE_SIZE, In
 WEIGHTS = {"title": "A", "body": "B", "authors": "C"}
 NO_RANK = sa.cast(sa.null(), sa.Float)
 SHORTLIST = 50  # matches ranked again by cover density (`_reranked`): five pages' worth
+ENGLISH = sa.cast("english", REGCONFIG)
+# Between a facet combination's values (`_counted`); only the last, a name, could hold it.
+SEPARATOR = "\x1f"
+COUNTED = ("type", "stage", "year", "source")  # a combination's values, in order
 HEADLINE = (
     f"StartSel={MARK_OPEN}, StopSel={MARK_CLOSE}, MaxFragments=2, MaxWords=30, MinWords=12, "
     'FragmentDelimiter=" … "'
@@ -161,11 +165,13 @@ IDEAS = Kind("idea", Idea, sa.func.coalesce(Idea.submitted_at, Idea.created_at))
 ITEMS = Kind("item", ScannedItem, ScannedItem.published_at)
 
 
-def _source(kind):
+def _from_source(kind, name: str):
+    """Rows whose source is `name`: an idea's own, an item's first feed's (looked up once)."""
     if kind is IDEAS:
-        return kind.text("source")
-    name = sa.select(Feed.name).where(Feed.id == ScannedItem.first_feed_id).scalar_subquery()
-    return sa.func.coalesce(name, "")
+        return kind.text("source") == name
+    if not name:
+        return ScannedItem.first_feed_id.is_(None)
+    return ScannedItem.first_feed_id.in_(sa.select(Feed.id).where(Feed.name == name))
 
 
 def _stage(kind):
@@ -325,7 +331,7 @@ class Compiler:
         if field == "stage":
             return _stage(kind) == str(text)
         if field == "source":
-            return _source(kind) == str(text)
+            return _from_source(kind, str(text))
         if field == "year":
             return kind.year == int(text) if str(text).lstrip("-").isdigit() else sa.false()
         return sa.false()
@@ -367,7 +373,7 @@ def filter_condition(kind: Kind, filters: dict[str, str]):
         elif name == "stage":
             conditions.append(_stage(kind) == value)
         elif name == "source":
-            conditions.append(_source(kind) == value)
+            conditions.append(_from_source(kind, value))
     return sa.and_(sa.true(), *conditions)
 
 
@@ -519,10 +525,6 @@ def _counted(matched):
     )
 
 
-SEPARATOR = "\x1f"  # between a combination's values; only the last, a name, could hold it
-COUNTED = ("type", "stage", "year", "source")  # a combination's values, in order
-
-
 def shown(keys, scope, words: list[str]) -> dict:
     """The page's rows the viewer may still see, by (kind, id), each as (row, snippet): the
     text's best fragments with the words between MARK_OPEN and MARK_CLOSE ("" when none of
@@ -547,9 +549,6 @@ def shown(keys, scope, words: list[str]) -> dict:
             # without any of the words, ts_headline gives the text's start, unmarked
             found[kind.name, row.id] = (row, marked if MARK_OPEN in marked else "")
     return found
-
-
-ENGLISH = sa.cast("english", REGCONFIG)
 
 
 def _words_query(words):

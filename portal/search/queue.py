@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from portal import changes
 from portal.auth.models import Organisation
-from portal.horizon.models import Feed, ItemSource, ScannedItem
+from portal.horizon.models import Feed, ScannedItem
 from portal.ideas.models import Idea, Workstream, idea_workstreams
 from portal.search.backend import uses_index
 from portal.search.index import INDEXED_COLUMNS
@@ -41,7 +41,8 @@ def _renamed(session, obj) -> None:
     if isinstance(obj, Organisation):
         kind, ids = "idea", sa.select(Idea.id).where(Idea.organisation_id == obj.id)
     elif isinstance(obj, Feed):
-        kind, ids = "item", sa.select(ItemSource.item_id).where(ItemSource.feed_id == obj.id)
+        # an item shows the name of its first feed only
+        kind, ids = "item", sa.select(ScannedItem.id).where(ScannedItem.first_feed_id == obj.id)
     else:
         column = idea_workstreams.c
         kind, ids = "idea", sa.select(column.idea_id).where(column.workstream_id == obj.id)
@@ -49,7 +50,7 @@ def _renamed(session, obj) -> None:
     queue_documents(session, kind, session.connection().scalars(ids))
 
 
-@changes.on_flush([*DOCUMENTS, ItemSource.__tablename__, *SHOWN])
+@changes.on_flush([*DOCUMENTS, *SHOWN])
 def _changed(session, found):
     for change in found:
         if change.obj is None:
@@ -57,9 +58,6 @@ def _changed(session, found):
         elif change.table in SHOWN:
             if change.action == changes.UPDATE and change.modified(*SHOWN[change.table]):
                 _renamed(session, change.obj)
-        elif change.table == ItemSource.__tablename__:
-            if change.obj.item_id is not None:
-                queue_documents(session, "item", [change.obj.item_id])
         elif change.obj.id is not None:
             queue_documents(session, DOCUMENTS[change.table], [change.obj.id])
 

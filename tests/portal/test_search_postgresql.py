@@ -82,7 +82,7 @@ def test_the_word_list_for_suggestions_follows_inserts_and_text_changes(app, lea
         db.session.commit()
         assert {"quokka", "study", "wallaby"} <= words()
         item = db.session.scalars(sa.select(ScannedItem)).first()
-        item.status = ItemStatus.RELEVANT  # no text changed: nothing to add
+        item.status = ItemStatus.RELEVANT  # no text changed: the update trigger does not fire
         db.session.commit()
         item.summary = "Numbat sightings"
         db.session.commit()
