@@ -2,8 +2,10 @@
 
 Texts become TF-IDF vectors and `sklearn.neighbors.NearestNeighbors` (cosine metric, brute
 force over the sparse matrix) finds each text's nearest others, so no Python loop ever runs
-over all pairs. A pair at or above the threshold is a likely duplicate; a text's novelty is one
-minus its similarity to its nearest other text.
+over all pairs; above `APPROXIMATE_ABOVE` texts, a corpus compared with itself takes its
+candidates from an approximate index instead (`scoring.nearest`). A pair at or above the
+threshold is a likely duplicate; a text's novelty is one minus its similarity to its nearest
+other text.
 
 The default vectoriser uses character 3- to 5-grams within word boundaries with raw term
 counts. Duplicate ideas sent by different people are paraphrases ("care home" / "care homes",
@@ -23,6 +25,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.neighbors import NearestNeighbors
 
+from scoring.nearest import approximate_neighbours
 from scoring.text import check_texts
 
 __all__ = [
@@ -37,6 +40,8 @@ __all__ = [
 # problem with different solutions, worth showing a lead) then 0.392. See the test.
 NEAR_DUPLICATE_THRESHOLD = 0.40
 _EPS = 1e-9  # rounding slack so a pair at exactly the threshold counts as "at or above"
+# Above this many texts, comparing the corpus with itself compares candidates, not all pairs.
+APPROXIMATE_ABOVE = 2000
 
 
 class NearDuplicates(NamedTuple):
@@ -86,6 +91,11 @@ class NearDuplicateFinder(BaseEstimator):
         Unfitted text vectoriser with ``fit_transform`` and ``transform`` (cloned in `fit`).
         By default a `TfidfVectorizer` over character 3- to 5-grams within words, for which
         the default threshold was tuned.
+    approximate_above : int, default=APPROXIMATE_ABOVE
+        Above this many corpus texts, `kneighbors` and `novelty` over the corpus itself take
+        each text's candidates from an approximate index and rank them by exact similarity
+        (`scoring.nearest`): seconds at 50,000 texts instead of most of an hour, with a true
+        neighbour missed now and then. New texts, and `pairs`, are always compared with all.
 
     Attributes
     ----------
@@ -93,14 +103,23 @@ class NearDuplicateFinder(BaseEstimator):
         The fitted vectoriser.
     nn_ : NearestNeighbors
         Cosine nearest-neighbour index over the corpus vectors.
+    matrix_ : sparse matrix, shape (n_samples_fit_, n_features)
+        The corpus vectors.
     n_samples_fit_ : int
         Number of corpus texts.
     """
 
-    def __init__(self, threshold=NEAR_DUPLICATE_THRESHOLD, n_neighbors=5, vectorizer=None):
+    def __init__(
+        self,
+        threshold=NEAR_DUPLICATE_THRESHOLD,
+        n_neighbors=5,
+        vectorizer=None,
+        approximate_above=APPROXIMATE_ABOVE,
+    ):
         self.threshold = threshold
         self.n_neighbors = n_neighbors
         self.vectorizer = vectorizer
+        self.approximate_above = approximate_above
 
     def fit(self, texts, y=None):
         """Vectorise the corpus and index it for nearest-neighbour search.
@@ -128,8 +147,8 @@ class NearDuplicateFinder(BaseEstimator):
         self._check_params()
         base = _default_vectorizer() if self.vectorizer is None else self.vectorizer
         self.vectorizer_ = clone(base)
-        matrix = self.vectorizer_.fit_transform(texts)
-        self.nn_ = NearestNeighbors(metric="cosine", algorithm="brute").fit(matrix)
+        self.matrix_ = self.vectorizer_.fit_transform(texts)
+        self.nn_ = NearestNeighbors(metric="cosine", algorithm="brute").fit(self.matrix_)
         self.n_samples_fit_ = len(texts)
         return self
 
@@ -149,6 +168,8 @@ class NearDuplicateFinder(BaseEstimator):
             k = min(k, self.n_samples_fit_ - 1)
             if k == 0:
                 return np.empty((self.n_samples_fit_, 0)), np.empty((self.n_samples_fit_, 0), int)
+            if self.n_samples_fit_ > self.approximate_above:
+                return approximate_neighbours(self.matrix_, k, candidates=max(10, 3 * k))
             return self.nn_.kneighbors(n_neighbors=k)
         texts = check_texts(texts)
         if not texts:
