@@ -41,6 +41,23 @@ class IdeaSource(enum.StrEnum):
     HORIZON_SCAN = "horizon_scan"
 
 
+# The fields near-duplicate detection was tuned on, in order (`similarity_text`).
+SIMILARITY_FIELDS = (
+    "title",
+    "summary",
+    "proposed_change",
+    "problem_harm",
+    "problem_who",
+    "problem_frequency",
+    "problem_evidence",
+)
+
+
+def similarity_text(values) -> str:
+    """An idea's `SIMILARITY_FIELDS` values as the one text compared with other ideas'."""
+    return "\n".join(v for v in values if v)
+
+
 idea_workstreams = sa.Table(
     "idea_workstreams",
     db.metadata,
@@ -147,16 +164,7 @@ class Idea(db.Model):
     @property
     def similarity_text(self) -> str:
         """The text near-duplicate detection was tuned on: title, summary, change, problem."""
-        parts = (
-            self.title,
-            self.summary,
-            self.proposed_change,
-            self.problem_harm,
-            self.problem_who,
-            self.problem_frequency,
-            self.problem_evidence,
-        )
-        return "\n".join(p for p in parts if p)
+        return similarity_text([getattr(self, name) for name in SIMILARITY_FIELDS])
 
     @property
     def open_question(self) -> "IdeaQuestion | None":

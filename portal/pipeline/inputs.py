@@ -1,4 +1,7 @@
-"""Gather what the scoring library needs from the database, as plain arrays."""
+"""Gather what the scoring library needs from the database, as plain arrays.
+
+Column reads, not ORM objects: at 50,000 ideas and 70,000 reviews, loading models with their
+scores and criteria took most of a refresh."""
 
 from dataclasses import dataclass
 
@@ -7,18 +10,46 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.ideas.lifecycle import CLOSED_STATES, IdeaState
-from portal.ideas.models import Idea
-from portal.reviews.models import Review, ReviewState
+from portal.ideas.models import (
+    SIMILARITY_FIELDS,
+    Idea,
+    Workstream,
+    idea_workstreams,
+    similarity_text,
+)
+from portal.reviews.models import Criterion, Review, ReviewScore, ReviewState
 from portal.reviews.rubric import current_rubric
 from scoring import split_recommendation
 
 
+@dataclass(frozen=True)
+class IdeaInput:
+    """What scoring reads of an idea."""
+
+    id: int
+    reference: str
+    state: IdeaState
+    similarity_text: str
+    workstreams: frozenset  # keys
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    """What scoring reads of a submitted review (its scores are `ScoringInputs`' rows)."""
+
+    id: int
+    idea_id: int
+    reviewer_id: int
+    round_id: int
+    recommendation: str | None
+
+
 @dataclass
 class ScoringInputs:
-    ideas: list  # open, submitted ideas, in a fixed order (by id)
+    ideas: list  # IdeaInput: open, submitted ideas, in a fixed order (by id)
     criteria: list  # the current rubric's criteria
     weights: np.ndarray
-    reviews: list  # submitted reviews from each idea's latest reviewed round
+    reviews: list  # ReviewInput: submitted, from each idea's latest reviewed round
     scores: np.ndarray  # long format: one row per review x criterion
     cannot: np.ndarray
     row_idea: np.ndarray
@@ -32,43 +63,53 @@ class ScoringInputs:
 
 
 def gather() -> ScoringInputs:
-    ideas = db.session.scalars(
-        sa.select(Idea)
-        .where(Idea.state != IdeaState.DRAFT, Idea.state.not_in(CLOSED_STATES))
-        .order_by(Idea.id)
-    ).all()
+    open_ideas = sa.and_(Idea.state != IdeaState.DRAFT, Idea.state.not_in(CLOSED_STATES))
+    ideas = _ideas(open_ideas)
     rubric = current_rubric()
     criteria = list(rubric.criteria)
     column = {c.key: n for n, c in enumerate(criteria)}
     index = {idea.id: n for n, idea in enumerate(ideas)}
-    submitted = db.session.scalars(
-        sa.select(Review).where(Review.state == ReviewState.SUBMITTED, Review.idea_id.in_(index))
-    ).all()
+    submitted = [
+        ReviewInput(i, idea_id, reviewer_id, round_id, choice.value if choice else None)
+        for i, idea_id, reviewer_id, round_id, choice in db.session.execute(
+            sa.select(
+                Review.id,
+                Review.idea_id,
+                Review.reviewer_id,
+                Review.round_id,
+                Review.recommendation,
+            )
+            .join(Idea, Idea.id == Review.idea_id)
+            .where(Review.state == ReviewState.SUBMITTED, open_ideas)
+        )
+    ]
     round_of = {}
     for review in submitted:  # an idea ranks on its latest round with submitted reviews
         round_of[review.idea_id] = max(round_of.get(review.idea_id, 0), review.round_id)
     reviews = sorted(
         (r for r in submitted if r.round_id == round_of[r.idea_id]), key=lambda r: r.id
     )
+    position = {review.id: n for n, review in enumerate(reviews)}
     reviewer_index = {}
-    rows = []
     recommendations: dict[int, list] = {}
-    for n, review in enumerate(reviews):
+    for review in reviews:
         reviewer_index.setdefault(review.reviewer_id, len(reviewer_index))
-        for score in review.scores:
-            key = score.criterion.key
-            if key in column:  # criteria retired since the review are left out
-                rows.append(
-                    (
-                        score.score if score.score is not None else np.nan,
-                        score.cannot_score,
-                        index[review.idea_id],
-                        n,
-                        column[key],
-                    )
-                )
         if review.recommendation is not None:
-            recommendations.setdefault(review.idea_id, []).append(review.recommendation.value)
+            recommendations.setdefault(review.idea_id, []).append(review.recommendation)
+    rows = []
+    scores = (
+        sa.select(ReviewScore.review_id, Criterion.key, ReviewScore.score, ReviewScore.cannot_score)
+        .join(Criterion, Criterion.id == ReviewScore.criterion_id)
+        .join(Review, Review.id == ReviewScore.review_id)
+        .join(Idea, Idea.id == Review.idea_id)
+        .where(Review.state == ReviewState.SUBMITTED, open_ideas)
+        .order_by(ReviewScore.review_id, ReviewScore.id)
+    )
+    for review_id, key, score, cannot in db.session.execute(scores):
+        n = position.get(review_id)
+        if n is not None and key in column:  # criteria retired since the review are left out
+            idea = index[reviews[n].idea_id]
+            rows.append((score if score is not None else np.nan, cannot, idea, n, column[key]))
     split = np.array([split_recommendation(recommendations.get(i.id)) for i in ideas], bool)
     table = np.array(rows, dtype=float).reshape(-1, 5)
     return ScoringInputs(
@@ -87,3 +128,22 @@ def gather() -> ScoringInputs:
         split=split,
         round_of=round_of,
     )
+
+
+def _ideas(open_ideas) -> list[IdeaInput]:
+    """The open ideas, by id, with their text and workstreams' keys."""
+    streams: dict[int, set] = {}
+    linked = (
+        sa.select(idea_workstreams.c.idea_id, Workstream.key)
+        .join(Workstream, Workstream.id == idea_workstreams.c.workstream_id)
+        .join(Idea, Idea.id == idea_workstreams.c.idea_id)
+        .where(open_ideas)
+    )
+    for idea_id, key in db.session.execute(linked):
+        streams.setdefault(idea_id, set()).add(key)
+    texts = [getattr(Idea, name) for name in SIMILARITY_FIELDS]
+    query = sa.select(Idea.id, Idea.reference, Idea.state, *texts).where(open_ideas)
+    return [
+        IdeaInput(i, reference, state, similarity_text(parts), frozenset(streams.get(i, ())))
+        for i, reference, state, *parts in db.session.execute(query.order_by(Idea.id))
+    ]

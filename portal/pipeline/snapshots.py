@@ -9,6 +9,7 @@ and `flask worker` recomputes (`run_requested_refresh`), computing outside the w
 """
 
 import hashlib
+import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 
@@ -124,9 +125,15 @@ def run_requested_refresh() -> int | None:
 def compute_snapshots(reason: str) -> tuple[list[dict], tuple[int, int]]:
     """Every open idea's snapshot as column values, and (ideas, reviews) counted."""
     data = gather()
+    if not data.ideas:
+        return [], (0, len(data.reviews))
     texts = [idea.similarity_text for idea in data.ideas]
-    neighbours = _neighbours(data.ideas, texts)
-    rows = list(_compute(data, reason, texts, neighbours)) if data.ideas else []
+    previous = dict(
+        db.session.execute(sa.select(ScoreSnapshot.idea_id, ScoreSnapshot.details)).all()
+    )
+    neighbours = _neighbours(data.ideas, texts, previous)
+    relevance = _relevance(data.ideas, texts, previous)
+    rows = list(_compute(data, reason, texts, neighbours, relevance))
     return rows, (len(data.ideas), len(data.reviews))
 
 
@@ -157,18 +164,21 @@ def _corpus_key(ideas, texts) -> str:
     return digest.hexdigest()
 
 
-def _neighbours(ideas, texts) -> list[list[tuple[int, float]]]:
+def _reusable(ideas, previous: dict, name: str, key: str) -> bool:
+    """Whether the last snapshots are of these ideas and each was made with this `name` key."""
+    return previous.keys() == {idea.id for idea in ideas} and all(
+        d.get(name) == key for d in previous.values()
+    )
+
+
+def _neighbours(ideas, texts, previous: dict) -> list[list[tuple[int, float]]]:
     """Each idea's most similar others, reused from the last snapshots while no text changed.
 
     Comparing every idea's text with every other is the slow part at thousands of ideas,
     and reviews, decisions and weight changes do not change any text.
     """
-    key = _corpus_key(ideas, texts)
-    previous = dict(
-        db.session.execute(sa.select(ScoreSnapshot.idea_id, ScoreSnapshot.details)).all()
-    )
     index = {idea.id: n for n, idea in enumerate(ideas)}
-    if previous.keys() == index.keys() and all(d.get("corpus") == key for d in previous.values()):
+    if _reusable(ideas, previous, "corpus", _corpus_key(ideas, texts)):
         return [
             [
                 (index[near["idea_id"]], near["similarity"])
@@ -182,7 +192,7 @@ def _neighbours(ideas, texts) -> list[list[tuple[int, float]]]:
     return NearDuplicateFinder(n_neighbors=3).fit(texts).kneighbors()
 
 
-def _compute(data: ScoringInputs, reason: str, texts, neighbours):
+def _compute(data: ScoringInputs, reason: str, texts, neighbours, relevance):
     n_ideas, n_criteria = len(data.ideas), len(data.criteria)
     k = min(current_app.config.get("PIPELINE_TOP_K", 10), n_ideas)
     summary = aggregate(
@@ -237,7 +247,7 @@ def _compute(data: ScoringInputs, reason: str, texts, neighbours):
     )
     novelty = np.array([1.0 - (row[0][1] if row else 0.0) for row in neighbours])
     corpus = _corpus_key(data.ideas, texts)
-    relevance, topics = _relevance(data.ideas, texts)
+    relevance, topics, relevance_key = relevance
     parts = priority(
         centre, relevance.max(axis=1) if relevance.size else np.zeros(n_ideas), novelty
     )
@@ -270,6 +280,7 @@ def _compute(data: ScoringInputs, reason: str, texts, neighbours):
                 ),
                 "reviews": per_review.get(n, {}),
                 "corpus": corpus,
+                "relevance_key": relevance_key,
             },
         )
 
@@ -289,21 +300,37 @@ def _review_effects(data, overall, model) -> dict[int, dict]:
     return effects
 
 
-def _relevance(ideas, texts):
+def _relevance(ideas, texts, previous: dict):
+    """Each idea's relevance to each active workstream, its topics, and what it was learnt
+    from (a key): reused from the last snapshots while no text, decision or workstream changed,
+    as after a review, so fitting the model is paid only when what it learns from changes."""
     workstreams = active_workstreams()
     topics = [w.key for w in workstreams]
     if not topics:
-        return np.zeros((len(ideas), 0)), topics
+        return np.zeros((len(ideas), 0)), topics, None
     labels = [
-        ({w.key for w in idea.workstreams} if idea.state in ACCEPTED else set())
+        (set(idea.workstreams) if idea.state in ACCEPTED else set())
         if idea.state in ACCEPTED | {IdeaState.DECLINED}
         else None
         for idea in ideas
     ]
-    model = TopicRelevance().fit(
-        {w.key: f"{w.name}. {w.description}" for w in workstreams}, texts=texts, labels=labels
-    )
-    return model.predict(texts), topics
+    descriptions = {w.key: f"{w.name}. {w.description}" for w in workstreams}
+    key = _relevance_key(descriptions, texts, labels)
+    if _reusable(ideas, previous, "relevance_key", key):
+        learnt = np.array(
+            [[previous[idea.id]["relevance"][t] for t in topics] for idea in ideas], dtype=float
+        )
+        return learnt.reshape(len(ideas), len(topics)), topics, key
+    model = TopicRelevance().fit(descriptions, texts=texts, labels=labels)
+    return model.predict(texts), topics, key
+
+
+def _relevance_key(descriptions: dict, texts, labels) -> str:
+    digest = hashlib.sha256(json.dumps(descriptions, sort_keys=True).encode())
+    for text, label in zip(texts, labels, strict=True):
+        kept = "?" if label is None else ",".join(sorted(label))
+        digest.update(f"{text}\0{kept}\0".encode())
+    return digest.hexdigest()
 
 
 def _details(data, summary, disagree, parts, sensitivity, neighbours, relevance, topics, n) -> dict:
