@@ -7,21 +7,32 @@ Snapshots stored under an earlier rule (any gap of two points) are not read as d
 the migration that brought this rule in queued their recomputation.
 """
 
-import math
+import numpy as np
 
 from scoring import reviewers_disagree
 
 AGREEMENT_RULE = 2  # 1: two points apart; 2: beyond the panel's usual spread
 
 
-def cell(test, *index) -> dict:
-    """One tested cell of a `scoring.SpreadTest` as stored figures (None for not tested)."""
-    return {
-        "range": _number(test.ranges[index]),
-        "spread": _number(test.spread[index]),
-        "usual_spread": _number(test.usual_spread[index]),
-        "disagreement": bool(test.flags[index]),
-    }
+def cells(test) -> list:
+    """Every cell of a `scoring.SpreadTest` as stored figures (None where not tested), indexed
+    [n] or [n][c]: the arrays converted to Python values once, not value by value (a refresh
+    writes thousands)."""
+    ranges, spread, usual = (as_values(a) for a in (test.ranges, test.spread, test.usual_spread))
+    flags = np.asarray(test.flags, dtype=bool).tolist()
+
+    def build(r, s, u, f):
+        if isinstance(f, list):
+            return [build(*each) for each in zip(r, s, u, f, strict=True)]
+        return {"range": r, "spread": s, "usual_spread": u, "disagreement": f}
+
+    return build(ranges, spread, usual, flags)
+
+
+def as_values(array) -> list:
+    """An array as (nested) lists of floats, NaN as None."""
+    values = np.asarray(array, dtype=float)
+    return np.where(np.isnan(values), None, values).tolist()
 
 
 def current(details) -> bool:
@@ -37,8 +48,3 @@ def disagrees(details) -> bool:
         [c.get("disagreement") for c in details.get("criteria", {}).values()],
         details.get("overall", {}).get("disagreement", False),
     )
-
-
-def _number(value):
-    value = float(value)
-    return None if math.isnan(value) else value
