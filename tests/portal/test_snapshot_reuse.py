@@ -72,6 +72,17 @@ def change_weight(app, lead_id, rng):
         db.session.commit()
 
 
+def retire(app, lead_id, key):
+    with app.test_request_context():
+        rubric = current_rubric()
+        edits = [
+            CriterionEdit(c.key, c.name, c.description, c.weight, dict(c.anchors), c.key == key)
+            for c in rubric.criteria
+        ]
+        new_rubric_version(db.session.get(User, lead_id), edits, f"{key} retired")
+        db.session.commit()
+
+
 def shortlist(app, lead_id, idea_id):
     with app.test_request_context():
         idea = db.session.get(Idea, idea_id)
@@ -88,7 +99,7 @@ def test_reused_results_match_a_full_recomputation_after_random_changes(
     pending = [(idea.id, member.id) for idea in ideas for member in members]
     rng.shuffle(pending)
     review(app, round_id, *pending.pop(), 3)  # the first snapshots: fitted from nothing
-    steps = ["review"] * 6 + ["weights"] * 2 + ["decision"]
+    steps = ["review"] * 6 + ["weights"] * 2 + ["decision", "retire"]
     rng.shuffle(steps)
     for step in steps:
         fits["neighbours"] = fits["relevance"] = 0
@@ -96,6 +107,8 @@ def test_reused_results_match_a_full_recomputation_after_random_changes(
             review(app, round_id, *pending.pop(), rng.randint(1, 5))
         elif step == "weights":
             change_weight(app, lead.id, rng)
+        elif step == "retire":
+            retire(app, lead.id, "measurement")
         else:
             shortlist(app, lead.id, ideas[rng.randrange(len(ideas))].id)
         assert fits == {"neighbours": 0, "relevance": 0}, step  # the refresh reused them
@@ -114,3 +127,14 @@ def test_a_decision_that_changes_what_relevance_learns_from_refits_it(
         decisions.decide(idea, db.session.get(User, lead.id), IdeaState.DECLINED, "Out of scope.")
         db.session.commit()
     assert fits["relevance"] == 1
+
+
+def test_a_retired_criterion_leaves_the_scores(app, create_assigned_round, query):
+    round_id, ideas, members, lead = create_assigned_round("Retire round", n_ideas=3)
+    review(app, round_id, ideas[0].id, members[0].id, 4)
+    before = query(lambda: db.session.get(ScoreSnapshot, ideas[0].id).details["criteria"])
+    retire(app, lead.id, "measurement")
+    after = query(lambda: db.session.get(ScoreSnapshot, ideas[0].id).details["criteria"])
+    assert "measurement" in before and "measurement" not in after
+    assert set(before) - set(after) == {"measurement"}
+    assert all(after[key]["count"] == 1 for key in after)
