@@ -89,68 +89,45 @@ def gather() -> ScoringInputs:
     reviews = sorted(
         (r for r in submitted if r.round_id == round_of[r.idea_id]), key=lambda r: r.id
     )
+    position = {review.id: n for n, review in enumerate(reviews)}
     reviewer_index = {}
     recommendations: dict[int, list] = {}
     for review in reviews:
         reviewer_index.setdefault(review.reviewer_id, len(reviewer_index))
         if review.recommendation is not None:
             recommendations.setdefault(review.idea_id, []).append(review.recommendation)
-    split = np.array([split_recommendation(recommendations.get(i.id)) for i in ideas], bool)
-    review_idea = np.array([index[r.idea_id] for r in reviews], dtype=int)
-    table = _score_rows(open_ideas, [r.id for r in reviews], column)
-    return ScoringInputs(
-        ideas=ideas,
-        criteria=criteria,
-        weights=np.array([c.weight for c in criteria], dtype=float),
-        reviews=reviews,
-        scores=table["score"],
-        cannot=table["cannot"],
-        row_idea=review_idea[table["review"]],
-        row_review=table["review"],
-        row_criterion=table["criterion"],
-        review_idea=review_idea,
-        review_reviewer=np.array([reviewer_index[r.reviewer_id] for r in reviews], dtype=int),
-        n_reviewers=len(reviewer_index),
-        split=split,
-        round_of=round_of,
-    )
-
-
-def _score_rows(open_ideas, review_ids: list[int], column: dict) -> dict:
-    """One row per score of these reviews (ids ascending) on a criterion of the rubric in force
-    (`column`: key -> position; criteria retired since a review are left out), as arrays:
-    score (NaN when none), cannot, review position, criterion position. Hundreds of
-    thousands of rows at 50,000 ideas: fetched as the driver gives them and mapped by numpy."""
-    by_id = {i: column.get(key, -1) for i, key in _rows(sa.select(Criterion.id, Criterion.key))}
-    query = (
-        sa.select(
-            ReviewScore.review_id,
-            ReviewScore.criterion_id,
-            ReviewScore.score,
-            ReviewScore.cannot_score,
-        )
+    rows = []
+    scores = (
+        sa.select(ReviewScore.review_id, Criterion.key, ReviewScore.score, ReviewScore.cannot_score)
+        .join(Criterion, Criterion.id == ReviewScore.criterion_id)
         .join(Review, Review.id == ReviewScore.review_id)
         .join(Idea, Idea.id == Review.idea_id)
         .where(Review.state == ReviewState.SUBMITTED, open_ideas)
         .order_by(ReviewScore.review_id, ReviewScore.id)
     )
-    # plain values (integers, booleans as the driver gives them): no type to convert
-    fetched = db.session.connection().execute(query).cursor.fetchall()
-    reviews, criteria, scores, cannot = list(zip(*fetched, strict=True)) or [(), (), (), ()]
-    ids = np.array(review_ids, dtype=np.int64)
-    found = np.array(reviews, dtype=np.int64)
-    position = np.searchsorted(ids, found)
-    inside = position < len(ids)
-    kept = np.zeros(len(found), dtype=bool)
-    kept[inside] = ids[position[inside]] == found[inside]  # a review of the latest round
-    place = np.array([by_id.get(c, -1) for c in criteria], dtype=np.int64)
-    kept &= place >= 0
-    return {
-        "score": np.array(scores, dtype=float)[kept],  # None becomes NaN
-        "cannot": np.array(cannot, dtype=bool)[kept],
-        "review": position[kept],
-        "criterion": place[kept],
-    }
+    for review_id, key, score, cannot in _rows(scores):
+        n = position.get(review_id)
+        if n is not None and key in column:  # criteria retired since the review are left out
+            idea = index[reviews[n].idea_id]
+            rows.append((score if score is not None else np.nan, cannot, idea, n, column[key]))
+    split = np.array([split_recommendation(recommendations.get(i.id)) for i in ideas], bool)
+    table = np.array(rows, dtype=float).reshape(-1, 5)
+    return ScoringInputs(
+        ideas=ideas,
+        criteria=criteria,
+        weights=np.array([c.weight for c in criteria], dtype=float),
+        reviews=reviews,
+        scores=table[:, 0],
+        cannot=table[:, 1].astype(bool),
+        row_idea=table[:, 2].astype(int),
+        row_review=table[:, 3].astype(int),
+        row_criterion=table[:, 4].astype(int),
+        review_idea=np.array([index[r.idea_id] for r in reviews], dtype=int),
+        review_reviewer=np.array([reviewer_index[r.reviewer_id] for r in reviews], dtype=int),
+        n_reviewers=len(reviewer_index),
+        split=split,
+        round_of=round_of,
+    )
 
 
 def _rows(query):
