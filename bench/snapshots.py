@@ -113,7 +113,8 @@ def measure(url: str, repeat: int) -> tuple[float, float, int]:
     from portal.pipeline.models import ScoreSnapshot
     from portal.reviews.reviewing import ReviewAnswers, save_review
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True})
+    config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True}
+    app = create_app(config | {"TASK_BROKER_URL": "memory://"})  # no instance queue touched
     with app.test_request_context(), quiet_mail_log():
         lead = find_user_by_email("lead@example.org")
         db.session.execute(sa.delete(ScoreSnapshot))

@@ -85,9 +85,10 @@ def settings(config, instance_path: str) -> dict:
     return values
 
 
-def enqueue(name: str, *args) -> None:
-    """Send the task `name` to whichever worker takes it first."""
-    current_app.extensions["celery"].tasks[name].apply_async(args)
+def enqueue(name: str, *args, **options) -> None:
+    """Send the task `name` to whichever worker takes it first (`options`: Celery's
+    `apply_async` options, such as ``retry=False`` to fail at once if the broker is away)."""
+    current_app.extensions["celery"].tasks[name].apply_async(args, **options)
 
 
 def current_job_id() -> str | None:

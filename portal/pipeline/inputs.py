@@ -105,7 +105,8 @@ def gather() -> ScoringInputs:
         .where(Review.state == ReviewState.SUBMITTED, open_ideas)
         .order_by(ReviewScore.review_id, ReviewScore.id)
     )
-    for review_id, key, score, cannot in _rows(scores):
+    # as the driver gives them (integers, a string, a boolean or 0/1): the most rows by far
+    for review_id, key, score, cannot in _rows(scores).cursor.fetchall():
         n = position.get(review_id)
         if n is not None and key in column:  # criteria retired since the review are left out
             idea = index[reviews[n].idea_id]

@@ -3,10 +3,11 @@
 from flask import current_app
 
 from portal.background import task
-from portal.pipeline.snapshots import run_requested_refresh
+from portal.pipeline.snapshots import REFRESH_TASK, run_requested_refresh
 
 
-@task("pipeline.refresh_snapshots", every=5)
+# Sent as soon as a change queues a recomputation; the schedule catches any message lost.
+@task(REFRESH_TASK, every=5)
 def refresh_snapshots() -> str | None:
     scored = run_requested_refresh()
     if scored is None:

@@ -1,5 +1,7 @@
 """Score snapshots: recomputed on review submission, round close and rubric change."""
 
+import time
+
 import numpy as np
 import pytest
 import sqlalchemy as sa
@@ -231,6 +233,23 @@ def test_changing_rubric_weights_recomputes_the_ranking(app, round_setup, query)
     assert len(snapshots(query)) == 3
 
 
+def sent_tasks(app, wait=1.0) -> list[str]:
+    """The tasks sent to the test broker (memory://) within `wait` seconds, taken off it."""
+    celery = app.extensions["celery"]
+    names = []
+    with celery.connection_for_read() as connection:
+        queue = connection.SimpleQueue(app.config["TASK_QUEUE"])
+        while True:
+            try:
+                message = queue.get(timeout=wait if not names else 0.1)
+            except queue.Empty:
+                break
+            names.append(message.headers["task"])
+            message.ack()
+        queue.close()
+    return names
+
+
 def test_a_large_pipeline_queues_the_recomputation_for_the_worker(
     app, round_setup, query, runner, lead_client, monkeypatch
 ):
@@ -239,6 +258,7 @@ def test_a_large_pipeline_queues_the_recomputation_for_the_worker(
     review(app, round_id, ideas[0].id, members[0].id, 4)
     assert snapshots(query) == {}  # the review was saved at once; scores wait
     assert query(lambda: db.session.scalar(sa.select(sa.func.count(SnapshotRequest.id)))) == 1
+    assert sent_tasks(app) == ["pipeline.refresh_snapshots"]  # a worker is asked at once
     page = lead_client.get("/pipeline").get_data(as_text=True)
     assert "Scores are being brought up to date" in page
 
@@ -259,3 +279,23 @@ def test_a_large_pipeline_queues_the_recomputation_for_the_worker(
 
     result = runner.invoke(args=["worker", "--once"])  # nothing queued: nothing recomputed
     assert "scores recomputed" not in result.output
+
+
+def test_a_broker_that_cannot_take_the_message_leaves_the_refresh_to_the_schedule(
+    app, round_setup, query, monkeypatch, caplog
+):
+    monkeypatch.setitem(app.config, "SNAPSHOT_INLINE_LIMIT", 2)
+    celery = app.extensions["celery"]
+    # nothing listens on port 1 of this machine: the connection is refused at once
+    monkeypatch.setattr(celery.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setattr(celery, "_pool", None)
+    monkeypatch.setattr(celery.amqp, "_producer_pool", None)
+    round_id, ideas, members, _ = round_setup
+    started = time.monotonic()
+    review(app, round_id, ideas[0].id, members[0].id, 4)
+    assert time.monotonic() - started < 2  # the response does not wait for the broker
+    assert query(lambda: db.session.scalar(sa.select(sa.func.count(SnapshotRequest.id)))) == 1
+    deadline = time.monotonic() + 30  # the sender gives up in its own thread, after retries
+    while "score refresh left to the schedule" not in caplog.text:
+        assert time.monotonic() < deadline, "the failed send was not reported"
+        time.sleep(0.1)
