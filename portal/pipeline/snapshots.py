@@ -332,26 +332,29 @@ def _compute(data: ScoringInputs, reason: str, texts, neighbours, relevance):
         parts.total, np.array([i.id for i in data.ideas]), eligible=summary.sufficient
     )
     now = utcnow()
-    tables = _tables(summary, disagree, parts, relevance)
+    tables = _tables(data.criteria, summary, disagree, parts, relevance)
+    figures = {
+        "n_reviews": summary.n_reviews.astype(int).tolist(),
+        "sufficient": summary.sufficient.astype(bool).tolist(),
+        "raw_score": disagreement.as_values(summary.weighted_total),
+        "calibrated_score": disagreement.as_values(centre),
+        "interval_low": disagreement.as_values(low),
+        "interval_high": disagreement.as_values(high),
+        "prob_top_k": disagreement.as_values(chance),
+        "rank_shift": [s if s >= 0 else None for s in sensitivity.max_shift.astype(int).tolist()],
+        "relevance": parts.values[:, 1].astype(float).tolist(),
+        "novelty": novelty.astype(float).tolist(),
+        "priority": parts.total.astype(float).tolist(),
+        "rank": ranks.astype(int).tolist(),
+    }  # as Python values, converted once
     for n, idea in enumerate(data.ideas):
         yield dict(
             idea_id=idea.id,
             computed_at=now,
             reason=reason[:80],
             round_id=data.round_of.get(idea.id),
-            n_reviews=int(summary.n_reviews[n]),
-            sufficient=bool(summary.sufficient[n]),
-            raw_score=_number(summary.weighted_total[n]),
-            calibrated_score=_number(centre[n]),
-            interval_low=_number(low[n]),
-            interval_high=_number(high[n]),
-            prob_top_k=_number(chance[n]),
             top_k=k,
-            rank_shift=int(sensitivity.max_shift[n]) if sensitivity.max_shift[n] >= 0 else None,
-            relevance=float(parts.values[n, 1]),
-            novelty=float(novelty[n]),
-            priority=float(parts.total[n]),
-            rank=int(ranks[n]),
+            **{name: values[n] for name, values in figures.items()},
             details={
                 **_details(data, tables, parts, sensitivity, neighbours, topics, n),
                 "reviews": per_review.get(n, {}),
@@ -409,9 +412,12 @@ def _relevance_key(descriptions: dict, texts, labels) -> str:
     return digest.hexdigest()
 
 
-def _tables(summary, disagree, parts, relevance) -> dict:
-    """The figures `_details` stores, as Python lists: converted once, not value by value."""
+def _tables(criteria, summary, disagree, parts, relevance) -> dict:
+    """The figures `_details` stores, as Python lists: converted once, not value by value
+    (and the criteria's keys and names read once, not once per idea)."""
     return {
+        "keys": [c.key for c in criteria],
+        "names": [c.name for c in criteria],
         "mean": disagreement.as_values(summary.mean),
         "count": summary.count.astype(int).tolist(),
         "cannot": summary.n_cannot.astype(int).tolist(),
@@ -423,15 +429,24 @@ def _tables(summary, disagree, parts, relevance) -> dict:
 
 
 def _details(data, tables, parts, sensitivity, neighbours, topics, n) -> dict:
-    criteria = {}
-    for c, criterion in enumerate(data.criteria):
-        criteria[criterion.key] = {
-            "name": criterion.name,
-            "mean": tables["mean"][n][c],
-            "count": tables["count"][n][c],
-            "cannot": tables["cannot"][n][c],
-            **tables["criteria"][n][c],
+    criteria = {
+        key: {
+            "name": name,
+            "mean": mean,
+            "count": count,
+            "cannot": cannot,
+            **cell,
         }
+        for key, name, mean, count, cannot, cell in zip(
+            tables["keys"],
+            tables["names"],
+            tables["mean"][n],
+            tables["count"][n],
+            tables["cannot"][n],
+            tables["criteria"][n],
+            strict=True,
+        )
+    }
     moved_by = sensitivity.criterion[n]
     return {
         "criteria": criteria,
@@ -440,7 +455,7 @@ def _details(data, tables, parts, sensitivity, neighbours, topics, n) -> dict:
         "split_recommendation": bool(data.split[n]),
         "contributions": dict(zip(PRIORITY_COMPONENTS, tables["contributions"][n], strict=True)),
         "explanation": parts.explain(n),
-        "sensitive_to": data.criteria[moved_by].key if moved_by >= 0 else None,
+        "sensitive_to": tables["keys"][moved_by] if moved_by >= 0 else None,
         "relevance": dict(zip(topics, tables["relevance"][n], strict=True)),
         "nearest": [
             {
@@ -451,11 +466,6 @@ def _details(data, tables, parts, sensitivity, neighbours, topics, n) -> dict:
             for j, s in neighbours[n][:3]
         ],
     }
-
-
-def _number(value):
-    value = float(value)
-    return None if np.isnan(value) else value
 
 
 @signals.scores_changed.connect
