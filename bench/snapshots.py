@@ -21,13 +21,15 @@ Run from the repository root: ``python bench/snapshots.py [--scales 5000,50000]`
 Where issue 19 starts, the refresh after one review at 4,082 open ideas took 5.0 s and a full
 recomputation 23.5 s (brute-force neighbours); 50,000 ideas could not be loaded in an hour.
 
-2026-12-04, 2 cores, another job now and then: with neighbours from an approximate index above
-2,000 ideas, scoring inputs read as columns, relevance reused while nothing it learns from
-changed, and the stored snapshots' reusable parts read out of their JSON by the database:
-``refresh_5k_s=1.40 full_5k_s=8.20`` (runs of the same code gave 1.29 to 1.73) and
-``refresh_50k_s=12.48 full_50k_s=68.54``. Short of 1 s and 5 s: what is left is building,
-encoding and writing every open idea's snapshot (its figures are joint over all ideas, so
-every row changes), reading the inputs, and the worker's 5 s schedule on top.
+2026-12-04, 2 cores: with neighbours from an approximate index above 2,000 ideas, scoring
+inputs read as columns, relevance reused while nothing it learns from changed, the stored
+snapshots' reusable parts read out of their JSON by the database, JSON by orjson, the cycle
+collector paused and the stored figures converted once per array:
+``refresh_5k_s=0.72 refresh_50k_s=7.84 full_5k_s=6.76 full_50k_s=61.94`` (the run before the
+last two changes: 0.79, 7.78, 7.34, 58.04; with another job running, the 5k refresh reads 0.9
+to 1.1 s). 50,000 ideas are still short of 5 s: of a refresh's ~8 s there, reading the inputs
+(706,000 score rows) takes about 2.5 s, building every open idea's snapshot about 3 s and
+storing them about 1.5 s; the figures are joint over all ideas, so every row changes.
 """
 
 import argparse
