@@ -7,6 +7,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from portal.demo.ideas import DEMO_IDEAS
+from portal.ideas.models import SIMILARITY_FIELDS
 from scoring import (
     NEAR_DUPLICATE_THRESHOLD,
     NearDuplicateFinder,
@@ -15,15 +16,7 @@ from scoring import (
     novelty_scores,
 )
 
-TEXT_FIELDS = (
-    "title",
-    "summary",
-    "proposed_change",
-    "problem_harm",
-    "problem_who",
-    "problem_frequency",
-    "problem_evidence",
-)
+TEXT_FIELDS = SIMILARITY_FIELDS  # the fields the pipeline compares, in its order
 
 # The demo module's docstring names four planted near-duplicates: family-activated escalation
 # (two trusts), sepsis prompts, insulin omissions, and NEWS2 in care homes (a home, a company).
