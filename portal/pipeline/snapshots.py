@@ -184,10 +184,11 @@ def _computed(reason: str) -> tuple[list[dict], tuple[int, int]]:
     if not data.ideas:
         return [], (0, len(data.reviews))
     texts = [idea.similarity_text for idea in data.ideas]
+    corpus = _corpus_key(data.ideas, texts)  # every text hashed once, for both reuse checks
     previous = _previous()
-    neighbours = _neighbours(data.ideas, texts, previous)
-    relevance = _relevance(data.ideas, texts, previous)
-    rows = list(_compute(data, reason, texts, neighbours, relevance))
+    neighbours = _neighbours(data.ideas, texts, corpus, previous)
+    relevance = _relevance(data.ideas, texts, corpus, previous)
+    rows = list(_compute(data, reason, corpus, neighbours, relevance))
     return rows, (len(data.ideas), len(data.reviews))
 
 
@@ -248,14 +249,14 @@ def _reusable(ideas, previous: dict, name: str, key: str) -> bool:
     )
 
 
-def _neighbours(ideas, texts, previous: dict) -> list[list[tuple[int, float]]]:
+def _neighbours(ideas, texts, corpus: str, previous: dict) -> list[list[tuple[int, float]]]:
     """Each idea's most similar others, reused from the last snapshots while no text changed.
 
     Comparing every idea's text with every other is the slow part at thousands of ideas,
     and reviews, decisions and weight changes do not change any text.
     """
     index = {idea.id: n for n, idea in enumerate(ideas)}
-    if _reusable(ideas, previous, "corpus", _corpus_key(ideas, texts)):
+    if _reusable(ideas, previous, "corpus", corpus):
         return [
             [
                 (index[near["idea_id"]], near["similarity"])
@@ -269,7 +270,7 @@ def _neighbours(ideas, texts, previous: dict) -> list[list[tuple[int, float]]]:
     return NearDuplicateFinder(n_neighbors=3).fit(texts).kneighbors()
 
 
-def _compute(data: ScoringInputs, reason: str, texts, neighbours, relevance):
+def _compute(data: ScoringInputs, reason: str, corpus: str, neighbours, relevance):
     n_ideas, n_criteria = len(data.ideas), len(data.criteria)
     k = min(current_app.config.get("PIPELINE_TOP_K", 10), n_ideas)
     summary = aggregate(
@@ -323,7 +324,6 @@ def _compute(data: ScoringInputs, reason: str, texts, neighbours, relevance):
         weights=data.weights,
     )
     novelty = np.array([1.0 - (row[0][1] if row else 0.0) for row in neighbours])
-    corpus = _corpus_key(data.ideas, texts)
     relevance, topics, relevance_key = relevance
     parts = priority(
         centre, relevance.max(axis=1) if relevance.size else np.zeros(n_ideas), novelty
@@ -379,7 +379,7 @@ def _review_effects(data, overall, model) -> dict[int, dict]:
     return effects
 
 
-def _relevance(ideas, texts, previous: dict):
+def _relevance(ideas, texts, corpus: str, previous: dict):
     """Each idea's relevance to each active workstream, its topics, and what it was learnt
     from (a key): reused from the last snapshots while no text, decision or workstream changed,
     as after a review, so fitting the model is paid only when what it learns from changes."""
@@ -394,21 +394,20 @@ def _relevance(ideas, texts, previous: dict):
         for idea in ideas
     ]
     descriptions = {w.key: f"{w.name}. {w.description}" for w in workstreams}
-    key = _relevance_key(descriptions, texts, labels)
+    key = _relevance_key(descriptions, corpus, labels)
     if _reusable(ideas, previous, "relevance_key", key):
-        learnt = np.array(
-            [[previous[idea.id]["relevance"][t] for t in topics] for idea in ideas], dtype=float
-        )
-        return learnt.reshape(len(ideas), len(topics)), topics, key
+        learnt = [[previous[idea.id]["relevance"][t] for t in topics] for idea in ideas]
+        return np.array(learnt, dtype=float), topics, key
     model = TopicRelevance().fit(descriptions, texts=texts, labels=labels)
     return model.predict(texts), topics, key
 
 
-def _relevance_key(descriptions: dict, texts, labels) -> str:
-    digest = hashlib.sha256(json.dumps(descriptions, sort_keys=True).encode())
-    for text, label in zip(texts, labels, strict=True):
-        kept = "?" if label is None else ",".join(sorted(label))
-        digest.update(f"{text}\0{kept}\0".encode())
+def _relevance_key(descriptions: dict, corpus: str, labels) -> str:
+    """What relevance is learnt from: the workstreams' descriptions, the texts (their corpus
+    key) and each idea's label ("?" undecided)."""
+    digest = hashlib.sha256(json.dumps(descriptions, sort_keys=True).encode() + corpus.encode())
+    for label in labels:
+        digest.update(("?" if label is None else ",".join(sorted(label))).encode() + b"\0")
     return digest.hexdigest()
 
 
