@@ -45,6 +45,7 @@ from scoring.stopping import (
 )
 from scoring.stopping_estimate import EarlyStop, irrelevant_run
 from scoring.text import word_tfidf
+from scoring.token_tfidf import text_tokens
 from scoring.topic_screening import TopicScreening
 from scoring.uncertainty import (
     WeightSensitivity,
@@ -95,6 +96,7 @@ __all__ = [
     "near_duplicates",
     "novelty_scores",
     "word_tfidf",
+    "text_tokens",
     # capacity-aware portfolio
     "PortfolioResult",
     "select_portfolio",

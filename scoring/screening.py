@@ -35,6 +35,7 @@ Before there are labels of both kinds (`mode_` says which case applies):
 """
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from scipy import sparse
@@ -45,6 +46,7 @@ from scoring.checks import bool_mask
 from scoring.screening_features import ScreeningFeatures
 from scoring.screening_tail import discovery_ranks, fit_tail, misses_in_a_row, tail_vectorizer
 from scoring.text import check_texts
+from scoring.token_tfidf import PoolWords, text_tokens
 
 __all__ = ["ScreeningModel", "next_to_screen"]
 
@@ -70,6 +72,16 @@ def _label_vector(labels, n_texts):
     if not np.isin(array[labelled], (0.0, 1.0)).all():
         raise ValueError("labels must be 1 (relevant), 0 (not relevant) or -1/None (undecided)")
     return np.where(labelled, array, 0.0), labelled
+
+
+def _fit_tail_vectorizer(pool):
+    """The late classifier's fitted vectoriser and the pool's rows for it; (None, None) when
+    too few texts leave a term under its max_df (the model then never switches)."""
+    vectorizer = tail_vectorizer()
+    try:
+        return vectorizer, vectorizer.fit_words(pool)[0]
+    except ValueError:
+        return None, None
 
 
 def _cosine(x, reference):
@@ -111,7 +123,7 @@ class ScreeningModel(ScreeningFeatures):
 
     Attributes
     ----------
-    vectorizer_ : TfidfVectorizer
+    vectorizer_ : TokenTfidf
         Fitted on the pool and the descriptions.
     svd_ : TruncatedSVD or None
         The latent semantic components, or None when turned off or the pool is too small.
@@ -122,7 +134,7 @@ class ScreeningModel(ScreeningFeatures):
         The pool's cached feature rows.
     prior_features_ : sparse matrix, shape (n_prior_texts, n_features)
         The descriptions' feature rows.
-    tail_vectorizer_ : TfidfVectorizer or None
+    tail_vectorizer_ : TokenTfidf or None
         The late classifier's TF-IDF, fitted on the pool (None when ``switch_after`` is None).
     tail_features_ : sparse matrix or None
         The pool's rows for the late classifier.
@@ -161,7 +173,7 @@ class ScreeningModel(ScreeningFeatures):
         )
         self.switch_after = switch_after
 
-    def fit(self, texts, labels=None, prior_texts=None, order=None):
+    def fit(self, texts, labels=None, prior_texts=None, order=None, tokens=None):
         """Build the pool's features, then train on its labels.
 
         Parameters
@@ -175,6 +187,9 @@ class ScreeningModel(ScreeningFeatures):
             cold-start ranking, and relevant examples until a lead marks a real one.
         order : array_like of int, optional
             See `update`.
+        tokens : list of str, optional
+            Each text's words as `scoring.text_tokens` gives them, computed ahead (when the
+            item arrived), so the fit does not read the texts again.
 
         Returns
         -------
@@ -192,16 +207,25 @@ class ScreeningModel(ScreeningFeatures):
         priors = [] if prior_texts is None else check_texts(prior_texts, "prior_texts")
         y, labelled = _label_vector(labels, len(texts))
         self._check_params()
-        features = self._fit_features(texts + priors)
+        if tokens is None:
+            tokens = [text_tokens(text) for text in texts]
+        else:
+            tokens = check_texts(tokens, "tokens")
+            if len(tokens) != len(texts):
+                raise ValueError(f"tokens must have one entry per text ({len(texts)})")
+        pool = PoolWords(tokens + [text_tokens(text) for text in priors])
+        self.tail_vectorizer_, self.tail_features_ = None, None
+        with ThreadPoolExecutor(1) as alongside:
+            # The late classifier's vocabulary needs only the words, so it is built on a
+            # second core while the features are (numpy's sorts let go of the GIL).
+            tail = None
+            if self.switch_after is not None:
+                tail = alongside.submit(_fit_tail_vectorizer, pool.head(len(texts)))
+            features = self._fit_features(pool)
+            if tail is not None:
+                self.tail_vectorizer_, self.tail_features_ = tail.result()
         self.features_ = features[: len(texts)]
         self.prior_features_ = features[len(texts) :]
-        self.tail_vectorizer_, self.tail_features_ = None, None
-        if self.switch_after is not None:
-            self.tail_vectorizer_ = tail_vectorizer()
-            try:
-                self.tail_features_ = self.tail_vectorizer_.fit_transform(texts).tocsr()
-            except ValueError:  # too few texts for max_df to leave a term: never switch
-                self.tail_vectorizer_ = None
         return self._train(y, labelled, self._late(y, labelled, order))
 
     def update(self, labels, order=None):
@@ -314,9 +338,10 @@ class ScreeningModel(ScreeningFeatures):
         texts = check_texts(texts)
         if not texts:
             return None
+        tokens = [text_tokens(text) for text in texts]
         if late:
-            return self.tail_vectorizer_.transform(texts)
-        return self._combine(self.vectorizer_.transform(texts))
+            return self.tail_vectorizer_.transform(tokens)
+        return self._combine(self.vectorizer_.transform(tokens))
 
     def decision_from_features(self, features):
         """Return the relevance score of feature rows from `transform` (see `decision_function`).

@@ -14,8 +14,9 @@ ones still unfound are more like the stragglers than like the easy first finds.
 """
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
+
+from scoring.token_tfidf import TokenTfidf
 
 __all__ = [
     "PRIMAL_FROM",
@@ -36,8 +37,8 @@ RECENCY = 5.0  # the relevant item found last weighs 1 + RECENCY times the first
 
 
 def tail_vectorizer():
-    """The TF-IDF of ELAS u4 (unfitted)."""
-    return TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=1, max_df=0.95)
+    """The TF-IDF of ELAS u4 (unfitted), over `text_tokens`."""
+    return TokenTfidf((1, 2), min_df=1, max_df=0.95, stop_words=False, strip_accents=False)
 
 
 def tail_weights(y):

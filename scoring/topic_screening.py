@@ -36,7 +36,7 @@ class TopicScreening(ScreeningFeatures):
         feature matrix).
     """
 
-    def fit(self, texts, topic_texts, labels=None):
+    def fit(self, texts, topic_texts, labels=None, *, tokens=None, shared=None):
         """Build the shared features, then train each topic's model on its labels.
 
         Parameters
@@ -49,6 +49,12 @@ class TopicScreening(ScreeningFeatures):
         labels : dict, optional
             Topic key to that topic's labels, as in `ScreeningModel.fit`; a topic left out
             has no labels yet.
+        tokens : list of str, optional
+            The texts' words, computed ahead (see `ScreeningModel.fit`).
+        shared : ScreeningModel, optional
+            A model already fitted, with these settings, on `texts` with the topics'
+            descriptions, in topic order, as its `prior_texts`: its features are the ones
+            this would build, so they are taken from it (the portal fits both).
 
         Returns
         -------
@@ -70,14 +76,20 @@ class TopicScreening(ScreeningFeatures):
             described[key] = value
         self.topics_ = list(described)
         priors = [text for key in self.topics_ for text in described[key]]
-        shared = ScreeningModel(**self.get_params(), switch_after=None).fit(
-            texts, prior_texts=priors
-        )
+        if shared is None:
+            shared = ScreeningModel(**self.get_params(), switch_after=None).fit(
+                texts, prior_texts=priors, tokens=tokens
+            )
+        elif shared.prior_features_.shape[0] != len(priors) or shared.get_params() != {
+            **shared.get_params(),
+            **self.get_params(),
+        }:
+            raise ValueError("shared must be fitted with these settings and topics' descriptions")
         self.models_, start = {}, 0
         for key in self.topics_:
             model = ScreeningModel(**self.get_params(), switch_after=None)
             model.vectorizer_, model.svd_ = shared.vectorizer_, shared.svd_
-            model.svd_basis_ = shared.svd_basis_
+            model.svd_basis_, model.large_pool_ = shared.svd_basis_, shared.large_pool_
             model.embedding_ = shared.embedding_
             model.features_ = shared.features_
             model.prior_features_ = shared.prior_features_[start : start + len(described[key])]

@@ -173,6 +173,22 @@ class ScannedItem(db.Model):
     )
 
 
+class ItemWords(db.Model):
+    """A scanned item's words for screening (`scoring.text_tokens` of its title and summary),
+    computed when it is stored, so fitting the screening model to a large pool reads them
+    instead of every text (see `portal.horizon.item_words`). A table of its own: search
+    reads the items' rows, and these would double their size."""
+
+    __tablename__ = "item_words"
+
+    item_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("scanned_items.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Which text the words are of: a changed title or summary makes them stale.
+    text_key: Mapped[str] = mapped_column(sa.String(16))
+    words: Mapped[str] = mapped_column(sa.Text)
+
+
 class ItemEvidence(db.Model):
     """A scanned item a lead added to an existing idea as evidence for it (see
     `portal.horizon.evidence`); one item may support several ideas."""

@@ -14,8 +14,9 @@ from portal import audit, page_cache, policy, signals
 from portal.cleaning import strip_invisible
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.horizon.item_words import item_text
 from portal.horizon.models import ItemStatus, ScannedItem
-from portal.horizon.triage import ENABLER, TriageError, item_text, rescore_items
+from portal.horizon.triage import ENABLER, TriageError, rescore_items
 from portal.ideas import services as idea_services
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaSource, Workstream

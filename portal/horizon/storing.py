@@ -18,12 +18,21 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import changes
 from portal.extensions import db
-from portal.horizon.models import Feed, ItemSource, ItemStatus, ScannedItem, Tombstone
+from portal.horizon.item_words import screening_text, words_row
+from portal.horizon.models import (
+    Feed,
+    ItemSource,
+    ItemStatus,
+    ItemWords,
+    ScannedItem,
+    Tombstone,
+)
 from scanners.dedupe import DuplicateIndex, is_tombstoned
 from scanners.records import Entry
 
 STORE_LOCK = 7_000_701  # pg_advisory_xact_lock key: one store at a time
 _items = ScannedItem.__table__
+_words = ItemWords.__table__
 _sources = ItemSource.__table__
 # What tells the new items of one insert apart, to give each entry its row's id. Entries alike
 # in all of these are alike in every column, so which of them gets which id makes no difference.
@@ -143,6 +152,9 @@ def _store_batch(feed_id, entries, known: KnownItems, seen_at, stored: Stored) -
         for ref, row in new:
             ref.id = ids[tuple(row[name] for name in _IDENTITY)].pop()
         known.last_item_id = max(ref.id for ref, _row in new)  # stores are serialised
+        db.session.connection().execute(
+            sa.insert(_words), [_words_row(ref.id, row) for ref, row in new]
+        )
         changes.report(db.session, _items, changes.INSERT, [{"id": ref.id} for ref, _ in new])
     stored.new_items = len(new)
     db.session.connection().execute(
@@ -165,6 +177,9 @@ def _store_one(feed_id, entry: Entry, seen_at, stored: Stored) -> None:
                     .scalar_one()
                 )
                 stored.new_items += 1
+                db.session.connection().execute(
+                    sa.insert(_words), _words_row(item_id, _item_row(entry, seen_at))
+                )
                 changes.report(db.session, _items, changes.INSERT, [{"id": item_id}])
             else:
                 stored.duplicates += 1
@@ -208,6 +223,11 @@ def _item_row(entry: Entry, seen_at, feed_id: int | None = None) -> dict:
         "status": ItemStatus.NEW,
         "first_feed_id": feed_id,
     }
+
+
+def _words_row(item_id: int, row: dict) -> dict:
+    """The item's words for screening, found as it arrives (see `portal.horizon.item_words`)."""
+    return words_row(item_id, screening_text(row["title"], row["summary"]))
 
 
 def _source_row(item_id: int, feed_id: int, entry: Entry, seen_at) -> dict:

@@ -24,6 +24,7 @@ from portal import audit, page_cache
 from portal.clock import utcnow
 from portal.database import write_intent
 from portal.extensions import db
+from portal.horizon.item_words import pool_words, screening_text, store_words
 from portal.horizon.models import ItemStatus, ScannedItem, ScreeningRequest
 from portal.ideas.models import Idea
 from portal.ideas.sections import active_workstreams
@@ -90,8 +91,8 @@ def rescore_items(actor=None, reason: str = "", *, inline: bool = False) -> int 
         db.session.add(ScreeningRequest(reason=reason[:80], actor_id=getattr(actor, "id", None)))
         db.session.flush()
         return None
-    rows = compute_relevance()
-    _store(rows)
+    rows, words = compute_relevance()
+    _store(rows, words)
     return len(rows)
 
 
@@ -111,17 +112,13 @@ def run_requested_rescoring() -> int | None:
     if last is None:
         db.session.rollback()
         return None
-    rows = compute_relevance()
+    rows, words = compute_relevance()
     db.session.rollback()  # end the read before taking the write lock
     with write_intent():
-        _store(rows)
+        _store(rows, words)
         db.session.execute(sa.delete(ScreeningRequest).where(ScreeningRequest.id <= last))
         db.session.commit()
     return len(rows)
-
-
-def item_text(title: str | None, summary: str | None) -> str:
-    return "\n".join(part for part in (title, summary) if part)
 
 
 def enabler_criteria() -> list:
@@ -141,9 +138,9 @@ def topic_texts() -> tuple[dict[str, str], dict[str, str]]:
     return workstreams, enablers
 
 
-def compute_relevance() -> list[dict]:
+def compute_relevance() -> tuple[list[dict], list[dict]]:
     """Each item's relevance and per-topic (workstream, enabler) relevance, as column values
-    by id."""
+    by id; and the words of items that had none stored (or stale ones), to store."""
     rows = db.session.execute(
         sa.select(
             ScannedItem.id,
@@ -154,8 +151,9 @@ def compute_relevance() -> list[dict]:
         ).order_by(ScannedItem.id)
     ).all()
     if not rows:
-        return []
-    texts = [item_text(r.title, r.summary) or "untitled" for r in rows]
+        return [], []
+    texts = [screening_text(r.title, r.summary) for r in rows]
+    tokens, missing_words = pool_words([r.id for r in rows], texts)
     labels = [1 if r.status in RELEVANT else 0 if r.status in DECIDED else None for r in rows]
     decided = [n for n, r in enumerate(rows) if r.status in DECIDED]
     # The order decisions were made in tells the model when to switch to its late classifier.
@@ -164,7 +162,7 @@ def compute_relevance() -> list[dict]:
     topic_descriptions = {**workstreams, **enablers}
     try:
         with _MODEL_LOCK:
-            model, topic_model = _fitted(texts, topic_descriptions)
+            model, topic_model = _fitted(texts, tokens, topic_descriptions)
             model.update(labels, order=order)
             overall = _scaled(model.predict_relevance(), model.mode_)
             topics = np.zeros((len(rows), 0))
@@ -172,7 +170,7 @@ def compute_relevance() -> list[dict]:
                 topic_model.update(_topic_labels(rows, list(workstreams), list(enablers)))
                 topics = _topic_scores(topic_model)
     except ValueError:  # no usable words in the whole pool
-        return [{"id": r.id, "relevance": None, "topic_relevance": {}} for r in rows]
+        return [{"id": r.id, "relevance": None, "topic_relevance": {}} for r in rows], missing_words
     keys = list(topic_descriptions)
     return [
         {
@@ -181,19 +179,21 @@ def compute_relevance() -> list[dict]:
             "topic_relevance": {key: round(float(topics[n, t]), 4) for t, key in enumerate(keys)},
         }
         for n, r in enumerate(rows)
-    ]
+    ], missing_words
 
 
-def _fitted(texts, topics):
+def _fitted(texts, tokens, topics):
     """The models fitted to this pool, reused while its items and the topics' descriptions
     stay the same: fitting builds the features (the slow part), a retrain only refits the
-    classifier. Every description seeds the overall model too."""
+    classifier. Every description seeds the overall model too, so the topics' models share
+    its features."""
     key = hashlib.sha256(repr((texts, topics)).encode()).hexdigest()
     cache = page_cache.for_app(current_app._get_current_object(), "horizon_screening")
     found = cache.get(key)
     if found is None:
-        model = ScreeningModel().fit(texts, prior_texts=list(topics.values()) or None)
-        topic_model = TopicScreening().fit(texts, topics) if topics else None
+        priors = list(topics.values()) or None
+        model = ScreeningModel().fit(texts, prior_texts=priors, tokens=tokens)
+        topic_model = TopicScreening().fit(texts, topics, shared=model) if topics else None
         found = (model, topic_model)
         cache.clear()  # one pool's models per process
         cache.put(key, found)
@@ -269,9 +269,10 @@ def _promoted_enabler_scores() -> dict[tuple[int, str], float]:
     return {(item_id, f"{ENABLER}{key}"): float(mean) for item_id, key, mean in found}
 
 
-def _store(rows) -> None:
+def _store(rows, words) -> None:
     if rows:
         db.session.execute(sa.update(ScannedItem), rows)
+    store_words(words)
 
 
 # Reading, for the pages
