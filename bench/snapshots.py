@@ -120,6 +120,7 @@ def measure(url: str, repeat: int) -> tuple[float, float, int]:
     with app.test_request_context(), quiet_mail_log():
         lead = find_user_by_email("lead@example.org")
         db.session.execute(sa.delete(ScoreSnapshot))
+        snapshots.forget_reusable()
         started = time.perf_counter()
         rows, counts = snapshots.compute_snapshots("bench: full")
         snapshots._store(rows, lead, "bench: full", counts)

@@ -94,3 +94,33 @@ def configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
 def now_utc() -> datetime:
     """Default for timestamp columns when no clock is at hand."""
     return utcnow()
+
+
+def insert_many(connection, table: sa.Table, rows: list[dict]) -> None:
+    """Insert `rows` (dicts with the same keys) with one executemany of the driver.
+
+    What SQLAlchemy's executemany does, with the columns' bind processing (JSON text, UTC
+    datetimes) run column by column, and once for a column holding one value throughout:
+    its per-row work was a third of storing 40,000 score snapshots."""
+    if not rows:
+        return
+    names = list(rows[0])
+    dialect = connection.dialect
+    compiled = table.insert().compile(dialect=dialect, column_keys=names)
+    columns = []
+    for name in names:
+        values = [row[name] for row in rows]
+        process = table.c[name].type._cached_bind_processor(dialect)
+        if process is not None:
+            first = values[0]
+            if all(value is first for value in values):  # one value throughout
+                values = [process(first)] * len(values)
+            else:
+                values = [process(value) for value in values]
+        columns.append(values)
+    if compiled.positional:
+        order = [names.index(name) for name in compiled.positiontup]
+        params = list(zip(*(columns[n] for n in order), strict=True))
+    else:
+        params = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+    connection.exec_driver_sql(compiled.string, params)

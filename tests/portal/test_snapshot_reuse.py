@@ -38,6 +38,7 @@ def recomputed(app, *, from_scratch: bool) -> dict:
     with app.app_context():
         if from_scratch:
             db.session.execute(sa.delete(ScoreSnapshot))
+            snapshots.forget_reusable()
         rows, _ = snapshots.compute_snapshots("compared")
         db.session.rollback()
     return {row["idea_id"]: {k: v for k, v in row.items() if k not in MOVED} for row in rows}
@@ -138,3 +139,22 @@ def test_a_retired_criterion_leaves_the_scores(app, create_assigned_round, query
     assert "measurement" in before and "measurement" not in after
     assert set(before) - set(after) == {"measurement"}
     assert all(after[key]["count"] == 1 for key in after)
+
+
+def test_a_worker_reuses_what_it_computed_without_reading_the_snapshots_back(
+    app, create_assigned_round, fits, monkeypatch
+):
+    round_id, ideas, members, _lead = create_assigned_round("Memory round", n_ideas=3)
+    review(app, round_id, ideas[0].id, members[0].id, 3)
+    first = recomputed(app, from_scratch=False)
+    fits["neighbours"] = fits["relevance"] = 0
+
+    def unread():
+        raise AssertionError("the stored snapshots were read back")
+
+    monkeypatch.setattr(snapshots, "_previous", unread)
+    review(app, round_id, ideas[1].id, members[1].id, 4)  # reuses what this process computed
+    assert fits == {"neighbours": 0, "relevance": 0}
+    monkeypatch.undo()
+    assert_same(recomputed(app, from_scratch=False), recomputed(app, from_scratch=True))
+    assert first.keys() == recomputed(app, from_scratch=False).keys()
