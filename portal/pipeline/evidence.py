@@ -7,6 +7,7 @@ without scores and nothing else.
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +26,7 @@ from scoring import (
     NEAR_DUPLICATE_THRESHOLD,
     OVERALL_RANGE,
     PRIORITY_WEIGHTS,
+    priority,
     unit_score,
 )
 
@@ -80,6 +82,7 @@ def idea_evidence(idea, viewer) -> dict:
         rank=ranks.position(snapshot.rank) if snapshot else None,
         ranked_ideas=ranks.shown,
         parts=_parts(snapshot, details),
+        explanation=_explanation(snapshot),
         sensitive_to=details.get("criteria", {}).get(details.get("sensitive_to") or "", {}),
         agreement=_agreement(details, ranked),
         agreement_current=disagreement.current(details),
@@ -94,6 +97,15 @@ def idea_evidence(idea, viewer) -> dict:
         },
     )
     return evidence
+
+
+def _explanation(snapshot) -> str | None:
+    """The one-line account of the snapshot's priority, part by part, from its stored figures
+    (worked out when shown: a refresh writing it for every idea took 0.3 s at 40,000)."""
+    if snapshot is None:
+        return None
+    panel = np.nan if snapshot.calibrated_score is None else snapshot.calibrated_score
+    return priority([panel], [snapshot.relevance], [snapshot.novelty]).explain(0)
 
 
 def _reviews(idea, snapshot, details) -> list[RoundView]:

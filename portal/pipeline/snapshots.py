@@ -377,6 +377,7 @@ def _compute(data: ScoringInputs, reason: str, corpus: str, neighbours, relevanc
     )
     now = utcnow()
     tables = _tables(data.criteria, summary, disagree, parts, relevance)
+    tables["nearest"] = _nearest(data.ideas, neighbours, corpus)
     figures = {
         "n_reviews": summary.n_reviews.astype(int).tolist(),
         "sufficient": summary.sufficient.astype(bool).tolist(),
@@ -400,12 +401,28 @@ def _compute(data: ScoringInputs, reason: str, corpus: str, neighbours, relevanc
             top_k=k,
             **{name: values[n] for name, values in figures.items()},
             details={
-                **_details(data, tables, parts, sensitivity, neighbours, topics, n),
+                **_details(data, tables, sensitivity, topics, n),
                 "reviews": per_review.get(n, {}),
                 "corpus": corpus,
                 "relevance_key": relevance_key,
             },
         )
+
+
+def _nearest(ideas, neighbours, corpus: str) -> list[list[dict]]:
+    """Each idea's three most similar others as stored; built once per corpus in a process
+    (they change only with the texts)."""
+    found = _remembered("nearest", corpus)
+    if found is None:
+        found = [
+            [
+                {"idea_id": ideas[j].id, "reference": ideas[j].reference, "similarity": float(s)}
+                for j, s in near[:3]
+            ]
+            for near in neighbours
+        ]
+        _remember("nearest", corpus, found)
+    return found
 
 
 def _review_effects(data, overall, model) -> dict[int, dict]:
@@ -474,7 +491,7 @@ def _tables(criteria, summary, disagree, parts, relevance) -> dict:
     }
 
 
-def _details(data, tables, parts, sensitivity, neighbours, topics, n) -> dict:
+def _details(data, tables, sensitivity, topics, n) -> dict:
     moved_by = sensitivity.criterion[n]
     return {
         "criteria": tables["criteria"][n],
@@ -482,17 +499,9 @@ def _details(data, tables, parts, sensitivity, neighbours, topics, n) -> dict:
         "agreement_rule": disagreement.AGREEMENT_RULE,
         "split_recommendation": bool(data.split[n]),
         "contributions": dict(zip(PRIORITY_COMPONENTS, tables["contributions"][n], strict=True)),
-        "explanation": parts.explain(n),
         "sensitive_to": tables["keys"][moved_by] if moved_by >= 0 else None,
         "relevance": dict(zip(topics, tables["relevance"][n], strict=True)),
-        "nearest": [
-            {
-                "idea_id": data.ideas[j].id,
-                "reference": data.ideas[j].reference,
-                "similarity": float(s),
-            }
-            for j, s in neighbours[n][:3]
-        ],
+        "nearest": tables["nearest"][n],
     }
 
 

@@ -66,6 +66,8 @@ def test_scores_come_from_the_snapshot_with_an_explanation_that_adds_up(lead, re
     ):
         assert re.search(rf"{re.escape(label)} [0-9.]+ [0-9.]+ {parts[key]:.3f}", text), label
     assert "How the priority is worked out" in html
+    panel = f"panel {parts['panel']:.4f} (calibrated score {snapshot.calibrated_score:.2f} of 5"
+    assert f"priority {snapshot.priority:.4f} = {panel}" in text
 
 
 def test_each_review_is_shown_in_full_with_names(lead, reviewed):
