@@ -33,6 +33,22 @@ is now 3.1 ms):
 - PostgreSQL: ``p50_ms=20.9 p95_ms=29.6 p99_ms=38.3 rps=374.6 baseline_rps=2589.2
   cold_rps=29.4``: 14.5 %, p99 1.8 x p50; cold 1.1 %.
 
+Then (2026-12-04, later) with every template compiled and start-up's objects frozen out of the
+cycle collector (`gc.freeze`) before a worker serves (`wsgi.py`): a worker's first render had
+paid ~0.3 s of compilation with requests queued behind it, and full collections took 0.1 to
+0.3 s each under load; and with the session, its user and the user's roles read in one query:
+
+- SQLite: ``p50_ms=9.5 p95_ms=13.3 p99_ms=18.1 rps=807.6 baseline_rps=2742.4
+  cold_rps=40.9``: 29.4 %, p99 1.9 x p50; cold 1.5 % (before the session change: 22.9 %,
+  p99 1.8 x).
+- PostgreSQL: ``p50_ms=13.0 p95_ms=18.2 p99_ms=21.6 rps=593.4 baseline_rps=2738.9
+  cold_rps=44.9``: 21.7 %, p99 1.7 x p50; cold 1.6 % (the run before it, on a busier
+  machine: 16.4 %, p99 1.6 x).
+
+The cold page is the target still far off: rendered afresh it costs about 40 ms in one
+process (counts, ranks and the sort over every snapshot in SQL, then 50 rows and the table's
+template), about 8 times what 10 % of the static file's rate allows.
+
 Run: ``python bench/pipeline_load.py [--database sqlite|postgresql] [--scale 5000]
 [--duration 15s] [--connections 8] [--keep [PATH_OR_NAME]]``. Loading the data takes about
 45 s; ``--keep`` reuses (and if need be prepares) /tmp/pipeline-bench.sqlite3 or the

@@ -13,6 +13,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app, request, session
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import joinedload
 
 from portal.auth.models import User, UserSession
 from portal.auth.tokens import digest, new_token
@@ -53,10 +54,17 @@ def _new_session(user: User, second_factor_pending: bool = False) -> UserSession
 
 
 def current_session_record() -> UserSession | None:
+    """This cookie's session record, with its user and the user's roles in the same query
+    (every signed-in request reads all three: one round trip instead of three)."""
     token = session.get(SESSION_KEY)
     if not token:
         return None
-    return db.session.scalar(sa.select(UserSession).filter_by(token_hash=digest(token)))
+    query = (
+        sa.select(UserSession)
+        .filter_by(token_hash=digest(token))
+        .options(joinedload(UserSession.user).joinedload(User.role_grants))
+    )
+    return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def _live(record: UserSession | None) -> bool:
