@@ -13,7 +13,7 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaSource
-from portal.pipeline import whatif
+from portal.pipeline import ranking, whatif
 from portal.pipeline.filters import PipelineQuery
 from portal.pipeline.models import ScoreSnapshot
 from portal.pipeline.ranking import pipeline_rows
@@ -560,3 +560,26 @@ def test_what_if_places_are_the_pipeline_positions_the_lead_sees(
         "SP-TEST-0003": (2, 1),
         "SP-TEST-0002": (1, 2),
     }
+
+
+def test_ranks_are_worked_out_once_per_data_version_and_follow_a_new_conflict(
+    app, client_for, data, create_user, monkeypatch
+):
+    first = data.add("First", rank=1)
+    data.add("Second", rank=2)
+    data.add("Third", rank=3)
+    lead = client_for(Role.PROGRAMME_LEAD)
+    calls = []
+    original = ranking.ranks_for
+    monkeypatch.setattr(ranking, "ranks_for", lambda user: calls.append(user.id) or original(user))
+    page(lead, "?sort=title")
+    page(lead, "?sort=title&dir=desc")  # another rendering, the same ranks
+    assert len(calls) == 1
+    with app.app_context():
+        member = db.session.get(User, lead.user.id)
+        declare_conflict(member, db.session.get(Idea, first), ConflictKind.FINANCIAL, None)
+        db.session.commit()
+    html = page(lead, "?sort=rank")
+    assert len(calls) == 2
+    assert order(html) == ["SP-TEST-0002", "SP-TEST-0003"]
+    assert [row["Rank"] for row in ranked_table(html)] == ["1", "2"]
