@@ -45,9 +45,17 @@ paid ~0.3 s of compilation with requests queued behind it, and full collections 
   cold_rps=44.9``: 21.7 %, p99 1.7 x p50; cold 1.6 % (the run before it, on a busier
   machine: 16.4 %, p99 1.6 x).
 
-The cold page is the target still far off: rendered afresh it costs about 40 ms in one
-process (counts, ranks and the sort over every snapshot in SQL, then 50 rows and the table's
-template), about 8 times what 10 % of the static file's rate allows.
+Then with the viewer's ranks kept per data version in each worker (`ranking._ranks`), SQLite:
+``p50_ms=11.2 p95_ms=16.4 p99_ms=21.3 rps=687.9 baseline_rps=2760.6 cold_rps=61.3``: 24.9 %,
+p99 1.9 x p50, cold 2.2 % (was 1.5 %; a first view 38 ms, was 52). At 50,000 ideas
+(``--scale 50000 --keep /tmp/pipeline-bench-50k.sqlite3``): ``p50_ms=12.6 p95_ms=20.5
+p99_ms=110.4 rps=597.7 baseline_rps=2750.3 cold_rps=11.7``: 21.7 %, within a factor of 2 of
+the 5,000-idea ratio, but the p99 is 8.7 x the p50 (a worker's first render of the page takes
+about 0.7 s there, and requests queue behind it) and cold 0.4 %.
+
+The cold page is the target still far off: rendered afresh it costs about 38 ms in one
+process at 5,000 ideas (the count and the sort over every snapshot in SQL, then 50 rows and
+the table's template), several times what 10 % of the static file's rate allows.
 
 Run: ``python bench/pipeline_load.py [--database sqlite|postgresql] [--scale 5000]
 [--duration 15s] [--connections 8] [--keep [PATH_OR_NAME]]``. Loading the data takes about
