@@ -80,11 +80,13 @@ class TopicScreening(ScreeningFeatures):
             shared = ScreeningModel(**self.get_params(), switch_after=None).fit(
                 texts, prior_texts=priors, tokens=tokens
             )
-        elif shared.prior_features_.shape[0] != len(priors) or shared.get_params() != {
-            **shared.get_params(),
-            **self.get_params(),
-        }:
-            raise ValueError("shared must be fitted with these settings and topics' descriptions")
+        else:
+            theirs = shared.get_params()
+            same = all(theirs[name] == value for name, value in self.get_params().items())
+            if not same or shared.prior_features_.shape[0] != len(priors):
+                raise ValueError(
+                    "shared must be fitted with these settings and topics' descriptions"
+                )
         self.models_, start = {}, 0
         for key in self.topics_:
             model = ScreeningModel(**self.get_params(), switch_after=None)

@@ -124,3 +124,5 @@ def test_topics_can_share_the_overall_models_features():
     assert np.array_equal(shared.predict_relevance(), own.predict_relevance())
     with pytest.raises(ValueError, match="shared must be fitted"):
         TopicScreening().fit(texts, {"hygiene": "hand hygiene"}, shared=overall)
+    with pytest.raises(ValueError, match="shared must be fitted"):
+        TopicScreening(n_components=20).fit(texts, topics, shared=overall)
