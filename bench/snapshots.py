@@ -37,9 +37,10 @@ freedom and the criteria's figures built in one pass:
 ``refresh_5k_s=0.50 refresh_50k_s=5.30 full_5k_s=6.16 full_50k_s=54.47``; then with the
 priority's one-line explanation worked out when the idea page shows it (not stored for every
 idea) and each idea's nearest others built once per corpus: ``refresh_5k_s=0.50
-refresh_50k_s=4.76 full_5k_s=6.45 full_50k_s=56.70``. At 50,000 a refresh is now about 1.6 s
-reading the inputs (0.7 s of it the 706,000 score rows), 1.5 s computing and building the
-rows, 1.0 s storing them and 0.35 s committing: under 5 s, with little to spare.
+refresh_50k_s=4.76 full_5k_s=6.45 full_50k_s=56.70``; two later runs of the same code gave
+4.95 and 5.02 s at 50,000, so that figure sits on the 5 s line. At 50,000 a refresh is now
+about 1.7 s reading the inputs (0.7 s of it the 706,000 score rows), 1.5 s computing and
+building the rows, 1.2 s storing them and 0.4 s committing (each timed alone).
 """
 
 import argparse

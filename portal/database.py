@@ -110,7 +110,7 @@ def insert_many(connection, table: sa.Table, rows: list[dict]) -> None:
     columns = []
     for name in names:
         values = [row[name] for row in rows]
-        process = table.c[name].type._cached_bind_processor(dialect)
+        process = table.c[name].type.bind_processor(dialect)
         if process is not None:
             first = values[0]
             if all(value is first for value in values):  # one value throughout

@@ -1,10 +1,11 @@
 """Each scanned item's words for screening, computed once and kept beside it.
 
-The screening model reads a text as its words (`scoring.text_tokens`: lowercased, accents
-stripped, in order). Finding them is the part of fitting a pool that belongs to each item
-alone, about 2 s of a 25,000-item fit, so the scan task computes an item's words when it stores
-the item (`words_row`), and a rescoring reads them (`pool_words`), computing only those of
-items stored before this table or whose text has changed since, which it then stores.
+The screening model reads a text as its words (`scoring.text_tokens`: lowercased, in order,
+with an accent-stripped spelling after them where stripping changes them). Finding them is the
+part of fitting a pool that belongs to each item alone, about 2 s of a 25,000-item fit, so the
+scan task computes an item's words when it stores the item (`words_row`), and a rescoring
+reads them (`pool_words`), computing only those of items stored before this table or whose
+text has changed since, which it then stores.
 """
 
 import hashlib
@@ -27,6 +28,7 @@ def screening_text(title: str | None, summary: str | None) -> str:
 
 
 def text_key(text: str) -> str:
+    """A short digest of the text the stored words were found in."""
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 

@@ -168,18 +168,14 @@ def _store_one(feed_id, entry: Entry, seen_at, stored: Stored) -> None:
         with db.session.begin_nested():
             item_id = _existing_item(entry)
             if item_id is None:
+                row = _item_row(entry, seen_at, feed_id)
                 item_id = (
                     db.session.connection()
-                    .execute(
-                        sa.insert(_items).returning(_items.c.id),
-                        _item_row(entry, seen_at, feed_id),
-                    )
+                    .execute(sa.insert(_items).returning(_items.c.id), row)
                     .scalar_one()
                 )
                 stored.new_items += 1
-                db.session.connection().execute(
-                    sa.insert(_words), _words_row(item_id, _item_row(entry, seen_at))
-                )
+                db.session.connection().execute(sa.insert(_words), _words_row(item_id, row))
                 changes.report(db.session, _items, changes.INSERT, [{"id": item_id}])
             else:
                 stored.duplicates += 1

@@ -14,13 +14,14 @@ import json
 import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 
 import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import event
 
-from portal import audit, signals
+from portal import audit, page_cache, signals
 from portal.auth.models import User
 from portal.background import enqueue
 from portal.clock import utcnow
@@ -185,48 +186,35 @@ def _computed(reason: str) -> tuple[list[dict], tuple[int, int]]:
         return [], (0, len(data.reviews))
     texts = [idea.similarity_text for idea in data.ideas]
     corpus = _corpus_key(data.ideas, texts)  # every text hashed once, for both reuse checks
-    previous = _Previous()
+    previous = cache(_previous)  # read only if a reuse check needs it, then once
     neighbours = _neighbours(data.ideas, texts, corpus, previous)
     relevance = _relevance(data.ideas, texts, corpus, previous)
     rows = list(_compute(data, reason, corpus, neighbours, relevance))
     return rows, (len(data.ideas), len(data.reviews))
 
 
-class _Previous:
-    """The stored snapshots' reusable parts (`_previous`), read only if a check needs them."""
-
-    def __init__(self):
-        self._read = None
-
-    def __call__(self) -> dict[int, dict]:
-        if self._read is None:
-            self._read = _previous()
-        return self._read
-
-
-# The neighbours and relevance last computed in this process, by the key they were made from:
-# the same key gives the same result whoever stored the snapshots since, so a worker's next
-# refresh need not read them back out of the table (0.4 s at 40,000 ideas).
-_LAST: dict[str, tuple[str, object]] = {}
-_LAST_LOCK = threading.Lock()
+# The neighbours, "nearest" lists and relevance this app's process last computed, by the key
+# they were made from: the same key gives the same result whoever stored the snapshots since, so
+# a worker's next refresh need not read them back out of the table (0.4 s at 40,000 ideas). One
+# entry each, in the app's fragment caches (tests run several apps in one process).
+_REUSABLE = ("neighbours", "nearest", "relevance")
 
 
 def _remembered(name: str, key: str):
-    with _LAST_LOCK:
-        found = _LAST.get(name)
-    return found[1] if found is not None and found[0] == key else None
+    return page_cache.for_app(current_app, f"snapshot_{name}").get(key)
 
 
 def _remember(name: str, key: str, value) -> None:
-    with _LAST_LOCK:
-        _LAST[name] = (key, value)
+    kept = page_cache.for_app(current_app, f"snapshot_{name}")
+    kept.clear()  # only the latest: each holds a value per open idea
+    kept.put(key, value)
 
 
 def forget_reusable() -> None:
-    """Forget this process's last neighbours and relevance (so that, with the table emptied,
-    the next computation starts from nothing)."""
-    with _LAST_LOCK:
-        _LAST.clear()
+    """Forget what this process last computed of the neighbours and relevance (so that, with
+    the table emptied, the next computation starts from nothing)."""
+    for name in _REUSABLE:
+        page_cache.for_app(current_app, f"snapshot_{name}").clear()
 
 
 def _store(rows, actor, reason, counts) -> None:
