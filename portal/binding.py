@@ -1,4 +1,5 @@
-"""Binding the extensions to an app: the models, SQLite tuning, sessions and access check.
+"""Binding the extensions to an app: the models, SQLite tuning, sessions, access check and
+compression.
 
 Apart from `extensions.py` (which every model imports, so it must import none of them).
 """
@@ -7,7 +8,7 @@ from portal import models  # noqa: F401  (every model registers on the metadata)
 from portal.access import enforce_access_rule
 from portal.auth.sessions import load_user
 from portal.database import configure_sqlite
-from portal.extensions import csrf, db, login_manager, migrate
+from portal.extensions import compress, csrf, db, login_manager, migrate
 from portal.settings import PROJECT_ROOT
 
 
@@ -18,6 +19,7 @@ def init_app(app):
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
     csrf.init_app(app)
+    compress.init_app(app)
     login_manager.init_app(app)
     login_manager.session_protection = None  # server-side sessions do this job
     login_manager.login_view = "auth.sign_in"

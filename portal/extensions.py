@@ -1,6 +1,7 @@
 """Flask extensions, created unbound here and bound to the app by `binding.init_app`."""
 
 import orjson
+from flask_compress import Compress
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -34,3 +35,4 @@ db = SQLAlchemy(
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+compress = Compress()

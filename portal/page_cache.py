@@ -95,9 +95,10 @@ class FragmentCache:
             return len(self._entries)
 
 
-def for_app(app, name: str) -> FragmentCache:
-    """The app's fragment cache called `name` (one per app: tests run several apps)."""
+def for_app(app, name: str, max_entries=256) -> FragmentCache:
+    """The app's fragment cache called `name` (one per app: tests run several apps), made
+    with room for `max_entries` the first time it is asked for."""
     caches = app.extensions.setdefault("page_cache", {})
     if name not in caches:
-        caches[name] = FragmentCache()
+        caches[name] = FragmentCache(max_entries=max_entries)
     return caches[name]

@@ -9,7 +9,7 @@ import re
 from flask import current_app, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from portal import page_cache
 from portal.auth.roles import HOME_ENDPOINTS, Role
@@ -136,20 +136,55 @@ def bdi(text):
     return Markup("<bdi>{}</bdi>").format(text) if text else ""
 
 
-def component(name: str, params: dict) -> Markup:
+def component(name: str, params: dict, copied=(), caller=None) -> Markup:
     """An NHS.UK component (the header, footer, …) for these parameters, rendered once per
     process for each distinct set and then reused. The header's macro costs ~4 ms a page (its
     logo and items go through Jinja's indent filter), more than a cached pipeline table; the
     same parameters always give the same HTML. A form's CSRF token is added after
-    (`add_csrf_to_forms`), never cached."""
-    key = json.dumps(params, sort_keys=True)
+    (`add_csrf_to_forms`), never cached.
+
+    `copied` names parameters the component only writes out (escaped), never tests or
+    transforms, such as pagination's "href" and "number": the component is rendered once per
+    set of the other parameters with a marker in their place, and their values are put in
+    after, so pages whose links differ still share one rendering. Called with a block
+    (``{% call nhsuk_component("details", {...}) %}``), the block is the "html" parameter
+    and copied so (only its indentation differs from the macro's own)."""
+    values: list[str] = []
+    if caller is not None:
+        params = params | {"html": _MARKER_TEXT.format(0)}
+        values.append(str(caller()))
+    shape = _with_markers(params, frozenset(copied), values)
+    key = json.dumps(shape, sort_keys=True)
     cache = page_cache.for_app(current_app, f"nhsuk-{name}")
     html = cache.get(key)
     if html is None:
         macros = current_app.jinja_env.get_template(f"nhsuk/components/{name}/macro.jinja")
-        html = Markup(getattr(macros.module, name)(params))
+        macro = re.sub(r"-([a-z])", lambda m: m.group(1).upper(), name)  # skip-link: skipLink
+        html = Markup(getattr(macros.module, macro)(shape))
         cache.put(key, html)
+    if values:
+        html = Markup(_MARKER.sub(lambda found: values[int(found.group(1))], html))
     return html
+
+
+_MARKER_TEXT, _MARKER = "\x02{}\x03", re.compile("\x02([0-9]+)\x03")
+
+
+def _with_markers(value, copied: frozenset, values: list):
+    """`value` with each truthy parameter named in `copied` replaced by a marker, its escaped
+    text appended to `values`."""
+    if isinstance(value, dict):
+        shaped = {}
+        for name, item in value.items():
+            if name in copied and item and not isinstance(item, dict | list):
+                shaped[name] = _MARKER_TEXT.format(len(values))
+                values.append(str(escape(item)))
+            else:
+                shaped[name] = _with_markers(item, copied, values)
+        return shaped
+    if isinstance(value, list):
+        return [_with_markers(item, copied, values) for item in value]
+    return value
 
 
 def add_csrf_to_forms(html):

@@ -36,6 +36,9 @@ class ScoreSnapshot(db.Model):
     novelty: Mapped[float] = mapped_column(sa.Float, default=1.0)
     priority: Mapped[float] = mapped_column(sa.Float, default=0.0)
     rank: Mapped[int] = mapped_column(index=True)
+    # reviewers further apart than the panel's usual spread, on a criterion or overall (the
+    # flags in `details`, summed up so the pipeline's table need not read them)
+    disagreement: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # per criterion key: mean, count, range, cannot, flag; and the rest of the explanation
     details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 

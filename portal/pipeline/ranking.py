@@ -6,104 +6,25 @@ a gap at rank 3 cannot give away where a hidden idea stands); near-duplicates na
 the lead may see too. Pages read the stored snapshots; nothing here computes scores.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app
 
-from portal import page_cache, policy
+from portal import policy
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
-from portal.ideas.models import Idea, IdeaEvent, IdeaSource, Workstream, idea_workstreams
-from portal.pipeline.disagreement import disagrees
+from portal.ideas.models import Idea, IdeaSource, Workstream, idea_workstreams
+from portal.pipeline import ranked_index
 from portal.pipeline.filters import PipelineQuery
-from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
-from portal.policy import Can, Ranks, open_ideas, ranked_clause, ranks_for
-from portal.reviews.models import Conflict, ReviewRound
+from portal.pipeline.models import ScoreSnapshot
+from portal.pipeline.ranked_index import entered_stage_sql, snapshots
+from portal.policy import Can, Ranks
 from scoring import NEAR_DUPLICATE_THRESHOLD
 
 PAGE_SIZE = 50
-PIPELINE_DATA = "pipeline"  # the data version of everything the pipeline page shows
-
-
-page_cache.watch(
-    PIPELINE_DATA,
-    [
-        Idea.__table__,
-        IdeaEvent.__table__,
-        idea_workstreams,
-        Workstream.__table__,
-        ScoreSnapshot.__table__,
-        SnapshotRequest.__table__,
-        Conflict.__table__,
-        ReviewRound.__table__,
-    ],
-)
-
-
-def _json_list_has(column, key):
-    # The JSON lists hold fixed keys from choices.py, stored quoted: a substring test on the
-    # text is exact, and works alike on SQLite and PostgreSQL.
-    return sa.cast(column, sa.Text).contains(f'"{key}"', autoescape=True)
-
-
-def _conditions(query: PipelineQuery) -> list:
-    conditions = []
-    if query.workstream:
-        chosen = sa.select(idea_workstreams.c.idea_id).join(Workstream)
-        conditions.append(Idea.id.in_(chosen.where(Workstream.key == query.workstream)))
-    if query.setting:
-        conditions.append(_json_list_has(Idea.care_settings, query.setting))
-    if query.stage:
-        conditions.append(Idea.state == query.stage)
-    if query.round:
-        conditions.append(ScoreSnapshot.round_id == query.round)
-    if query.inequality:
-        kind, key = query.inequality.split(":", 1)
-        column = Idea.populations if kind == "group" else Idea.clinical_areas
-        conditions.append(_json_list_has(column, key))
-    if query.source:
-        conditions.append(Idea.source == query.source)
-    return conditions
-
-
-def _entered_stage_sql():
-    last_move = (
-        sa.select(sa.func.max(IdeaEvent.at))
-        .where(IdeaEvent.idea_id == Idea.id, IdeaEvent.to_state == Idea.state)
-        .scalar_subquery()
-    )
-    return sa.func.coalesce(last_move, Idea.submitted_at)
-
-
-def _ordering(query: PipelineQuery):
-    descending = query.direction == "desc"
-    if query.sort == "rank":
-        return [ScoreSnapshot.rank.desc() if descending else ScoreSnapshot.rank]
-    if query.sort == "days":  # more days in stage means an earlier entry
-        column, descending = _entered_stage_sql(), not descending
-    else:
-        column = {
-            "score": ScoreSnapshot.raw_score
-            if query.view == "raw"
-            else ScoreSnapshot.calibrated_score,
-            "prob": ScoreSnapshot.prob_top_k,
-            "submitted": Idea.submitted_at,
-        }[query.sort]
-    missing = column.is_(None)
-    if query.sort in ("score", "prob"):  # shown as "Not enough reviews": sort with the missing
-        missing = sa.or_(
-            missing, ScoreSnapshot.calibrated_score.is_(None), ScoreSnapshot.sufficient.is_(False)
-        )
-    # missing values last whichever the direction, then in rank order among themselves
-    # (NULLs alone would sort first on PostgreSQL and last on SQLite)
-    value = sa.case((missing, sa.null()), else_=column)
-    missing_last = sa.case((missing, 1), else_=0)
-    return [missing_last, value.desc() if descending else value.asc(), ScoreSnapshot.rank]
-
-
 ROW_COLUMNS = (
     Idea.id,
     Idea.reference,
@@ -121,7 +42,7 @@ ROW_COLUMNS = (
     ScoreSnapshot.prob_top_k,
     ScoreSnapshot.top_k,
     ScoreSnapshot.priority,
-    ScoreSnapshot.details,
+    ScoreSnapshot.disagreement,
 )
 
 
@@ -138,6 +59,7 @@ class PipelineRow:
     state: IdeaState
     source: IdeaSource
     submitted_at: datetime | None
+    entered_at: datetime | None  # when it entered its current stage (else was submitted)
     rank: int
     n_reviews: int
     sufficient: bool
@@ -148,7 +70,7 @@ class PipelineRow:
     prob_top_k: float | None
     top_k: int
     priority: float
-    details: dict
+    disagreement: bool  # reviewers further apart than the panel's usual spread
 
     @property
     def display_title(self) -> str:
@@ -162,11 +84,6 @@ class PipelineRow:
     def scored(self) -> bool:
         return self.sufficient and self.calibrated_score is not None
 
-    @property
-    def disagreement(self) -> bool:
-        """Reviewers further apart than the panel's usual spread (`pipeline.disagreement`)."""
-        return disagrees(self.details)
-
     duplicates: list[str] = field(default_factory=list)  # near-duplicates the lead may see
 
 
@@ -179,40 +96,16 @@ class PipelinePage:
     hidden: int  # open ideas left out because of the lead's conflicts
 
 
-def _base(*columns):
-    return (
-        sa.select(*columns).select_from(ScoreSnapshot).join(Idea, Idea.id == ScoreSnapshot.idea_id)
-    )
-
-
-def _counts(user, query: PipelineQuery):
-    """(rows matching, open ideas hidden from the user) in one pass."""
-    visible = ranked_clause(user)
-    return db.session.execute(
-        _base(
-            sa.func.count().filter(sa.and_(visible, *_conditions(query))),
-            sa.func.count().filter(sa.and_(open_ideas(), sa.not_(visible))),
-        )
-    ).one()
-
-
-def _ordered_ids(user, query: PipelineQuery):
-    return (
-        _base(ScoreSnapshot.idea_id)
-        .where(ranked_clause(user), *_conditions(query))
-        .order_by(*_ordering(query), Idea.id)
-    )
-
-
-def _duplicates(user, found) -> dict[int, list[str]]:
-    """Each row's near-duplicates, naming only ideas whose scores the user may see."""
+def _duplicates(user, ids) -> dict[int, list[str]]:
+    """Each idea's near-duplicates, naming only ideas whose scores the user may see."""
+    nearest = sa.select(ScoreSnapshot.idea_id, ScoreSnapshot.details["nearest"])
     near = {
-        row.id: [
+        idea_id: [
             n["reference"]
-            for n in (row.details or {}).get("nearest", [])
+            for n in found or []
             if n.get("similarity", 0) >= NEAR_DUPLICATE_THRESHOLD
         ]
-        for row in found
+        for idea_id, found in db.session.execute(_by_idea(nearest, ids, ScoreSnapshot.idea_id))
     }
     named = {ref for refs in near.values() for ref in refs}
     seen = set()
@@ -227,71 +120,67 @@ def _by_idea(statement, ids, column):
     return statement.where(column.in_(ids)) if len(ids) <= 500 else statement
 
 
-def entered_stage(rows) -> dict[int, datetime | None]:
-    """When each idea entered its current stage, in one query (else when it was submitted)."""
-    moves = sa.select(IdeaEvent.idea_id, sa.func.max(IdeaEvent.at)).join(
-        Idea, sa.and_(Idea.id == IdeaEvent.idea_id, Idea.state == IdeaEvent.to_state)
-    )
-    moves = _by_idea(moves, [r.id for r in rows], IdeaEvent.idea_id)
-    found = dict(db.session.execute(moves.group_by(IdeaEvent.idea_id)).all())
-    return {r.id: found.get(r.id) or r.submitted_at for r in rows}
+@functools.cache
+def _row_statement(every=False):
+    """SQL: the rows of the ideas in the "ids" parameter (or of every idea), built once: a
+    third of the time reading a page's 50 rows went on building the statement again."""
+    statement = snapshots(*ROW_COLUMNS, entered_stage_sql().label("entered_at"))
+    return statement if every else statement.where(Idea.id.in_(sa.bindparam("ids", expanding=True)))
 
 
-def _rows(user, ids, ranks: Ranks) -> list[PipelineRow]:
-    # Sorting ran on narrow rows (ids only); the wide ones, JSON details and all, are fetched
-    # for the ids wanted and put back in their order here.
-    found = db.session.execute(_by_idea(_base(*ROW_COLUMNS), ids, Idea.id)).all()
+def _rows(user, ids, ranks: Ranks, columns=None) -> list[PipelineRow]:
+    """The rows of `ids`, in that order; workstreams and duplicates only if `columns` (all
+    when None) shows them."""
+    read = db.session.connection().execute
+    if len(ids) <= 500:
+        found = read(_row_statement(), {"ids": ids}).all()
+    else:  # an export of thousands reads every row instead
+        found = read(_row_statement(every=True)).all()
     by_id = {row.id: row for row in found}
     found = [by_id[i] for i in ids if i in by_id]
     names: dict[int, list[str]] = {}
-    chosen = (
-        sa.select(idea_workstreams.c.idea_id, Workstream.name)
-        .join(Workstream)
-        .order_by(Workstream.position, Workstream.id)
-    )
-    for idea_id, name in db.session.execute(_by_idea(chosen, ids, idea_workstreams.c.idea_id)):
-        names.setdefault(idea_id, []).append(name)
-    entered = entered_stage(found)
-    duplicates = _duplicates(user, found)
+    if columns is None or "workstreams" in columns:
+        chosen = (
+            sa.select(idea_workstreams.c.idea_id, Workstream.name)
+            .join(Workstream)
+            .order_by(Workstream.position, Workstream.id)
+        )
+        for idea_id, name in read(_by_idea(chosen, ids, idea_workstreams.c.idea_id)):
+            names.setdefault(idea_id, []).append(name)
+    shows_duplicates = columns is None or "duplicates" in columns
+    duplicates = _duplicates(user, ids) if shows_duplicates else {}
     now = utcnow()
     return [
         PipelineRow(
             position=ranks.position(row.rank),
-            duplicates=duplicates[row.id],
+            duplicates=duplicates.get(row.id, []),
             workstreams=names.get(row.id, []),
-            days_in_stage=max(0, (now - entered[row.id]).days) if entered[row.id] else None,
+            days_in_stage=max(0, (now - row.entered_at).days) if row.entered_at else None,
             **row._mapping,
         )
         for row in found
     ]
 
 
-def pipeline_page(user, query: PipelineQuery, per_page=PAGE_SIZE) -> PipelinePage:
-    """One page of the pipeline for `user`, filtered, sorted and paged in SQL."""
-    total, hidden = _counts(user, query)
-    pages = max(1, -(-total // per_page))
+def pipeline_page(user, query: PipelineQuery, index=None, per_page=PAGE_SIZE) -> PipelinePage:
+    """One page of the pipeline for `user`, filtered, sorted and paged (from `index`, a
+    `ranked_index.RankedIndex`, or the current one)."""
+    index = index or ranked_index.current()
+    viewer = index.viewer(user)
+    ids = index.select(viewer, query)
+    pages = max(1, -(-len(ids) // per_page))
     page = min(query.page, pages)
-    ids = db.session.scalars(
-        _ordered_ids(user, query).limit(per_page).offset((page - 1) * per_page)
-    ).all()
-    rows = _rows(user, ids, _ranks(user))
-    return PipelinePage(rows=rows, total=total, page=page, pages=pages, hidden=hidden)
-
-
-def _ranks(user) -> Ranks:
-    """`ranks_for(user)`, kept by this process for the current data version: every page of
-    every sort and filter shows positions among the same ranked ideas, and working them out
-    reads every snapshot (a third of a page rendered afresh at 5,000 ideas)."""
-    key = (page_cache.current_token(PIPELINE_DATA), user.id, user.organisation_id)
-    cache = page_cache.for_app(current_app, "pipeline_ranks")
-    found = cache.get(key)
-    if found is None:
-        found = ranks_for(user)
-        cache.put(key, found)
-    return found
+    shown = ids[(page - 1) * per_page : page * per_page].tolist()
+    return PipelinePage(
+        rows=_rows(user, shown, viewer.ranks, query.columns),
+        total=len(ids),
+        page=page,
+        pages=pages,
+        hidden=viewer.hidden,
+    )
 
 
 def pipeline_rows(user, query: PipelineQuery) -> list[PipelineRow]:
     """Every row matching the query, in its order (for exports)."""
-    ids = db.session.scalars(_ordered_ids(user, query)).all()
-    return _rows(user, ids, ranks_for(user))
+    viewer = ranked_index.current().viewer(user)
+    return _rows(user, ranked_index.current().select(viewer, query).tolist(), viewer.ranks)

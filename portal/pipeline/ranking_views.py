@@ -1,9 +1,11 @@
 """The leads' ranked pipeline (their home page), its 'what if' weights and its exports."""
 
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
 from flask import Response, current_app, render_template, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
-from wtforms import SelectChoice, SelectField
 
 from portal import audit, page_cache
 from portal.access import roles
@@ -11,8 +13,7 @@ from portal.auth.roles import Role
 from portal.clock import london, utcnow
 from portal.database import write_intent
 from portal.extensions import db
-from portal.forms import PortalForm
-from portal.pipeline import exports, whatif
+from portal.pipeline import exports, ranked_index, whatif
 from portal.pipeline.blueprint import bp
 from portal.pipeline.filters import (
     COLUMNS,
@@ -22,8 +23,10 @@ from portal.pipeline.filters import (
     filter_choices,
     parse_query,
 )
-from portal.pipeline.ranking import PIPELINE_DATA, pipeline_page, pipeline_rows
+from portal.pipeline.ranked_index import PIPELINE_DATA
+from portal.pipeline.ranking import pipeline_page, pipeline_rows
 from portal.pipeline.snapshots import refresh_pending
+from portal.pipeline.table_rows import table_rows
 from portal.reviews.rubric import current_rubric
 
 ANY = {
@@ -39,34 +42,45 @@ EXPORT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 WHAT_IF_SHOWN = 100
+# what werkzeug leaves unquoted in a query string and in a path segment (url.spec.whatwg.org)
+URL_SAFE, PATH_SAFE = "!$'()*,/:;?@", "!$&'()*+,/:;=@"
 
 
-class FilterForm(PortalForm):
-    class Meta:
-        csrf = False  # a GET form that changes nothing
-
-    workstream = SelectField("Workstream", validate_choice=False)
-    setting = SelectField("Care setting", validate_choice=False)
-    stage = SelectField("Stage", validate_choice=False)
-    round = SelectField("Review round", validate_choice=False)
-    inequality = SelectField("Inequalities addressed", validate_choice=False)
-    source = SelectField("Source", validate_choice=False)
-    sort = SelectField(
-        "Sort by", choices=[SelectChoice(k, label) for k, (label, _) in SORTS.items()]
-    )
+LABELS = {
+    "workstream": "Workstream",
+    "setting": "Care setting",
+    "stage": "Stage",
+    "round": "Review round",
+    "inequality": "Inequalities addressed",
+    "source": "Source",
+    "sort": "Sort by",
+}
+SORT_CHOICES = [(key, label) for key, (label, _) in SORTS.items()]
 
 
-def _filter_form(query, allowed):
-    form = FilterForm(formdata=None)
-    for name in FILTERS:
-        field = form[name]
-        field.choices = [
-            SelectChoice("", ANY[name]),
-            *(SelectChoice(value, label) for value, label in allowed[name]),
-        ]
-        field.data = str(query.args().get(name, ""))
-    form.sort.data = query.sort
-    return form
+@dataclass(frozen=True)
+class Select:
+    """One select of the filter form, as _filters.html writes it (a GET form that changes
+    nothing and is read by `parse_query`, so it needs no form class)."""
+
+    name: str
+    label: str
+    choices: list[tuple[str, str]]  # (value, label)
+    selected: str
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+
+def _filter_selects(query, allowed) -> dict[str, Select]:
+    args = query.args()
+    selects = {
+        name: Select(name, LABELS[name], [("", ANY[name]), *allowed[name]], str(args.get(name, "")))
+        for name in FILTERS
+    }
+    selects["sort"] = Select("sort", LABELS["sort"], SORT_CHOICES, query.sort)
+    return selects
 
 
 def hidden_fields(query, only=None, without=()) -> list[tuple[str, str]]:
@@ -79,6 +93,27 @@ def hidden_fields(query, only=None, without=()) -> list[tuple[str, str]]:
         if (only is None or name in only) and name not in without:
             pairs += [(name, str(item)) for item in (value if isinstance(value, list) else [value])]
     return pairs
+
+
+def with_query(path: str, args: dict) -> str:
+    """`path` with `args` as its query string, encoded as `url_for` does (lists repeated);
+    building the pipeline's own links so saves url_for's ~60 us a link."""
+    if not args:
+        return path
+    pairs = [
+        (name, item)
+        for name, value in args.items()
+        for item in (value if isinstance(value, list) else [value])
+    ]
+    return f"{path}?{urlencode(pairs, safe=URL_SAFE)}"
+
+
+def idea_links(back: str):
+    """A function giving an idea page's address with `back` (`url_for` once, not per row)."""
+    marker = "REFERENCE"  # an idea reference never needs quoting in a path
+    pattern = url_for("ideas.show", reference=marker, back=back)
+    before, after = pattern.split(marker, 1)
+    return lambda reference: f"{before}{quote(reference, safe=PATH_SAFE)}{after}"
 
 
 def pagination(current: int, pages: int, link) -> dict | None:
@@ -105,8 +140,9 @@ def ranked():
     # The table is the same for this lead until the data changes (a new data version) or the
     # day turns (days in stage), so it is rendered once and reused: the page stays fast for
     # thousands of ideas. The token is read first; data read after it is never older.
+    token = page_cache.current_token(PIPELINE_DATA)
     key = (
-        page_cache.current_token(PIPELINE_DATA),
+        token,
         current_user.id,
         current_user.organisation_id,
         london(utcnow()).date(),
@@ -115,18 +151,22 @@ def ranked():
     cache = page_cache.for_app(current_app, "pipeline")
     body = cache.get(key)
     if body is None:
-        body = Markup(_ranked_body())
+        body = Markup(_ranked_body(ranked_index.current(token)))
         cache.put(key, body)
     return render_template("pipeline/ranked.html", title="Pipeline", body=body)
 
 
-def _ranked_body():
-    allowed = filter_choices()
+def _ranked_body(index):
+    allowed = index.kept("filter choices", filter_choices)
     query = parse_query(request.args, allowed)
-    page = pipeline_page(current_user, query)
+    page = pipeline_page(current_user, query, index)
+    here = url_for("pipeline.ranked")
 
     def link(endpoint="pipeline.ranked", **changes):
-        return url_for(endpoint, **query.args(**changes))
+        args = query.args(**changes)
+        if endpoint == "pipeline.ranked":
+            return with_query(here, args)
+        return url_for(endpoint, **args)
 
     def sortable(label, key, format=None):
         """A column heading that sorts by `key`, or reverses the sort when it already does."""
@@ -144,13 +184,15 @@ def _ranked_body():
         refreshing=refresh_pending(),
         query=query,
         page=page,
-        filter_form=_filter_form(query, allowed),
+        filter_form=_filter_selects(query, allowed),
         filtered=any(getattr(query, name) for name in FILTERS),
         link=link,
+        idea_link=idea_links(link()),
         sortable=sortable,
         columns=COLUMNS,
         hidden_fields=hidden_fields,
         source_labels=SOURCE_LABELS,
+        table_rows=table_rows,
         pagination=pagination(page.page, page.pages, link),
     )
 

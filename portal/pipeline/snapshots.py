@@ -379,6 +379,7 @@ def _compute(data: ScoringInputs, reason: str, corpus: str, neighbours, relevanc
         "novelty": novelty.astype(float).tolist(),
         "priority": parts.total.astype(float).tolist(),
         "rank": ranks.astype(int).tolist(),
+        "disagreement": disagree.any.astype(bool).tolist(),
     }  # as Python values, converted once
     for n, idea in enumerate(data.ideas):
         yield dict(

@@ -141,6 +141,7 @@ class PipelineData:
                     top_k=10,
                     priority=priority if priority is not None else 1.0 / rank,
                     rank=rank,
+                    disagreement=disagreement,
                     details={
                         "criteria": {
                             "safety_impact": {

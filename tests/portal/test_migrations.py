@@ -1,5 +1,6 @@
 """Migrations match the models, run down and up again, and are named by date."""
 
+import json
 import re
 from datetime import datetime
 
@@ -195,3 +196,42 @@ def test_snapshots_stored_under_the_earlier_disagreement_rule_are_recomputed(fre
         assert run_requested_refresh() == 1  # what `flask worker` does
         details = db.session.get(ScoreSnapshot, idea.id).details
         assert details["agreement_rule"] == AGREEMENT_RULE
+
+
+def test_snapshots_get_their_disagreement_flag_from_their_details(fresh_app):
+    """Flagged on a criterion or overall under the current rule: True; else False."""
+    cell = {"range": 3.0, "disagreement": True}
+    stored = {
+        "SP-DIS-0001": {"agreement_rule": AGREEMENT_RULE, "criteria": {"evidence": cell}},
+        "SP-DIS-0002": {"agreement_rule": AGREEMENT_RULE, "overall": {"disagreement": True}},
+        "SP-DIS-0003": {"agreement_rule": AGREEMENT_RULE, "criteria": {"evidence": {}}},
+        "SP-DIS-0004": {"agreement_rule": 1, "criteria": {"evidence": cell}},
+        "SP-DIS-0005": {},
+    }
+    with fresh_app.app_context():
+        upgrade(revision="d4a8b2c6e913")
+        for number, (reference, details) in enumerate(stored.items(), start=1):
+            db.session.add(Idea(id=number, reference=reference, state=IdeaState.IN_REVIEW))
+            db.session.flush()
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO score_snapshots (idea_id, computed_at, reason, n_reviews, "
+                    "sufficient, top_k, relevance, novelty, priority, rank, details) VALUES "
+                    "(:id, :at, 'old', 2, true, 10, 0, 1, 0, :id, :details)"
+                ),
+                {"id": number, "at": datetime(2026, 12, 1), "details": json.dumps(details)},
+            )
+        db.session.commit()
+        upgrade()
+        flags = dict(
+            db.session.execute(
+                sa.select(Idea.reference, ScoreSnapshot.disagreement).join(ScoreSnapshot)
+            ).all()
+        )
+    assert flags == {
+        "SP-DIS-0001": True,
+        "SP-DIS-0002": True,
+        "SP-DIS-0003": False,
+        "SP-DIS-0004": False,
+        "SP-DIS-0005": False,
+    }

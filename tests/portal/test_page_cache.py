@@ -12,7 +12,7 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, Workstream
-from portal.pipeline.ranking import PIPELINE_DATA
+from portal.pipeline.ranked_index import PIPELINE_DATA
 from portal.reviews.conflicts import declare_conflict
 from portal.reviews.models import ConflictKind
 from tests.portal.pipeline_data import PipelineData, ranked_table

@@ -13,7 +13,7 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaSource
-from portal.pipeline import ranking, whatif
+from portal.pipeline import ranked_index, whatif
 from portal.pipeline.filters import PipelineQuery
 from portal.pipeline.models import ScoreSnapshot
 from portal.pipeline.ranking import pipeline_rows
@@ -570,8 +570,10 @@ def test_ranks_are_worked_out_once_per_data_version_and_follow_a_new_conflict(
     data.add("Third", rank=3)
     lead = client_for(Role.PROGRAMME_LEAD)
     calls = []
-    original = ranking.ranks_for
-    monkeypatch.setattr(ranking, "ranks_for", lambda user: calls.append(user.id) or original(user))
+    original = ranked_index.ranked_clause
+    monkeypatch.setattr(
+        ranked_index, "ranked_clause", lambda user: calls.append(user.id) or original(user)
+    )
     page(lead, "?sort=title")
     page(lead, "?sort=title&dir=desc")  # another rendering, the same ranks
     assert len(calls) == 1

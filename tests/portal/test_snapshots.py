@@ -101,6 +101,14 @@ def test_split_reviews_are_flagged_against_the_usual_spread(app, round_setup, qu
         other = snaps[idea.id][4]
         assert not any(c["disagreement"] for c in other["criteria"].values())
         assert other["overall"]["disagreement"] is False
+    # the flag the pipeline's table reads is the details' summed up
+    flags = query(
+        lambda: dict(
+            db.session.execute(sa.select(ScoreSnapshot.idea_id, ScoreSnapshot.disagreement)).all()
+        )
+    )
+    assert flags == {idea.id: disagrees(snaps[idea.id][4]) for idea in ideas}
+    assert flags[ideas[0].id] is True
 
 
 def test_a_snapshot_stored_under_the_earlier_rule_is_not_read_as_disagreeing():
