@@ -181,7 +181,7 @@ def _ranked_body(index):
 
     return render_template(
         "pipeline/_ranked_body.html",
-        refreshing=refresh_pending(),
+        refreshing=index.kept("refresh pending", refresh_pending),
         query=query,
         page=page,
         filter_form=_filter_selects(query, allowed),
