@@ -14,10 +14,10 @@ from sqlalchemy.orm import selectinload
 from portal import policy
 from portal.extensions import db
 from portal.ideas.models import Idea
-from portal.pipeline import disagreement
+from portal.pipeline import disagreement, ranked_index
 from portal.pipeline.decisions import can_reopen, offered_targets
 from portal.pipeline.models import Decision, ScoreSnapshot
-from portal.policy import Can, conflicted_pairs, ranks_for
+from portal.policy import Can, conflicted_pairs
 from portal.reviews.models import Review, ReviewRound, ReviewState
 from scoring import (
     DISAGREEMENT_RANGE,
@@ -76,7 +76,7 @@ def idea_evidence(idea, viewer) -> dict:
     details = snapshot.details if snapshot else {}
     rounds = _reviews(idea, snapshot, details)
     ranked = next((r for r in rounds if r.ranked), None)
-    ranks = ranks_for(viewer)
+    ranks = ranked_index.current().viewer(viewer).ranks  # as the pipeline shows, kept per version
     evidence.update(
         snapshot=snapshot,
         rank=ranks.position(snapshot.rank) if snapshot else None,

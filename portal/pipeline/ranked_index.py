@@ -76,6 +76,17 @@ def filter_condition(name: str, value):
     raise ValueError(f"no filter called {name!r}")
 
 
+def _kept_ids(name: str, value):
+    """SQL: the ids of the ideas the filter keeps, each read from the one table it needs
+    (joined to the snapshots, SQLite read every idea's whole row for every filter)."""
+    if name == "workstream":
+        chosen = sa.select(idea_workstreams.c.idea_id).join(Workstream)
+        return chosen.where(Workstream.key == value)
+    if name == "round":
+        return sa.select(ScoreSnapshot.idea_id).where(ScoreSnapshot.round_id == value)
+    return sa.select(Idea.id).where(filter_condition(name, value))
+
+
 def entered_stage_sql():
     """SQL: when the idea entered its current stage (its last move there), else was submitted."""
     last_move = (
@@ -128,6 +139,20 @@ def ordering(sort: str, direction: str, view: str, entered=None) -> list:
     ]
 
 
+def integer_rows(statement) -> np.ndarray:
+    """The rows of `statement`, whose columns are all integers, as an array (rows in no
+    particular order). The database joins them into one string: 50,000 rows one by one
+    through the driver and SQLAlchemy took 150 ms, the string a tenth of that."""
+    columns = list(statement.subquery().columns)
+    text = sa.cast(columns[0], sa.String)
+    for column in columns[1:]:
+        text = text + "," + sa.cast(column, sa.String)
+    joined = db.session.scalar(sa.select(sa.func.aggregate_strings(text, ",")))
+    if not joined:
+        return np.zeros((0, len(columns)), dtype=np.int64)
+    return np.array(joined.split(","), dtype=np.int64).reshape(-1, len(columns))
+
+
 class Viewer:
     """What one viewer may see of the ranking: a flag per snapshot, and their ranks."""
 
@@ -143,20 +168,18 @@ class RankedIndex:
 
     def __init__(self, token: str):
         self.token = token
-        rows = db.session.execute(
-            snapshots(ScoreSnapshot.idea_id, ScoreSnapshot.rank, open_ideas()).order_by(
-                ScoreSnapshot.idea_id
-            )
-        ).all()
-        self.ids = np.array([row[0] for row in rows], dtype=np.int64)
-        self.ranks = np.array([row[1] for row in rows], dtype=np.int64)
-        self.opened = np.array([bool(row[2]) for row in rows], dtype=bool)
+        # read apart, each from its own table's index: joined, SQLite read every idea's whole
+        # row (0.12 s at 50,000 ideas; apart, 0.03 s)
+        rows = integer_rows(sa.select(ScoreSnapshot.idea_id, ScoreSnapshot.rank))
+        rows = rows[np.argsort(rows[:, 0])]
+        self.ids, self.ranks = rows[:, 0], rows[:, 1]
+        self.opened = np.isin(self.ids, integer_rows(sa.select(Idea.id).where(open_ideas()))[:, 0])
         self._kept: dict = {}
         self._lock = threading.Lock()
 
-    def _flags(self, idea_ids) -> np.ndarray:
-        """A flag per snapshot: whether its idea is among `idea_ids`."""
-        return np.isin(self.ids, np.fromiter(idea_ids, dtype=np.int64))
+    def _flags(self, statement) -> np.ndarray:
+        """A flag per snapshot: whether its idea is among those `statement` selects."""
+        return np.isin(self.ids, integer_rows(statement)[:, 0])
 
     def _positions(self, idea_ids: np.ndarray) -> np.ndarray:
         """Where each of `idea_ids` sits in the index (ids are sorted); any not there dropped."""
@@ -179,11 +202,7 @@ class RankedIndex:
         """Flags of the snapshots the filter `name` set to `value` keeps."""
         return self.kept(
             ("filter", name, value),
-            lambda: self._flags(
-                db.session.scalars(
-                    snapshots(ScoreSnapshot.idea_id).where(filter_condition(name, value))
-                )
-            ),
+            lambda: self._flags(_kept_ids(name, value)),
         )
 
     def order(self, sort: str, direction: str, view: str) -> np.ndarray:
@@ -192,16 +211,18 @@ class RankedIndex:
             view = "calibrated"  # only the score sort reads the view
 
         def compute():
+            if sort == "rank":  # ORDER BY rank, idea id: integers, sorted here exactly
+                ranks = -self.ranks if direction == "desc" else self.ranks
+                return np.lexsort((self.ids, ranks))
             statement, entered = snapshots(ScoreSnapshot.idea_id), None
             if sort == "days":  # joined once, not looked up per idea: 0.36 s to 10 ms on PostgreSQL
                 moves = stage_entries()
                 statement = statement.outerjoin(moves, moves.c.idea_id == Idea.id)
                 entered = sa.func.coalesce(moves.c.at, Idea.submitted_at)
-            ordered = np.fromiter(
-                db.session.scalars(statement.order_by(*ordering(sort, direction, view, entered))),
-                dtype=np.int64,
-            )
-            return self._positions(ordered)
+            # each idea with its place: SQL's order, read as one string (in any order)
+            place = sa.func.row_number().over(order_by=ordering(sort, direction, view, entered))
+            placed = integer_rows(statement.add_columns(place))
+            return self._positions(placed[np.argsort(placed[:, 1]), 0])
 
         return self.kept(("order", sort, direction, view), compute)
 
@@ -211,7 +232,7 @@ class RankedIndex:
         key = (self.token, user.id, user.organisation_id)
         found = cache.get(key)
         if found is None:
-            seen = db.session.scalars(snapshots(ScoreSnapshot.idea_id).where(ranked_clause(user)))
+            seen = sa.select(Idea.id).where(ranked_clause(user))  # the ideas table alone
             found = Viewer(self._flags(seen), self.opened, self.ranks)
             cache.put(key, found)
         return found
