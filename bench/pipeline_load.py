@@ -53,9 +53,25 @@ p99_ms=110.4 rps=597.7 baseline_rps=2750.3 cold_rps=11.7``: 21.7 %, within a fac
 the 5,000-idea ratio, but the p99 is 8.7 x the p50 (a worker's first render of the page takes
 about 0.7 s there, and requests queue behind it) and cold 0.4 %.
 
-The cold page is the target still far off: rendered afresh it costs about 38 ms in one
-process at 5,000 ideas (the count and the sort over every snapshot in SQL, then 50 rows and
-the table's template), several times what 10 % of the static file's rate allows.
+Then (2026-12-05) with SQL's answers kept per data version in each worker
+(`portal/pipeline/ranked_index.py`: which snapshots each filter value keeps, each sort's order,
+which ideas a lead may see), so a page reads only its 50 rows; the table's rows built in Python;
+the details, pagination, button and skip link rendered once per shape; and every request asking
+for compression as Chromium does (``Accept-Encoding: gzip, deflate, br, zstd``: the page goes
+out in zstd, 52 KiB to 9 KiB; static files are sent as they are):
+
+- SQLite: ``p50_ms=9.0 p95_ms=12.0 p99_ms=15.7 rps=862.2 baseline_rps=2720.9
+  cold_rps=371.8``: 31.7 %, p99 1.8 x p50, cold 13.7 %; a later run on a busier machine
+  ``p50_ms=13.5 p95_ms=19.8 p99_ms=30.6 rps=577.1 baseline_rps=2222.5 cold_rps=288.7``: 26.0 %,
+  p99 2.3 x, cold 13.0 %.
+- PostgreSQL: ``p50_ms=13.8 p95_ms=20.5 p99_ms=26.1 rps=560.0 baseline_rps=2714.7
+  cold_rps=271.8``: 20.6 %, p99 1.9 x, cold 10.0 %; the later run ``p50_ms=17.2 p95_ms=24.8
+  p99_ms=30.6 rps=454.2 baseline_rps=2371.7 cold_rps=233.4``: 19.2 %, p99 1.8 x, cold 9.8 %.
+  PostgreSQL's page makes four round trips (BEGIN, the session, the data version, ROLLBACK),
+  and its server shares the two cores: the page sits on the 20 % and 10 % lines.
+- SQLite at 50,000 ideas: ``p50_ms=11.4 p95_ms=16.4 p99_ms=20.5 rps=684.5
+  baseline_rps=2110.3 cold_rps=167.7``: 32.4 %, p99 1.8 x; cold 7.9 % (each worker asks SQL
+  for a sort order the first time a lead uses it in a data version, 0.14 to 0.3 s there).
 
 Run: ``python bench/pipeline_load.py [--database sqlite|postgresql] [--scale 5000]
 [--duration 15s] [--connections 8] [--keep [PATH_OR_NAME]]``. Loading the data takes about

@@ -7,7 +7,7 @@ Apart from `extensions.py` (which every model imports, so it must import none of
 from portal import models  # noqa: F401  (every model registers on the metadata)
 from portal.access import enforce_access_rule
 from portal.auth.sessions import load_user
-from portal.database import configure_sqlite
+from portal.database import configure_postgresql, configure_sqlite
 from portal.extensions import compress, csrf, db, login_manager, migrate
 from portal.settings import PROJECT_ROOT
 
@@ -29,4 +29,6 @@ def init_app(app):
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        elif db.engine.dialect.name == "postgresql":
+            configure_postgresql(db.engine)
     app.before_request(enforce_access_rule)

@@ -5,7 +5,8 @@ handling is switched off (SQLAlchemy's documented recipe) so that we emit BEGIN 
 `BEGIN IMMEDIATE` when the unit of work will write (any non-GET request, CLI commands, or an
 explicit `write_intent()` block), so concurrent writers queue on the busy timeout instead of
 failing with "database is locked"; plain deferred `BEGIN` for read-only requests, so readers
-never wait for writers.
+never wait for writers. On PostgreSQL, read-only units of work run in autocommit, without
+BEGIN and ROLLBACK (`configure_postgresql`).
 """
 
 from contextlib import contextmanager
@@ -89,6 +90,34 @@ def configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")
+
+
+# Statements that write: a unit of work that begun as a read takes a transaction for them.
+_WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "ALTER", "DROP", "TRUNCATE")
+
+
+def configure_postgresql(engine: sa.Engine) -> None:
+    """Run read-only units of work on PostgreSQL in autocommit: no BEGIN and ROLLBACK.
+
+    At READ COMMITTED each statement sees what was committed when it began, in a transaction
+    or not, so a read loses nothing; it saves two round trips a request (a warm pipeline page
+    made four). A unit of work that will write (a non-GET request, a CLI command, background
+    work, a `write_intent()` block) begins its transaction as before; one begun as a read that
+    writes after all gets its transaction at its first write, as SQLite's deferred
+    transactions do, so its writes still commit or roll back together."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        reading = not _wants_write()
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection.autocommit != reading:
+            dbapi_connection.autocommit = reading
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _begin_at_first_write(connection, _cursor, statement, *_):
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection.autocommit and statement.lstrip()[:8].upper().startswith(_WRITES):
+            dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement
 
 
 def now_utc() -> datetime:

@@ -1,0 +1,76 @@
+"""On PostgreSQL, read-only requests run in autocommit: no BEGIN, no ROLLBACK, no writes."""
+
+from contextlib import contextmanager
+
+import psycopg._connection_base as connection_base
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from portal import create_app
+from portal.database import write_intent
+from portal.extensions import db
+from portal.page_cache import DataVersion
+from tests.conftest import fresh_database, make_config
+
+pytestmark = pytest.mark.postgresql
+
+
+@pytest.fixture
+def pg_app(tmp_path):
+    """An app on a new PostgreSQL database (its work commits: no transaction around it)."""
+    with fresh_database("postgresql", tmp_path) as url:
+        app = create_app(make_config(url, tmp_path))
+        with app.app_context():
+            upgrade()
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+
+
+@contextmanager
+def commands(monkeypatch):
+    """The transaction commands (BEGIN, COMMIT, ROLLBACK) psycopg sends meanwhile."""
+    sent = []
+    original = connection_base.BaseConnection._exec_command
+
+    def recording(self, command, *args, **kwargs):
+        sent.append(bytes(command).decode())
+        return original(self, command, *args, **kwargs)
+
+    monkeypatch.setattr(connection_base.BaseConnection, "_exec_command", recording)
+    yield sent
+
+
+def test_a_page_is_read_without_begin_or_rollback(pg_app, monkeypatch):
+    client = pg_app.test_client()
+    client.get("/register")  # the pool's connections made and set up first
+    with commands(monkeypatch) as sent:
+        assert client.get("/register").status_code == 200
+    assert sent == []
+
+
+def test_a_read_only_request_that_writes_gets_a_transaction_at_its_first_write(pg_app, monkeypatch):
+    with pg_app.test_request_context("/", method="GET"), commands(monkeypatch) as sent:
+        assert db.session.get(DataVersion, "first") is None  # read in autocommit
+        db.session.execute(sa.insert(DataVersion).values(name="first", token="x"))
+        db.session.execute(sa.insert(DataVersion).values(name="second", token="y"))
+        db.session.rollback()  # both undone: they were in one transaction
+        names = set(db.session.scalars(sa.select(DataVersion.name)))
+        assert not names & {"first", "second"}
+    assert sent == ["BEGIN", "ROLLBACK"]
+
+
+def test_writes_keep_their_transaction_in_a_read_only_request(pg_app, monkeypatch):
+    with pg_app.test_request_context("/", method="GET"), commands(monkeypatch) as sent:
+        db.session.commit()
+        with write_intent():
+            db.session.execute(sa.insert(DataVersion).values(name="undone", token="x"))
+            db.session.rollback()  # undone whole, as a transaction is
+        assert db.session.get(DataVersion, "undone") is None
+        db.session.commit()  # the read ends before the write begins, as in every view
+        with write_intent():
+            db.session.execute(sa.insert(DataVersion).values(name="kept", token="x"))
+            db.session.commit()
+        assert db.session.get(DataVersion, "kept").token == "x"
+    assert sent[:2] == ["BEGIN", "ROLLBACK"] and "COMMIT" in sent
