@@ -61,17 +61,22 @@ for compression as Chromium does (``Accept-Encoding: gzip, deflate, br, zstd``: 
 out in zstd, 52 KiB to 9 KiB; static files are sent as they are):
 
 - SQLite: ``p50_ms=9.0 p95_ms=12.0 p99_ms=15.7 rps=862.2 baseline_rps=2720.9
-  cold_rps=371.8``: 31.7 %, p99 1.8 x p50, cold 13.7 %; a later run on a busier machine
-  ``p50_ms=13.5 p95_ms=19.8 p99_ms=30.6 rps=577.1 baseline_rps=2222.5 cold_rps=288.7``: 26.0 %,
-  p99 2.3 x, cold 13.0 %.
-- PostgreSQL: ``p50_ms=13.8 p95_ms=20.5 p99_ms=26.1 rps=560.0 baseline_rps=2714.7
-  cold_rps=271.8``: 20.6 %, p99 1.9 x, cold 10.0 %; the later run ``p50_ms=17.2 p95_ms=24.8
-  p99_ms=30.6 rps=454.2 baseline_rps=2371.7 cold_rps=233.4``: 19.2 %, p99 1.8 x, cold 9.8 %.
-  PostgreSQL's page makes four round trips (BEGIN, the session, the data version, ROLLBACK),
-  and its server shares the two cores: the page sits on the 20 % and 10 % lines.
-- SQLite at 50,000 ideas: ``p50_ms=11.4 p95_ms=16.4 p99_ms=20.5 rps=684.5
-  baseline_rps=2110.3 cold_rps=167.7``: 32.4 %, p99 1.8 x; cold 7.9 % (each worker asks SQL
-  for a sort order the first time a lead uses it in a data version, 0.14 to 0.3 s there).
+  cold_rps=371.8``: 31.7 %, p99 1.8 x p50, cold 13.7 %; two later runs 26.0 % (cold 13.0 %) on
+  a busier machine and, on the final code, ``p50_ms=10.5 p95_ms=14.9 p99_ms=17.6 rps=738.4
+  baseline_rps=2379.2 cold_rps=306.5``: 31.0 %, p99 1.7 x, cold 12.9 %.
+- PostgreSQL made four round trips a page (BEGIN, the session, the data version, ROLLBACK)
+  with its server on the same two cores, and sat on the lines (18 to 21 %, cold 9 to 10 %).
+  With read-only requests in autocommit (`portal.database.configure_postgresql`: no BEGIN or
+  ROLLBACK): ``p50_ms=13.0 p95_ms=18.1 p99_ms=21.6 rps=599.7 baseline_rps=2446.9
+  cold_rps=289.6``: 24.5 %, p99 1.7 x, cold 11.8 %.
+- 50,000 ideas, SQLite (``--scale 50000 --keep /tmp/pipeline-bench-50k.sqlite3``):
+  ``p50_ms=10.4 p95_ms=15.1 p99_ms=19.3 rps=743.3 baseline_rps=2311.9 cold_rps=232.9``:
+  32.2 %, p99 1.9 x, cold 10.1 %. PostgreSQL (``--database postgresql --keep
+  pipeline_bench_50k``): ``p50_ms=15.0 p95_ms=20.7 p99_ms=24.5 rps=522.5 baseline_rps=2457.7
+  cold_rps=193.4``: 21.3 %, p99 1.6 x, cold 7.9 %. The cold page's tail there is each worker
+  asking SQL for a sort order the first time a lead uses it in a data version (0.1 to 0.3 s
+  at 50,000). The scale demo now ANALYZEs after loading: without statistics (this machine's
+  server runs no autovacuum) PostgreSQL JIT-compiled each page's row query (35 ms, cold 2.9 %).
 
 Run: ``python bench/pipeline_load.py [--database sqlite|postgresql] [--scale 5000]
 [--duration 15s] [--connections 8] [--keep [PATH_OR_NAME]]``. Loading the data takes about

@@ -41,6 +41,11 @@ refresh_50k_s=4.76 full_5k_s=6.45 full_50k_s=56.70``; two later runs of the same
 4.95 and 5.02 s at 50,000, so that figure sits on the 5 s line. At 50,000 a refresh is now
 about 1.7 s reading the inputs (0.7 s of it the 706,000 score rows), 1.5 s computing and
 building the rows, 1.2 s storing them and 0.4 s committing (each timed alone).
+
+2026-12-05, the same refresh plus the disagreement flag in its own column:
+``refresh_5k_s=0.49 refresh_50k_s=5.08 full_5k_s=6.40 full_50k_s=58.38``; still on the line.
+Profiled at 50,000: reading the inputs 2.1 s (fetching rows 1.0), the snapshot rows 1.6
+(P(top k) 0.4, the criteria's cells 0.35), storing 1.2 (their JSON 0.3) and committing 0.3.
 """
 
 import argparse
