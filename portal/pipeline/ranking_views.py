@@ -110,7 +110,7 @@ def with_query(path: str, args: dict) -> str:
 
 def idea_links(back: str):
     """A function giving an idea page's address with `back` (`url_for` once, not per row)."""
-    marker = "REFERENCE"  # an idea reference never needs quoting in a path
+    marker = "REFERENCE"  # letters only: url_for writes it as it is, before the query
     pattern = url_for("ideas.show", reference=marker, back=back)
     before, after = pattern.split(marker, 1)
     return lambda reference: f"{before}{quote(reference, safe=PATH_SAFE)}{after}"
