@@ -114,7 +114,14 @@ def app(database_url, tmp_path_factory):
 def committed_app(request, tmp_path):
     """An app on a new database of each backend, for tests whose work commits (requests or
     workers racing each other): no transaction to roll back, so each gets its own."""
-    with fresh_database(request.param, tmp_path) as url:
+    with app_on_new_database(request.param, tmp_path) as app:
+        yield app
+
+
+@contextmanager
+def app_on_new_database(backend: str, tmp_path):
+    """An app on a new, migrated database of `backend`, disposed of afterwards."""
+    with fresh_database(backend, tmp_path) as url:
         app = create_app(make_config(url, tmp_path))
         with app.app_context():
             upgrade()

@@ -1,9 +1,11 @@
-"""The ranked pipeline as a lead sees it: visible ideas filtered, sorted and paged in SQL.
+"""The ranked pipeline as a lead sees it: visible ideas filtered, sorted and paged.
 
 The policy decides which ideas a lead may see ranked (`portal.policy.ranked_clause`: never
-one they are conflicted on) and the position shown (`ranks_for`: among the ideas they see, so
-a gap at rank 3 cannot give away where a hidden idea stands); near-duplicates name only ideas
-the lead may see too. Pages read the stored snapshots; nothing here computes scores.
+one they are conflicted on) and the position shown (`Ranks`: among the ideas they see, so a
+gap at rank 3 cannot give away where a hidden idea stands); near-duplicates name only ideas
+the lead may see too. Filters, sorts and the viewer's visible ideas come from SQL's answers
+kept per data version (`ranked_index`); a page reads its own rows. Pages read the stored
+snapshots; nothing here computes scores.
 """
 
 import functools
@@ -182,5 +184,6 @@ def pipeline_page(user, query: PipelineQuery, index=None, per_page=PAGE_SIZE) ->
 
 def pipeline_rows(user, query: PipelineQuery) -> list[PipelineRow]:
     """Every row matching the query, in its order (for exports)."""
-    viewer = ranked_index.current().viewer(user)
-    return _rows(user, ranked_index.current().select(viewer, query).tolist(), viewer.ranks)
+    index = ranked_index.current()
+    viewer = index.viewer(user)
+    return _rows(user, index.select(viewer, query).tolist(), viewer.ranks)

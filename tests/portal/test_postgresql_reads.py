@@ -1,17 +1,16 @@
-"""On PostgreSQL, read-only requests run in autocommit: no BEGIN, no ROLLBACK, no writes."""
+"""On PostgreSQL, read-only requests run in autocommit (no BEGIN, no ROLLBACK); a write in one
+gets its transaction at its first statement."""
 
 from contextlib import contextmanager
 
 import psycopg._connection_base as connection_base
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
-from portal import create_app
 from portal.database import write_intent
 from portal.extensions import db
 from portal.page_cache import DataVersion
-from tests.conftest import fresh_database, make_config
+from tests.conftest import app_on_new_database
 
 pytestmark = pytest.mark.postgresql
 
@@ -19,13 +18,8 @@ pytestmark = pytest.mark.postgresql
 @pytest.fixture
 def pg_app(tmp_path):
     """An app on a new PostgreSQL database (its work commits: no transaction around it)."""
-    with fresh_database("postgresql", tmp_path) as url:
-        app = create_app(make_config(url, tmp_path))
-        with app.app_context():
-            upgrade()
+    with app_on_new_database("postgresql", tmp_path) as app:
         yield app
-        with app.app_context():
-            db.engine.dispose()
 
 
 @contextmanager
