@@ -153,7 +153,9 @@ def component(name: str, params: dict, copied=(), caller=None) -> Markup:
     if caller is not None:
         params = params | {"html": _MARKER_TEXT.format(0)}
         values.append(str(caller()))
-    shape = _with_markers(params, frozenset(copied), values)
+    # only a component with copied parameters is walked for them (the header, on every page,
+    # has none)
+    shape = _with_markers(params, frozenset(copied), values) if copied else params
     key = json.dumps(shape, sort_keys=True)
     cache = page_cache.for_app(current_app, f"nhsuk-{name}")
     html = cache.get(key)

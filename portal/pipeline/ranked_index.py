@@ -57,11 +57,16 @@ def _json_list_has(column, key):
     return sa.cast(column, sa.Text).contains(f'"{key}"', autoescape=True)
 
 
+def _workstream_ideas(key: str):
+    """SQL: the ids of the ideas in the workstream `key`."""
+    chosen = sa.select(idea_workstreams.c.idea_id).join(Workstream)
+    return chosen.where(Workstream.key == key)
+
+
 def filter_condition(name: str, value):
     """SQL: the snapshots the filter `name` set to `value` keeps."""
     if name == "workstream":
-        chosen = sa.select(idea_workstreams.c.idea_id).join(Workstream)
-        return Idea.id.in_(chosen.where(Workstream.key == value))
+        return Idea.id.in_(_workstream_ideas(value))
     if name == "setting":
         return _json_list_has(Idea.care_settings, value)
     if name == "stage":
@@ -80,8 +85,7 @@ def _kept_ids(name: str, value):
     """SQL: the ids of the ideas the filter keeps, each read from the one table it needs
     (joined to the snapshots, SQLite read every idea's whole row for every filter)."""
     if name == "workstream":
-        chosen = sa.select(idea_workstreams.c.idea_id).join(Workstream)
-        return chosen.where(Workstream.key == value)
+        return _workstream_ideas(value)
     if name == "round":
         return sa.select(ScoreSnapshot.idea_id).where(ScoreSnapshot.round_id == value)
     return sa.select(Idea.id).where(filter_condition(name, value))

@@ -68,10 +68,6 @@ class Select:
     choices: list[tuple[str, str]]  # (value, label)
     selected: str
 
-    @property
-    def id(self) -> str:
-        return self.name
-
 
 def _filter_selects(query, allowed) -> dict[str, Select]:
     args = query.args()
