@@ -57,7 +57,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
-from pipeline_load import prepare, scale_data_loaded
+from pipeline_load import flask_command, prepare, scale_data_loaded
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,8 +65,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def database(scale: int) -> str:
     """The kept database for this scale, prepared if need be."""
     url = f"sqlite:////tmp/snapshots-bench-{scale}.sqlite3"
-    if not scale_data_loaded(url):
-        env = dict(os.environ, DATABASE_URL=url, SEARCH_BACKEND="whoosh", PORTAL_ENV="development")
+    env = dict(os.environ, DATABASE_URL=url, SEARCH_BACKEND="whoosh", PORTAL_ENV="development")
+    if scale_data_loaded(url):
+        flask_command(env, "db", "upgrade")  # a kept database may predate new migrations
+    else:
         prepare(url, env, scale)
     return url
 
@@ -128,7 +130,7 @@ def measure(url: str, repeat: int) -> tuple[float, float, int]:
     from portal.extensions import db
     from portal.mail import quiet_mail_log
     from portal.pipeline import snapshots
-    from portal.pipeline.models import ScoreSnapshot
+    from portal.pipeline.models import ScoreSnapshot, SnapshotDetails
     from portal.reviews.reviewing import ReviewAnswers, save_review
 
     config = {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": True}
@@ -136,10 +138,11 @@ def measure(url: str, repeat: int) -> tuple[float, float, int]:
     with app.test_request_context(), quiet_mail_log():
         lead = find_user_by_email("lead@example.org")
         db.session.execute(sa.delete(ScoreSnapshot))
+        db.session.execute(sa.delete(SnapshotDetails))
         snapshots.forget_reusable()
         started = time.perf_counter()
-        rows, counts = snapshots.compute_snapshots("bench: full")
-        snapshots._store(rows, lead, "bench: full", counts)
+        computed = snapshots.compute_snapshots("bench: full")
+        snapshots._store(computed, lead, "bench: full")
         db.session.commit()
         full = time.perf_counter() - started
 
@@ -160,7 +163,7 @@ def measure(url: str, repeat: int) -> tuple[float, float, int]:
             snapshots.run_requested_refresh()  # the worker's task, at once
             assert shown_reviews(idea.id) == before + 1, "the pipeline does not show the review"
             refreshes.append(time.perf_counter() - started)
-    return statistics.median(refreshes), full, counts[0]
+    return statistics.median(refreshes), full, computed.ideas
 
 
 def main():

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+import numpy as np
 import sqlalchemy as sa
 from flask import has_request_context, request
 from sqlalchemy import event
@@ -126,19 +127,26 @@ def now_utc() -> datetime:
 
 
 def insert_many(connection, table: sa.Table, rows: list[dict]) -> None:
-    """Insert `rows` (dicts with the same keys) with one executemany of the driver.
+    """Insert `rows` (dicts with the same keys) with one executemany of the driver."""
+    if rows:
+        insert_columns(connection, table, {name: [row[name] for row in rows] for name in rows[0]})
+
+
+def insert_columns(connection, table: sa.Table, columns: dict[str, list]) -> None:
+    """Insert rows given column by column (each list a column's values, row by row) with one
+    executemany of the driver.
 
     What SQLAlchemy's executemany does, with the columns' bind processing (JSON text, UTC
     datetimes) run column by column, and once for a column holding one value throughout:
     its per-row work was a third of storing 40,000 score snapshots."""
-    if not rows:
+    names = list(columns)
+    if not names or not columns[names[0]]:
         return
-    names = list(rows[0])
     dialect = connection.dialect
     compiled = table.insert().compile(dialect=dialect, column_keys=names)
-    columns = []
+    processed = []
     for name in names:
-        values = [row[name] for row in rows]
+        values = columns[name]
         process = table.c[name].type.bind_processor(dialect)
         if process is not None:
             first = values[0]
@@ -146,10 +154,28 @@ def insert_many(connection, table: sa.Table, rows: list[dict]) -> None:
                 values = [process(first)] * len(values)
             else:
                 values = [process(value) for value in values]
-        columns.append(values)
+        processed.append(values)
     if compiled.positional:
         order = [names.index(name) for name in compiled.positiontup]
-        params = list(zip(*(columns[n] for n in order), strict=True))
+        params = list(zip(*(processed[n] for n in order), strict=True))
     else:
-        params = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+        params = [dict(zip(names, values, strict=True)) for values in zip(*processed, strict=True)]
     connection.exec_driver_sql(compiled.string, params)
+
+
+def integer_rows(session, statement) -> np.ndarray:
+    """The rows of `statement`, whose columns are all integers and never null, as an array
+    (rows in no particular order). The database joins each column into one string, which numpy
+    parses: 50,000 rows one by one through the driver and SQLAlchemy took 150 ms, the strings a
+    tenth of that, and 840,000 score rows 0.6 s instead of 1.5 s (one string of whole rows
+    joined by SQL's `||` took 2.3 s)."""
+    columns = list(statement.subquery().columns)
+    joined = session.execute(
+        sa.select(*(sa.func.aggregate_strings(sa.cast(c, sa.String), ",") for c in columns))
+    ).one()
+    if joined[0] is None:
+        return np.zeros((0, len(columns)), dtype=np.int64)
+    parsed = [np.fromstring(text or "", dtype=np.int64, sep=",") for text in joined]
+    if len({len(values) for values in parsed}) > 1:
+        raise ValueError("integer_rows: a column held a null")
+    return np.column_stack(parsed)

@@ -23,7 +23,7 @@ from portal.ideas.models import (
 )
 from portal.mail import OutboxMessage
 from portal.page_cache import DataVersion
-from portal.pipeline.models import Decision, ScoreSnapshot, SnapshotRequest
+from portal.pipeline.models import Decision, ScoreSnapshot, SnapshotDetails, SnapshotRequest
 from portal.reviews.models import (
     Assignment,
     Conflict,
@@ -53,6 +53,7 @@ __all__ = [
     "ReviewRound",
     "ReviewScore",
     "ScoreSnapshot",
+    "SnapshotDetails",
     "SearchQueueEntry",
     "SnapshotRequest",
     "StoredFileChunk",

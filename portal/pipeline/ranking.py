@@ -21,7 +21,7 @@ from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaSource, Workstream, idea_workstreams
 from portal.pipeline import ranked_index
 from portal.pipeline.filters import PipelineQuery
-from portal.pipeline.models import ScoreSnapshot
+from portal.pipeline.models import ScoreSnapshot, SnapshotDetails
 from portal.pipeline.ranked_index import entered_stage_sql, snapshots
 from portal.policy import Can, Ranks
 from scoring import NEAR_DUPLICATE_THRESHOLD
@@ -100,14 +100,14 @@ class PipelinePage:
 
 def _duplicates(user, ids) -> dict[int, list[str]]:
     """Each idea's near-duplicates, naming only ideas whose scores the user may see."""
-    nearest = sa.select(ScoreSnapshot.idea_id, ScoreSnapshot.details["nearest"])
+    nearest = sa.select(SnapshotDetails.idea_id, SnapshotDetails.details["nearest"])
     near = {
         idea_id: [
             n["reference"]
             for n in found or []
             if n.get("similarity", 0) >= NEAR_DUPLICATE_THRESHOLD
         ]
-        for idea_id, found in db.session.execute(_by_idea(nearest, ids, ScoreSnapshot.idea_id))
+        for idea_id, found in db.session.execute(_by_idea(nearest, ids, SnapshotDetails.idea_id))
     }
     named = {ref for refs in near.values() for ref in refs}
     seen = set()

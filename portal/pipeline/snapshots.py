@@ -14,6 +14,7 @@ import json
 import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -25,7 +26,7 @@ from portal import audit, page_cache, signals
 from portal.auth.models import User
 from portal.background import enqueue
 from portal.clock import utcnow
-from portal.database import insert_many, write_intent
+from portal.database import insert_columns, write_intent
 from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea
@@ -33,7 +34,8 @@ from portal.ideas.sections import active_workstreams
 from portal.pipeline import disagreement
 from portal.pipeline.filters import OPEN_STATES
 from portal.pipeline.inputs import ScoringInputs, gather
-from portal.pipeline.models import ScoreSnapshot, SnapshotRequest
+from portal.pipeline.models import ScoreSnapshot, SnapshotDetails, SnapshotRequest
+from portal.pipeline.snapshot_details import OwnDetails
 from scoring import (
     MIN_REVIEWS,
     PRIORITY_COMPONENTS,
@@ -94,9 +96,9 @@ def refresh_snapshots(actor, reason: str, *, inline: bool = False) -> int | None
         db.session.flush()
         _wake_worker_on_commit(db.session())
         return None
-    rows, counts = compute_snapshots(reason)
-    _store(rows, actor, reason, counts)
-    return counts[0]
+    computed = compute_snapshots(reason)
+    _store(computed, actor, reason)
+    return computed.ideas
 
 
 def _wake_worker_on_commit(session) -> None:
@@ -149,18 +151,30 @@ def run_requested_refresh() -> int | None:
         db.session.rollback()
         return None
     reason = "; ".join(dict.fromkeys(r.reason for r in queued))[:80]
-    rows, counts = compute_snapshots(reason)
+    computed = compute_snapshots(reason)
     db.session.rollback()  # end the read before taking the write lock
     with write_intent():
         actor = db.session.get(User, queued[-1].actor_id) if queued[-1].actor_id else None
-        _store(rows, actor, reason, counts)
+        _store(computed, actor, reason)
         db.session.execute(sa.delete(SnapshotRequest).where(SnapshotRequest.id <= queued[-1].id))
         db.session.commit()
-    return counts[0]
+    return computed.ideas
 
 
-def compute_snapshots(reason: str) -> tuple[list[dict], tuple[int, int]]:
-    """Every open idea's snapshot as column values, and (ideas, reviews) counted."""
+@dataclass
+class Computed:
+    """A recomputation: every open idea's `ScoreSnapshot` row (column by column: each a list
+    of the rows' values), their own details (stored where they changed), and how many ideas
+    and reviews it counted."""
+
+    columns: dict[str, list]
+    own: OwnDetails | None
+    ideas: int
+    reviews: int
+
+
+def compute_snapshots(reason: str) -> Computed:
+    """Every open idea's snapshot, computed from the current reviews, rubric and texts."""
     with _no_cycle_collection():
         return _computed(reason)
 
@@ -180,17 +194,16 @@ def _no_cycle_collection():
         gc.enable()
 
 
-def _computed(reason: str) -> tuple[list[dict], tuple[int, int]]:
+def _computed(reason: str) -> Computed:
     data = gather()
     if not data.ideas:
-        return [], (0, len(data.reviews))
+        return Computed({}, None, 0, len(data.reviews))
     texts = [idea.similarity_text for idea in data.ideas]
     corpus = _corpus_key(data.ideas, texts)  # every text hashed once, for both reuse checks
     previous = cache(_previous)  # read only if a reuse check needs it, then once
     neighbours = _neighbours(data.ideas, texts, corpus, previous)
     relevance = _relevance(data.ideas, texts, corpus, previous)
-    rows = list(_compute(data, reason, corpus, neighbours, relevance))
-    return rows, (len(data.ideas), len(data.reviews))
+    return _compute(data, reason, corpus, neighbours, relevance)
 
 
 # The neighbours, "nearest" lists and relevance this app's process last computed, by the key
@@ -217,21 +230,25 @@ def forget_reusable() -> None:
         page_cache.for_app(current_app, f"snapshot_{name}").clear()
 
 
-def _store(rows, actor, reason, counts) -> None:
+def _store(computed: Computed, actor, reason) -> None:
     with _no_cycle_collection():
-        _stored(rows, actor, reason, counts)
+        _stored(computed, actor, reason)
 
 
-def _stored(rows, actor, reason, counts) -> None:
+def _stored(computed: Computed, actor, reason) -> None:
     db.session.execute(sa.delete(ScoreSnapshot))
-    insert_many(db.session.connection(), ScoreSnapshot.__table__, rows)
+    insert_columns(db.session.connection(), ScoreSnapshot.__table__, computed.columns)
+    if computed.own is None:
+        db.session.execute(sa.delete(SnapshotDetails))
+    else:
+        computed.own.store()
     audit.record(
         actor,
         "scores.recomputed",
         object_type="score_snapshots",
         reason=reason,
-        ideas=counts[0],
-        reviews=counts[1],
+        ideas=computed.ideas,
+        reviews=computed.reviews,
     )
 
 
@@ -252,9 +269,9 @@ def _previous() -> dict[int, dict]:
     """What a refresh may reuse from each stored snapshot: the keys it was made with, its
     nearest ideas and its relevance. Read out of the JSON by the database: decoding every
     snapshot's whole details took a third of a refresh at 4,000 ideas."""
-    details = ScoreSnapshot.details
+    details = SnapshotDetails.details
     query = sa.select(
-        ScoreSnapshot.idea_id,
+        SnapshotDetails.idea_id,
         details["corpus"].as_string(),
         details["relevance_key"].as_string(),
         details["nearest"],
@@ -364,8 +381,19 @@ def _compute(data: ScoringInputs, reason: str, corpus: str, neighbours, relevanc
         parts.total, np.array([i.id for i in data.ideas]), eligible=summary.sufficient
     )
     now = utcnow()
-    tables = _tables(data.criteria, summary, disagree, parts, relevance)
-    tables["nearest"] = _nearest(data.ideas, neighbours, corpus)
+    own = OwnDetails.of(
+        data.ideas,
+        data.criteria,
+        summary,
+        disagree,
+        data.split,
+        sensitivity,
+        relevance,
+        topics=topics,
+        nearest=_nearest(data.ideas, neighbours, corpus),
+        corpus=corpus,
+        relevance_key=relevance_key,
+    )
     figures = {
         "n_reviews": summary.n_reviews.astype(int).tolist(),
         "sufficient": summary.sufficient.astype(bool).tolist(),
@@ -381,21 +409,23 @@ def _compute(data: ScoringInputs, reason: str, corpus: str, neighbours, relevanc
         "rank": ranks.astype(int).tolist(),
         "disagreement": disagree.any.astype(bool).tolist(),
     }  # as Python values, converted once
-    for n, idea in enumerate(data.ideas):
-        yield dict(
-            idea_id=idea.id,
-            computed_at=now,
-            reason=reason[:80],
-            round_id=data.round_of.get(idea.id),
-            top_k=k,
-            **{name: values[n] for name, values in figures.items()},
-            details={
-                **_details(data, tables, sensitivity, topics, n),
-                "reviews": per_review.get(n, {}),
-                "corpus": corpus,
-                "relevance_key": relevance_key,
-            },
-        )
+    n = len(data.ideas)
+    columns = {
+        "idea_id": [idea.id for idea in data.ideas],
+        "computed_at": [now] * n,
+        "reason": [reason[:80]] * n,
+        "round_id": [data.round_of.get(idea.id) for idea in data.ideas],
+        "top_k": [k] * n,
+        **figures,
+        "joint": [
+            {
+                "reviews": per_review.get(i, {}),
+                "contributions": dict(zip(PRIORITY_COMPONENTS, parts_of, strict=True)),
+            }
+            for i, parts_of in enumerate(parts.contributions.astype(float).tolist())
+        ],
+    }
+    return Computed(columns, own, len(data.ideas), len(data.reviews))
 
 
 def _nearest(ideas, neighbours, corpus: str) -> list[list[dict]]:
@@ -416,16 +446,23 @@ def _nearest(ideas, neighbours, corpus: str) -> list[list[dict]]:
 
 def _review_effects(data, overall, model) -> dict[int, dict]:
     """Each review's overall score before and after its reviewer's offset is taken out."""
+    offsets = model.offsets_[data.review_reviewer]
+    columns = zip(
+        data.reviews,
+        data.review_idea.tolist(),
+        overall.tolist(),
+        offsets.tolist(),
+        (overall - offsets).tolist(),
+        strict=True,
+    )  # converted once, not value by value
     effects: dict[int, dict] = {}
-    for r, review in enumerate(data.reviews):
-        if np.isnan(overall[r]):
-            continue
-        offset = float(model.offsets_[data.review_reviewer[r]])
-        effects.setdefault(int(data.review_idea[r]), {})[str(review.id)] = {
-            "overall": float(overall[r]),
-            "offset": offset,
-            "calibrated": float(overall[r]) - offset,
-        }
+    for review, idea, given, offset, calibrated in columns:
+        if given == given:  # not NaN
+            effects.setdefault(idea, {})[str(review.id)] = {
+                "overall": given,
+                "offset": offset,
+                "calibrated": calibrated,
+            }
     return effects
 
 
@@ -466,32 +503,6 @@ def _relevance_key(descriptions: dict, corpus: str, labels) -> str:
     for label in labels:
         digest.update(("?" if label is None else ",".join(sorted(label))).encode() + b"\0")
     return digest.hexdigest()
-
-
-def _tables(criteria, summary, disagree, parts, relevance) -> dict:
-    """The figures `_details` stores, as Python lists: converted once, not value by value
-    (and the criteria's keys and names read once, not once per idea)."""
-    return {
-        "keys": [c.key for c in criteria],
-        "criteria": disagreement.criterion_cells(criteria, summary, disagree.criteria),
-        "overall": disagreement.cells(disagree.overall),
-        "contributions": parts.contributions.astype(float).tolist(),
-        "relevance": relevance.astype(float).tolist(),
-    }
-
-
-def _details(data, tables, sensitivity, topics, n) -> dict:
-    moved_by = sensitivity.criterion[n]
-    return {
-        "criteria": tables["criteria"][n],
-        "overall": tables["overall"][n],
-        "agreement_rule": disagreement.AGREEMENT_RULE,
-        "split_recommendation": bool(data.split[n]),
-        "contributions": dict(zip(PRIORITY_COMPONENTS, tables["contributions"][n], strict=True)),
-        "sensitive_to": tables["keys"][moved_by] if moved_by >= 0 else None,
-        "relevance": dict(zip(topics, tables["relevance"][n], strict=True)),
-        "nearest": tables["nearest"][n],
-    }
 
 
 @signals.scores_changed.connect

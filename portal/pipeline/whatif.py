@@ -17,7 +17,7 @@ from wtforms.validators import ValidationError
 from portal.extensions import db
 from portal.forms import PortalForm
 from portal.ideas.models import Idea
-from portal.pipeline.models import ScoreSnapshot
+from portal.pipeline.models import ScoreSnapshot, SnapshotDetails
 from portal.policy import ranked_clause, ranks_for
 from portal.reviews.rubric import WEIGHT_MAX
 from scoring import PRIORITY_COMPONENTS, PRIORITY_WEIGHTS, rank_moves, reweighted_ranks
@@ -124,9 +124,10 @@ def _snapshots(user):
             ScoreSnapshot.novelty,
             # only the per-criterion part of the details: decoding all of it for thousands
             # of ideas would be most of the work
-            ScoreSnapshot.details["criteria"].label("criteria"),
+            SnapshotDetails.details["criteria"].label("criteria"),
         )
         .join(Idea, Idea.id == ScoreSnapshot.idea_id)
+        .outerjoin(SnapshotDetails, SnapshotDetails.idea_id == ScoreSnapshot.idea_id)
         .where(ranked_clause(user))
         .order_by(ScoreSnapshot.rank)
     ).all()

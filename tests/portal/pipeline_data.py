@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea, IdeaEvent, IdeaSource, Workstream
 from portal.pipeline.disagreement import AGREEMENT_RULE
-from portal.pipeline.models import ScoreSnapshot
+from portal.pipeline.models import ScoreSnapshot, SnapshotDetails
 
 ALL_COLUMNS = "?" + "&".join(
     f"cols={key}"
@@ -142,6 +142,12 @@ class PipelineData:
                     priority=priority if priority is not None else 1.0 / rank,
                     rank=rank,
                     disagreement=disagreement,
+                )
+            )
+            db.session.add(
+                SnapshotDetails(
+                    idea_id=idea.id,
+                    digest=0,
                     details={
                         "criteria": {
                             "safety_impact": {

@@ -15,7 +15,7 @@ from portal.ideas.lifecycle import CLOSED_STATES, IdeaState
 from portal.ideas.models import Idea, IdeaVersion
 from portal.ideas.reference import is_valid_reference
 from portal.pipeline.disagreement import disagrees
-from portal.pipeline.models import Decision, ScoreSnapshot
+from portal.pipeline.models import Decision, ScoreSnapshot, SnapshotDetails
 from portal.reviews.models import (
     Assignment,
     AssignmentState,
@@ -129,7 +129,9 @@ def test_scale_loads_consistent_data_once(runner, query, without_the_ordinary_de
         lambda: [
             disagrees(details)
             for details in db.session.scalars(
-                sa.select(ScoreSnapshot.details).where(ScoreSnapshot.n_reviews >= 2)
+                sa.select(SnapshotDetails.details)
+                .join(ScoreSnapshot, ScoreSnapshot.idea_id == SnapshotDetails.idea_id)
+                .where(ScoreSnapshot.n_reviews >= 2)
             )
         ]
     )

@@ -122,7 +122,7 @@ def test_agreement_and_calibration_are_shown_per_criterion_and_review(lead, revi
             k: v for k, v in snapshot.details.items() if k not in ("agreement_rule", "overall")
         }
         earlier["criteria"]["safety_impact"]["disagreement"] = True
-        snapshot.details = earlier
+        snapshot.kept.details = earlier
         db.session.commit()
 
     query(store_under_the_earlier_rule)

@@ -185,17 +185,47 @@ def test_snapshots_stored_under_the_earlier_disagreement_rule_are_recomputed(fre
         idea = Idea(reference="SP-OLD-0001", title="Stored before", state=IdeaState.IN_REVIEW)
         db.session.add(idea)
         db.session.flush()
-        db.session.add(ScoreSnapshot(idea_id=idea.id, reason="old", rank=1, details=earlier))
+        db.session.add(ScoreSnapshot(idea_id=idea.id, reason="old", rank=1, joint=earlier))
         db.session.commit()
-        downgrade(revision="754238509c2e")
+        downgrade(revision="754238509c2e")  # where `joint` was `details`
         upgrade()
-        [request] = db.session.scalars(sa.select(SnapshotRequest)).all()
-        assert "disagreement" in request.reason
+        reasons = db.session.scalars(sa.select(SnapshotRequest.reason)).all()
+        assert any("disagreement" in reason for reason in reasons)
         assert not disagrees(db.session.get(ScoreSnapshot, idea.id).details)
         db.session.remove()
         assert run_requested_refresh() == 1  # what `flask worker` does
         details = db.session.get(ScoreSnapshot, idea.id).details
         assert details["agreement_rule"] == AGREEMENT_RULE
+
+
+def test_snapshot_details_move_to_their_own_table_and_are_recomputed(fresh_app):
+    """Stored details are copied whole (read as before) and one recomputation is queued,
+    which leaves the snapshot row the joint figures only and the details with a digest."""
+    stored = {"agreement_rule": AGREEMENT_RULE, "criteria": {"evidence": {"mean": 4.0}}}
+    with fresh_app.app_context():
+        upgrade(revision="7b3e9d1f4a62")
+        db.session.add(Idea(id=1, reference="SP-MOV-0001", state=IdeaState.IN_REVIEW))
+        db.session.flush()
+        db.session.execute(
+            sa.text(
+                "INSERT INTO score_snapshots (idea_id, computed_at, reason, n_reviews, "
+                "sufficient, top_k, relevance, novelty, priority, rank, details) VALUES "
+                "(1, :at, 'old', 2, true, 10, 0, 1, 0, 1, :details)"
+            ),
+            {"at": datetime(2026, 12, 4), "details": json.dumps(stored)},
+        )
+        db.session.commit()
+        upgrade()
+        snapshot = db.session.get(ScoreSnapshot, 1)
+        assert snapshot.details == stored and snapshot.kept.digest == 0
+        assert db.session.scalars(sa.select(SnapshotRequest.reason)).all() == [
+            "snapshot details stored apart"
+        ]
+        db.session.remove()
+        assert run_requested_refresh() == 1
+        snapshot = db.session.get(ScoreSnapshot, 1)
+        assert set(snapshot.joint) == {"reviews", "contributions"}
+        assert snapshot.kept.digest != 0 and "criteria" in snapshot.kept.details
 
 
 def test_snapshots_get_their_disagreement_flag_from_their_details(fresh_app):

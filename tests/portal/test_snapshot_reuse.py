@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.ideas.lifecycle import IdeaState
 from portal.ideas.models import Idea
 from portal.pipeline import decisions, snapshots
-from portal.pipeline.models import ScoreSnapshot
+from portal.pipeline.models import ScoreSnapshot, SnapshotDetails
 from portal.reviews.rubric import CriterionEdit, current_rubric, new_rubric_version
 from tests.portal.test_snapshots import review
 
@@ -34,14 +34,24 @@ def fits(monkeypatch):
 
 
 def recomputed(app, *, from_scratch: bool) -> dict:
-    """Every snapshot as computed now, by idea: reusing the stored ones, or with none stored."""
+    """Every snapshot as stored by a refresh, by idea: one reusing what is stored (kept), or
+    one with nothing stored (rolled back after it is read)."""
     with app.app_context():
         if from_scratch:
             db.session.execute(sa.delete(ScoreSnapshot))
+            db.session.execute(sa.delete(SnapshotDetails))
             snapshots.forget_reusable()
-        rows, _ = snapshots.compute_snapshots("compared")
-        db.session.rollback()
-    return {row["idea_id"]: {k: v for k, v in row.items() if k not in MOVED} for row in rows}
+        snapshots.refresh_snapshots(None, "compared", inline=True)
+        columns = [c.key for c in ScoreSnapshot.__table__.columns if c.key not in MOVED]
+        stored = {
+            s.idea_id: {**{c: getattr(s, c) for c in columns}, "details": s.details}
+            for s in db.session.scalars(sa.select(ScoreSnapshot))
+        }
+        if from_scratch:
+            db.session.rollback()
+        else:
+            db.session.commit()
+    return stored
 
 
 def assert_same(reused: dict, full: dict):
@@ -158,3 +168,26 @@ def test_a_worker_reuses_what_it_computed_without_reading_the_snapshots_back(
     monkeypatch.undo()
     assert_same(recomputed(app, from_scratch=False), recomputed(app, from_scratch=True))
     assert first.keys() == recomputed(app, from_scratch=False).keys()
+
+
+def test_a_refresh_writes_only_the_details_that_changed(app, create_assigned_round):
+    round_id, ideas, members, lead = create_assigned_round("Digest round", n_ideas=3)
+    review(app, round_id, ideas[0].id, members[0].id, 4)
+    with app.app_context():
+        computed = snapshots.compute_snapshots("again")
+        assert computed.own.store() == 0  # nothing changed since the review's refresh
+        kept = db.session.get(SnapshotDetails, ideas[1].id)
+        expected = kept.details
+        kept.details, kept.digest = {"stale": True}, 1
+        db.session.flush()
+        assert computed.own.store() == 1  # that one, rebuilt from its figures
+        db.session.expire_all()
+        assert db.session.get(SnapshotDetails, ideas[1].id).details == expected
+        db.session.commit()
+    shortlist(app, lead.id, ideas[2].id)  # still open: kept
+    with app.test_request_context():
+        idea = db.session.get(Idea, ideas[2].id)
+        decisions.decide(idea, db.session.get(User, lead.id), IdeaState.DECLINED, "Out of scope.")
+        db.session.commit()
+        assert db.session.get(SnapshotDetails, ideas[2].id) is None  # closed: dropped
+        assert db.session.get(SnapshotDetails, ideas[1].id) is not None
