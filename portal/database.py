@@ -148,12 +148,12 @@ def insert_columns(connection, table: sa.Table, columns: dict[str, list]) -> Non
     for name in names:
         values = columns[name]
         process = table.c[name].type.bind_processor(dialect)
-        if process is not None:
-            first = values[0]
-            if all(value is first for value in values):  # one value throughout
-                values = [process(first)] * len(values)
-            else:
-                values = [process(value) for value in values]
+        first = values[0]
+        if all(value is first for value in values):  # one value throughout
+            value = _adapted(dialect.dbapi, process(first) if process else first)
+            values = [value] * len(values)
+        elif process is not None:
+            values = [process(value) for value in values]
         processed.append(values)
     if compiled.positional:
         order = [names.index(name) for name in compiled.positiontup]
@@ -161,6 +161,16 @@ def insert_columns(connection, table: sa.Table, columns: dict[str, list]) -> Non
     else:
         params = [dict(zip(names, values, strict=True)) for values in zip(*processed, strict=True)]
     connection.exec_driver_sql(compiled.string, params)
+
+
+def _adapted(dbapi, value):
+    """`value` as the driver would adapt it, once, for a value sent on every row (sqlite3
+    turns each row's datetime into text in Python: 0.2 s for a refresh's 40,000 rows)."""
+    adapters = getattr(dbapi, "adapters", None)
+    if not isinstance(adapters, dict):  # psycopg adapts in C, and keeps no such dict
+        return value
+    adapt = adapters.get((type(value), getattr(dbapi, "PrepareProtocol", None)))
+    return adapt(value) if adapt is not None else value
 
 
 def integer_rows(session, statement) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 Called when a review is submitted, a round closes or the rubric's weights change. Pages read
 the snapshots and never compute scores themselves. Calibration is fitted across all reviews, so
-one new review can move every idea a little: the whole table is recomputed each time. The
+one new review can move every idea a little: the whole table is recomputed each time, and
+each idea's own details (`snapshot_details`) are rewritten only where they changed. The
 scoring itself is quick (bench/scoring.py), but gathering and storing thousands of ideas takes
 seconds, so beyond `SNAPSHOT_INLINE_LIMIT` open ideas a change only queues a `SnapshotRequest`
 and `flask worker` recomputes (`run_requested_refresh`), computing outside the write lock.
