@@ -46,6 +46,16 @@ building the rows, 1.2 s storing them and 0.4 s committing (each timed alone).
 ``refresh_5k_s=0.49 refresh_50k_s=5.08 full_5k_s=6.40 full_50k_s=58.38``; still on the line.
 Profiled at 50,000: reading the inputs 2.1 s (fetching rows 1.0), the snapshot rows 1.6
 (P(top k) 0.4, the criteria's cells 0.35), storing 1.2 (their JSON 0.3) and committing 0.3.
+
+Later on 2026-12-05, on a machine 2.5 to 3.5 times slower (a pure-Python loop of 10 million
+additions took 1.8 to 3.1 s; the code above gave ``refresh_50k_s=13.13 full_50k_s=194.77`` on
+it): each idea's own details (criteria, spreads, relevance, nearest) stored apart and rewritten
+only where a digest of what they are built from changed (a review changes its own idea's),
+the inputs read as strings of integers parsed by numpy and the latest rounds' reviews sorted
+out in numpy: ``refresh_5k_s=0.64 refresh_50k_s=5.38 full_5k_s=19.86 full_50k_s=170.96``,
+and a second run of the final code, with the machine slower still (the loop 2.4 to 3.1 s),
+``refresh_5k_s=0.67 refresh_50k_s=7.24 full_5k_s=22.45 full_50k_s=201.78``. Same machine,
+same data: the refresh at 50,000 ideas is 2 to 2.5 times quicker than the code above.
 """
 
 import argparse
