@@ -28,6 +28,9 @@ OVERALL_FIELDS = ("range", "spread", "usual_spread", "disagreement")
 WHOLE_NUMBERS = {"count", "cannot"}
 FLAGS = {"disagreement"}
 CHUNK = 500  # ids per DELETE statement
+# Part of every digest: change it whenever `OwnDetails.build` stores something new or in a new
+# shape, so that the next refresh rewrites every idea's details, not only the changed ones.
+FORMAT = 1
 
 
 @dataclass
@@ -88,7 +91,7 @@ class OwnDetails:
         then each figure's 64 bits mixed in by a bijection (SplitMix64's finaliser), so rows
         that differ in one figure never share a digest. Vectorised over the ideas: hashing
         each row with hashlib took 0.2 s at 40,000 ideas."""
-        shared = [disagreement.AGREEMENT_RULE, self.keys, self.names, self.topics]
+        shared = [FORMAT, disagreement.AGREEMENT_RULE, self.keys, self.names, self.topics]
         start = hashlib.blake2b(
             orjson.dumps([*shared, self.corpus, self.relevance_key]), digest_size=8
         ).digest()
