@@ -117,8 +117,10 @@ class OwnDetails:
             for k, (key, name) in enumerate(zip(self.keys, self.names, strict=True))
         }
         rest = values[c * size :]
-        overall = dict(zip(OVERALL_FIELDS, rest[: len(OVERALL_FIELDS)], strict=True))
-        overall["disagreement"] = bool(overall["disagreement"])
+        overall = {
+            field: _value(field, value)
+            for field, value in zip(OVERALL_FIELDS, rest[: len(OVERALL_FIELDS)], strict=True)
+        }
         split, moved_by, *relevance = rest[len(OVERALL_FIELDS) :]
         return {
             "criteria": criteria,
