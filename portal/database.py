@@ -93,8 +93,20 @@ def configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _wants_write() else "BEGIN")
 
 
-# Statements that write: a unit of work that begun as a read takes a transaction for them.
-_WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "CREATE", "ALTER", "DROP", "TRUNCATE")
+# Statements that write, or need a transaction (a savepoint: `begin_nested()`, which a search
+# uses to keep a failed query from spoiling the unit): a unit of work begun as a read takes a
+# transaction for them.
+_WRITES = (
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "MERGE",
+    "CREATE",
+    "ALTER",
+    "DROP",
+    "TRUNCATE",
+    "SAVEPOINT",
+)
 
 
 def configure_postgresql(engine: sa.Engine) -> None:
@@ -109,6 +121,8 @@ def configure_postgresql(engine: sa.Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
+        if _asked_for_autocommit(connection):
+            return  # VACUUM and its like: left in the autocommit asked for
         reading = not _wants_write()
         dbapi_connection = connection.connection.dbapi_connection
         if dbapi_connection.autocommit != reading:
@@ -117,8 +131,14 @@ def configure_postgresql(engine: sa.Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _begin_at_first_write(connection, _cursor, statement, *_):
         dbapi_connection = connection.connection.dbapi_connection
-        if dbapi_connection.autocommit and statement.lstrip()[:8].upper().startswith(_WRITES):
+        if _asked_for_autocommit(connection):
+            return
+        if dbapi_connection.autocommit and statement.lstrip()[:9].upper().startswith(_WRITES):
             dbapi_connection.autocommit = False  # psycopg sends BEGIN before this statement
+
+
+def _asked_for_autocommit(connection) -> bool:
+    return connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
 
 
 def now_utc() -> datetime:

@@ -68,3 +68,30 @@ def test_writes_keep_their_transaction_in_a_read_only_request(pg_app, monkeypatc
             db.session.commit()
         assert db.session.get(DataVersion, "kept").token == "x"
     assert sent[:2] == ["BEGIN", "ROLLBACK"] and "COMMIT" in sent
+
+
+def test_a_savepoint_in_a_read_only_request_gets_its_transaction(pg_app, caplog):
+    """The search page keeps a failed query from spoiling its unit with a savepoint; in a read
+    begun in autocommit, that savepoint begins the transaction (PostgreSQL refuses a SAVEPOINT
+    outside one, and every search answered by the plain fallback)."""
+    from portal.auth.models import User
+    from portal.auth.roles import Role
+    from portal.auth.services import create_user
+    from portal.search.engine import search
+
+    with pg_app.app_context():
+        create_user(
+            "lena@example.org",
+            "Lena Lead",
+            "x" * 12,
+            None,
+            roles=(Role.PROGRAMME_LEAD,),
+            check_password=False,
+        )
+        db.session.commit()
+    with pg_app.test_request_context("/search", method="GET"):
+        lead = db.session.scalar(sa.select(User))
+        with db.session.begin_nested():
+            assert db.session.get(DataVersion, "none") is None
+        search("sepsis", viewer=lead)
+    assert "search failed" not in caplog.text
