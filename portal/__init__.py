@@ -81,3 +81,6 @@ def _register_blueprints(app):
     blueprints = (pages_bp, auth_bp, admin_bp, ideas_bp, reviews_bp, pipeline_bp, horizon_bp)
     for bp in (*blueprints, search_bp):
         app.register_blueprint(bp)
+    from portal import api
+
+    api.init_app(app)

@@ -107,3 +107,7 @@ DEMO_FEED_MIRROR = None
 
 SERVICE_NAME = "Safety Pipeline"
 CONTACT_EMAIL = "safety-pipeline@example.nhs.uk"
+
+# The read API (/api/v1): calls each personal access token may make per window.
+API_RATE_LIMIT = 120
+API_RATE_WINDOW = timedelta(minutes=1)

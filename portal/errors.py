@@ -1,6 +1,11 @@
-"""NHS-styled error pages with the right status and never a stack trace."""
+"""NHS-styled error pages with the right status and never a stack trace.
 
-from flask import render_template
+A part that answers in another format under a path of its own (the API's problem JSON) says
+so with `answer_errors_under(prefix, render)`, so errors there, "not found" included, reach
+its renderer without this module knowing the part.
+"""
+
+from flask import current_app, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -30,6 +35,18 @@ def render_error(code, **context):
     ), code
 
 
+def answer_errors_under(app, prefix: str, render) -> None:
+    """Errors for paths starting with `prefix` are answered by `render(error)`."""
+    app.extensions.setdefault("error_renderers", {})[prefix] = render
+
+
+def _renderer():
+    for prefix, render in current_app.extensions.get("error_renderers", {}).items():
+        if request.path.startswith(prefix):
+            return render
+    return None
+
+
 def init_app(app):
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -37,6 +54,9 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if (render := _renderer()) is not None:
+            db.session.rollback()  # an error never saves a half-done change
+            return render(error)
         response = render_error(error.code or 500)
         if error.code == 429 and getattr(error, "retry_after", None):
             return (*response, {"Retry-After": str(error.retry_after)})

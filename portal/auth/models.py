@@ -205,3 +205,35 @@ class RecoveryCode(db.Model):
     code_hash: Mapped[str] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccessToken(db.Model):
+    """A personal access token: what another tool (Power BI, a script) shows the API to act as
+    its owner, within its scopes, until it expires or is revoked. Only its SHA-256 is kept;
+    the token itself is shown once, when made. Its 256 random bits make a slow hash pointless.
+    """
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # the token's first characters, so its owner can tell which one a tool holds
+    prefix: Mapped[str] = mapped_column(sa.String(16))
+    scopes: Mapped[str] = mapped_column(sa.String(200))  # space-separated, as in OAuth
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_ip: Mapped[str | None] = mapped_column(sa.String(45))
+    # The rate limit's fixed window: its start (whole seconds since the epoch) and the calls
+    # counted in it, updated in one statement so every worker on every node shares the count.
+    window_start: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    window_calls: Mapped[int] = mapped_column(default=0, server_default="0")
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def scope_set(self) -> frozenset[str]:
+        return frozenset(self.scopes.split())

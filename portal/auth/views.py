@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
 from portal.access import public, signed_in
-from portal.auth import mfa, services
+from portal.auth import access_tokens, mfa, services
 from portal.auth.blueprint import bp
 from portal.auth.forms import (
     NOT_LISTED,
@@ -123,6 +123,7 @@ def account():
         second_factor=factor,
         second_factor_on=bool(factor and factor.confirmed_at),
         second_factor_required=mfa.required_for(current_user),
+        live_tokens=access_tokens.live_tokens(current_user),
     )
 
 

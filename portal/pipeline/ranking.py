@@ -187,3 +187,12 @@ def pipeline_rows(user, query: PipelineQuery) -> list[PipelineRow]:
     index = ranked_index.current()
     viewer = index.viewer(user)
     return _rows(user, index.select(viewer, query).tolist(), viewer.ranks)
+
+
+def pipeline_slice(user, query: PipelineQuery, start: int, count: int, index=None):
+    """Rows `start` to `start + count` of the pipeline for `user` in the query's order (the
+    API's pages), with how many match and how many open ideas the user's conflicts hide."""
+    index = index or ranked_index.current()
+    viewer = index.viewer(user)
+    ids = index.select(viewer, query)
+    return _rows(user, ids[start : start + count].tolist(), viewer.ranks), len(ids), viewer.hidden

@@ -27,6 +27,7 @@ class Can(enum.Enum):
     DECIDE = "decide"  # move it through the stage gates, reopen decisions on it
     EDIT = "edit"  # change its answers and files
     DELETE = "delete"  # delete it, with its answers and files (a draft nobody else has seen)
+    SEE_DECISIONS = "see decisions"  # its decisions and their reasons (its innovator is told)
 
 
 owner = Attr("owner_id", lambda viewer: (viewer.id,))
@@ -47,4 +48,7 @@ RULES: dict[Can, Rule] = {
     Can.DECIDE: lead & submitted & ~conflicted,
     Can.EDIT: owner & Attr("state", EDITABLE_STATES),
     Can.DELETE: owner & Attr("state", (IdeaState.DRAFT,)),
+    # the innovator is sent every decision with its reason; a lead, conflicted or not, reads
+    # the history on the idea's page
+    Can.SEE_DECISIONS: owner | (lead & submitted),
 }

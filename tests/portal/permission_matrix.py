@@ -31,19 +31,20 @@ class Row:
     args: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)
     to: str | None = None
+    api: bool = False  # asked with each person's personal access token, not their session
 
     @property
     def label(self) -> str:
         return f"{self.endpoint} on {self.obj}" + (f" ({self.variant})" if self.variant else "")
 
 
-def row(endpoint, obj, *, variant="", args=None, data=None, to=None, **methods) -> Row:
+def row(endpoint, obj, *, variant="", args=None, data=None, to=None, api=False, **methods) -> Row:
     answers = {}
     for method, cells in methods.items():
         cells = cells.split()
         assert len(cells) == len(COLUMNS), f"{endpoint} {method}: {len(cells)} answers"
         answers[method] = dict(zip(COLUMNS, cells, strict=True))
-    return Row(endpoint, obj, answers, variant, args or {}, data or {}, to)
+    return Row(endpoint, obj, answers, variant, args or {}, data or {}, to, api)
 
 
 # fmt: off
@@ -306,6 +307,35 @@ DIGEST = [
     row("horizon.digest_feed", "unknown_token",
         GET=        "404  404   404   404      404        404   404        404  404"),
 ]
+# A person's own personal access tokens: only they may revoke one.
+# Columns:          anon owner other assigned unassigned blind conflicted lead admin
+ACCESS_TOKEN = [
+    row("auth.revoke_token", "lead_token", to="/account/tokens",
+        POST=       "401  404   404   404      404        404   404        302  404"),
+]
+
+# The read API, asked with each person's token (every scope): the token holder's column.
+# "anon" sends no token (401). Ideas answer by the policy for seeing them (an open reader of
+# X's round reads it; a blind one does not); the rest is for leads, as their pages are.
+# Columns:          anon owner other assigned unassigned blind conflicted lead admin
+API = [
+    row("api_ideas.idea", "x", api=True,
+        GET=        "401  200   404   200      404        404   200        200  404"),
+    row("api_ideas.idea", "draft", api=True,
+        GET=        "401  200   404   404      404        404   404        404  404"),
+    row("api_ideas.ideas", "api", api=True,
+        GET=        "401  200   200   200      200        200   200        200  200"),
+    row("api_pipeline.pipeline", "api", api=True,
+        GET=        "401  403   403   403      403        403   200        200  403"),
+    row("api_pipeline.decisions", "api", api=True,
+        GET=        "401  403   403   403      403        403   200        200  403"),
+    row("api_pipeline.workstreams", "api", api=True,
+        GET=        "401  403   403   403      403        403   200        200  403"),
+    row("api_items.items", "api", api=True,
+        GET=        "401  403   403   403      403        403   200        200  403"),
+    row("api_items.digest", "api", api=True,
+        GET=        "401  403   403   403      403        403   200        200  403"),
+]
 # fmt: on
 
 TABLES = {
@@ -322,6 +352,8 @@ TABLES = {
     "invitation": INVITATION,
     "reset_link": RESET_LINK,
     "digest": DIGEST,
+    "access_token": ACCESS_TOKEN,
+    "api": API,
 }
 
 # Placeholders that name no object: a page, a file, an export format. test_access_rules

@@ -19,8 +19,9 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from portal.auth import invitations
+from portal.auth import access_tokens, invitations
 from portal.auth import services as accounts
+from portal.auth.access_tokens import Scope
 from portal.auth.models import OrganisationType, User
 from portal.auth.roles import Role
 from portal.background.failures import TaskFailure
@@ -98,18 +99,23 @@ class World:
     names: dict = field(default_factory=dict)  # what tables' strings are formatted with
     objects: dict = field(default_factory=dict)  # object name -> URL values
     cookies: dict = field(default_factory=dict)  # person -> session cookie value
+    api_tokens: dict = field(default_factory=dict)  # person -> personal access token
     in_case: bool = False  # inside `case()`: requests keep their changes until it ends
 
     def path(self, endpoint, values) -> str:
         return self.app.url_map.bind("localhost").build(endpoint, values)
 
-    def ask(self, who, method, path, data=None) -> Answer:
-        """One request as `who`, in a savepoint rolled back after it (or after the case)."""
+    def ask(self, who, method, path, data=None, api=False) -> Answer:
+        """One request as `who` (with their session, or for the API their token), in a
+        savepoint rolled back after it (or after the case)."""
         client = self.app.test_client()
-        if who in self.cookies:
+        headers = {}
+        if api and who in self.api_tokens:
+            headers["Authorization"] = f"Bearer {self.api_tokens[who]}"
+        elif not api and who in self.cookies:
             client.set_cookie(self.app.config["SESSION_COOKIE_NAME"], self.cookies[who])
         with self._recording() as writes:
-            with client.open(path, method=method, data=data) as response:
+            with client.open(path, method=method, data=data, headers=headers) as response:
                 body = response.get_data(as_text=True)
         return Answer(response.status_code, dict(response.headers), body, writes)
 
@@ -154,6 +160,7 @@ def seed(app, conn) -> World:
         db.session.flush()
         world.objects["failed_task"] = {"failure_id": failure.id}
         _tokens(world, people)
+        _access_tokens(world, people)
         db.session.commit()
     _horizon(world, app)
     for key, *_ in PEOPLE:
@@ -300,6 +307,17 @@ def _tokens(world, people):
         digest={"token": people["lead"].digest_token},
         unknown_token={"token": "no-such-token-0123456789"},
     )
+
+
+def _access_tokens(world, people):
+    """A personal access token with every scope for each person the matrix asks as."""
+    for key, *_ in PEOPLE:
+        token, world.api_tokens[key] = access_tokens.create(
+            people[key], f"{key}'s token", tuple(Scope), 30
+        )
+        if key == "lead":
+            world.objects["lead_token"] = {"token_id": token.id}
+    world.objects["api"] = {}  # the API's lists: no object in their address
 
 
 def _link_token(recipient, prefix) -> str:
