@@ -48,15 +48,20 @@ def use_demo_feed_mirror(config):
 @with_appcontext
 def demo_command(scale):
     """Load demo data (idempotent) and print the demo accounts."""
-    from portal.demo import load_demo
+    from portal.demo import DEMO_LEAD, load_demo, load_demo_token
     from portal.mail import quiet_mail_log
 
     with quiet_mail_log():  # the demo's own emails would bury the accounts below
         accounts = load_demo()
+        token = load_demo_token()
     db.session.commit()
     click.echo("Demo accounts (email / password):")
     for role, email, password in accounts:
         click.echo(f"  {role:<15} {email:<32} {password}")
+    base = current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+    click.echo(f"Demo API token of the programme lead ({DEMO_LEAD}), every scope:")
+    click.echo(f"  {token}")
+    click.echo(f'  curl -H "Authorization: Bearer {token}" {base.rstrip("/")}/api/v1/pipeline')
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("Emails are not sent (MAIL_SERVER is not set): each is printed in this log.")
     if scale:

@@ -2,6 +2,7 @@
 templates: no script, no other host, so it passes the portal's Content Security Policy."""
 
 from flask import Blueprint, current_app, jsonify, render_template
+from markupsafe import Markup, escape
 
 from portal.access import public
 
@@ -26,17 +27,21 @@ def reference():
     spec = contract()
     schemas = spec.get("components", {}).get("schemas", {})
     operations = [
-        _operation(path, method, operation, schemas)
+        _operation(path, method, operation, item.get("parameters", []), schemas)
         for path, item in spec["paths"].items()
         for method, operation in item.items()
         if method in METHODS
     ]
     return render_template(
-        "api/reference.html", title="API reference", spec=spec, operations=operations
+        "api/reference.html",
+        title="API reference",
+        spec=spec,
+        operations=operations,
+        code_spans=code_spans,
     )
 
 
-def _operation(path, method, operation, schemas) -> dict:
+def _operation(path, method, operation, shared, schemas) -> dict:
     parameters = [
         {
             "name": p["name"],
@@ -45,7 +50,7 @@ def _operation(path, method, operation, schemas) -> dict:
             "required": p.get("required", False),
             "description": p.get("description") or p.get("schema", {}).get("description", ""),
         }
-        for p in operation.get("parameters", [])
+        for p in [*shared, *operation.get("parameters", [])]
         if not str(p.get("$ref", "")).endswith(("IF_NONE_MATCH", "IF_MATCH")) and "name" in p
     ]
     answer = operation.get("responses", {}).get("200", {})
@@ -75,7 +80,18 @@ def _type(schema, schemas) -> str:
         return "list of " + _type(schema.get("items", {}), schemas)
     if "enum" in schema:
         return name + ": " + ", ".join(str(v) for v in schema["enum"] if v is not None)
+    if "format" in schema:
+        name += f" ({schema['format']})"
     return name + (" or null" if "null" in (kind if isinstance(kind, list) else []) else "")
+
+
+def code_spans(text: str) -> Markup:
+    """`text` with its `back-quoted` parts as code, the rest escaped."""
+    parts = str(text).split("`")
+    return Markup("").join(
+        Markup("<code>{}</code>").format(part) if n % 2 else escape(part)
+        for n, part in enumerate(parts)
+    )
 
 
 def _fields(schema, schemas, prefix="", depth=0) -> list[dict]:

@@ -84,14 +84,14 @@ class PipelinePage(ma.Schema):
 
 
 class DecisionSchema(ma.Schema):
-    id = Int()
+    id = _(Int, "The decision's number")
     reference = _(Str, "The idea's reference number")
     from_state = _nullable(Str, "The stage it moved from (leads only)")
     to_state = _(Str, "The stage it moved to")
     to_stage = _(Str, "The stage it moved to, in words")
     workstream = _nullable(Str, "The workstream it was sent to")
     rationale = _(Str, "The reason recorded")
-    decided_at = fields.DateTime()
+    decided_at = _(fields.DateTime, "When it was made")
     reopened_at = _nullable(fields.DateTime, "When the decision was reopened, if it was")
 
 
@@ -101,13 +101,13 @@ class DecisionPage(ma.Schema):
 
 
 class WorkstreamSchema(ma.Schema):
-    key = Str()
-    name = Str()
+    key = _(Str, "Its key, as the pipeline's `workstream` filter takes it")
+    name = _(Str, "Its name")
     short_name = _nullable(Str, "A shorter name for tight spaces")
-    description = Str()
+    description = _(Str, "What it covers")
     aim = _nullable(Str, "What it aims to achieve")
     capacity = _nullable(Int, "How many ideas it can take on at once")
-    active = Bool()
+    active = _(Bool, "Whether it takes new ideas")
 
 
 class WorkstreamList(ma.Schema):
@@ -119,15 +119,15 @@ class IdeaArgs(PageArgs):
 
 
 class IdeaSummary(ma.Schema):
-    reference = Str()
-    title = Str()
+    reference = _(Str, "Its reference number")
+    title = _(Str, "Its title")
     state = _(Str, "Its stage, as a key")
     stage = _(Str, "Its stage, in words (as you would see it in the portal)")
-    source = Str()
+    source = _(Str, "submission or horizon_scan")
     summary = _nullable(Str, "The innovator's summary")
-    workstreams = fields.List(Str())
+    workstreams = fields.List(Str(), metadata={"description": "The workstreams it feeds"})
     submitted_at = _nullable(fields.DateTime, "When it was submitted")
-    updated_at = fields.DateTime()
+    updated_at = _(fields.DateTime, "When it last changed")
     url = _(Str, "Its page in the portal")
 
 
@@ -152,19 +152,19 @@ class ItemArgs(PageArgs):
 
 
 class TopicRelevance(ma.Schema):
-    workstream = Str()
-    relevance = Float()
+    workstream = _(Str, "The workstream's name")
+    relevance = _(Float, "How relevant the item is to it, 0 to 1")
 
 
 class ItemSchema(ma.Schema):
-    id = Int()
-    title = Str()
-    summary = Str()
+    id = _(Int, "The item's number")
+    title = _(Str, "Its title")
+    summary = _(Str, "Its abstract or summary, as the feed gave it")
     link = _nullable(Str, "Where it was published")
     doi = _nullable(Str, "Its DOI")
-    authors = fields.List(Str())
-    published_at = fields.DateTime()
-    first_seen_at = fields.DateTime()
+    authors = fields.List(Str(), metadata={"description": "Its authors"})
+    published_at = _(fields.DateTime, "When it was published")
+    first_seen_at = _(fields.DateTime, "When a scan first found it")
     status = _(Str, "Its triage status")
     relevance = _nullable(Float, "The screening model's chance it is relevant")
     topics = fields.List(
@@ -179,8 +179,8 @@ class ItemPage(ma.Schema):
 
 
 class DigestSection(ma.Schema):
-    workstream = Str()
-    items = fields.List(fields.Nested(ItemSchema))
+    workstream = _(Str, "The workstream's name")
+    items = fields.List(fields.Nested(ItemSchema), metadata={"description": "Its top items"})
 
 
 class DigestSchema(ma.Schema):

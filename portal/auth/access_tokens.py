@@ -50,8 +50,13 @@ class TokenError(Exception):
     """Why a token cannot be made or used, in words for its owner."""
 
 
-def create(user: User, name: str, scopes, days: int) -> tuple[AccessToken, str]:
-    """Make a token for `user`; return it and its secret, which is never shown again."""
+def create(
+    user: User, name: str, scopes, days: int, *, secret: str | None = None
+) -> tuple[AccessToken, str]:
+    """Make a token for `user`; return it and its secret, which is never shown again.
+
+    `secret` is for the demo's token only, which the README's example uses; every other
+    token's secret is random."""
     name = name.strip()
     chosen = sorted({Scope(s) for s in scopes})
     if not name:
@@ -64,7 +69,7 @@ def create(user: User, name: str, scopes, days: int) -> tuple[AccessToken, str]:
         raise TokenError(
             f"You have {MAX_LIVE_TOKENS} tokens that still work: revoke one you no longer use"
         )
-    secret = TOKEN_PREFIX + new_token()
+    secret = secret or TOKEN_PREFIX + new_token()
     now = utcnow()
     token = AccessToken(
         user=user,

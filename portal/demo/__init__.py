@@ -8,9 +8,12 @@ commands in `portal/cli.py` do (tests/test_layering.py checks).
 
 import sqlalchemy as sa
 
-from portal.auth.models import OrganisationType
+from portal.auth import access_tokens
+from portal.auth.access_tokens import Scope
+from portal.auth.models import AccessToken, OrganisationType
 from portal.auth.roles import Role
 from portal.auth.services import create_user, find_or_create_organisation, find_user_by_email
+from portal.auth.tokens import digest
 from portal.demo.feeds import DEMO_FEEDS
 from portal.demo.ideas import DEMO_IDEAS
 from portal.demo.reviews import load_demo_reviews
@@ -99,6 +102,26 @@ def load_demo():
     load_demo_reviews(organisations, lead)
     load_demo_feeds(lead)
     return accounts
+
+
+# The lead's API token in the demo, known (as the demo's passwords are) so the README's curl
+# example works against `make run`.
+DEMO_TOKEN = "sp_pat_demo-lead-token-for-the-readme-example-only"
+
+
+def load_demo_token() -> str:
+    """Give the demo lead a working API token with every scope; return its secret."""
+    existing = db.session.scalar(
+        sa.select(AccessToken).where(AccessToken.token_hash == digest(DEMO_TOKEN))
+    )
+    if existing is not None and access_tokens.is_live(existing):
+        return DEMO_TOKEN
+    if existing is not None:  # expired or revoked: made again
+        db.session.delete(existing)
+        db.session.flush()
+    lead = find_user_by_email(DEMO_LEAD)
+    access_tokens.create(lead, "Demo: the README's example", tuple(Scope), 365, secret=DEMO_TOKEN)
+    return DEMO_TOKEN
 
 
 def load_demo_feeds(lead) -> int:

@@ -30,6 +30,7 @@ def test_a_token_is_shown_once_and_only_its_hash_is_kept(lead_client, query, clo
     listing = lead_client.get("/account/tokens").get_data(as_text=True)
     assert "Power BI report" in listing and token.prefix in listing
     assert secret not in listing and "Never" in listing
+    assert 'Revoke<span class="nhsuk-u-visually-hidden"> Power BI report</span>' in listing
     account = lead_client.get("/account").get_data(as_text=True)
     assert "1 token works" in account
     actions = query(lambda: db.session.scalars(sa.select(AuditEvent.action)).all())

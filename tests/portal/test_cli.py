@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from portal.auth.models import User
 from portal.auth.roles import Role
-from portal.demo import DEMO_USERS
+from portal.demo import DEMO_TOKEN, DEMO_USERS
 from portal.extensions import db
 from portal.mail import OutboxMessage, deliver_outbox, queue_mail
 
@@ -34,6 +34,18 @@ def test_demo_prints_each_account_and_is_idempotent(runner, query):
     for role, email, *_ in DEMO_USERS:
         users = query(lambda email=email: [(u.email, u.role_set) for u in users_with_email(email)])
         assert users == [(email, frozenset({role}))]
+
+
+def test_demo_prints_a_working_api_token_for_the_lead(app, runner):
+    first = runner.invoke(args=["demo"])
+    second = runner.invoke(args=["demo"])
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    for result in (first, second):
+        assert f"Bearer {DEMO_TOKEN}" in result.output and "/api/v1/pipeline" in result.output
+    answer = app.test_client().get(
+        "/api/v1/pipeline?limit=2", headers={"Authorization": f"Bearer {DEMO_TOKEN}"}
+    )
+    assert answer.status_code == 200 and len(answer.get_json()["items"]) == 2
 
 
 def test_users_create_makes_an_admin(runner, query):
