@@ -82,5 +82,7 @@ def _register_blueprints(app):
     for bp in (*blueprints, search_bp):
         app.register_blueprint(bp)
     from portal import api
+    from portal.auth import sso
 
+    sso.init_app(app)
     api.init_app(app)

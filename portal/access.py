@@ -100,7 +100,11 @@ def enforce_access_rule():
         return None if sessions.pending_session() else _away_from_second_factor_step()
     if not rule.signed_in:
         return None
-    if current_user.is_authenticated and mfa.must_set_up(current_user):
+    if (
+        current_user.is_authenticated
+        and mfa.must_set_up(current_user)
+        and not sessions.second_factor_by_provider()
+    ):
         sessions.hold_for_second_factor(sessions.current_session_record())
         return redirect(url_for("auth.set_up_at_sign_in", **_next()))
     if not current_user.is_authenticated:

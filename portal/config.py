@@ -111,3 +111,14 @@ CONTACT_EMAIL = "safety-pipeline@example.nhs.uk"
 # The read API (/api/v1): calls each personal access token may make per window.
 API_RATE_LIMIT = 120
 API_RATE_WINDOW = timedelta(minutes=1)
+
+# Single sign-on with OpenID Connect (portal/auth/sso.py): off while the issuer or client id is
+# unset. See the README's "Single sign-on".
+OIDC_ISSUER = None
+OIDC_CLIENT_ID = None
+OIDC_CLIENT_SECRET = None
+OIDC_BUTTON_LABEL = "Sign in with your NHS account"
+OIDC_EMAIL_VERIFIED_CLAIM = None  # a claim that is true only for a verified email address
+OIDC_TRUST_AMR = False  # the provider's `amr` naming a second factor stands in for the portal's
+OIDC_ORGANISATION_ISSUERS: tuple[str, ...] = ()  # issuers or Entra tenant ids (tid) trusted...
+OIDC_ORGANISATION_DOMAINS: dict[str, str] = {}  # ...to match {email domain: organisation name}

@@ -34,10 +34,24 @@ ENVIRONMENT_VARIABLES = {
     "SCANNER_ALLOWED_NETWORKS": "SCANNER_ALLOWED_NETWORKS",
     "DEMO_FEED_MIRROR": "DEMO_FEED_MIRROR",
     "MFA_REQUIRED_ROLES": "MFA_REQUIRED_ROLES",
+    "OIDC_ISSUER": "OIDC_ISSUER",
+    "OIDC_CLIENT_ID": "OIDC_CLIENT_ID",
+    "OIDC_CLIENT_SECRET": "OIDC_CLIENT_SECRET",
+    "OIDC_BUTTON_LABEL": "OIDC_BUTTON_LABEL",
+    "OIDC_EMAIL_VERIFIED_CLAIM": "OIDC_EMAIL_VERIFIED_CLAIM",
+    "OIDC_TRUST_AMR": "OIDC_TRUST_AMR",
+    "OIDC_ORGANISATION_ISSUERS": "OIDC_ORGANISATION_ISSUERS",
+    "OIDC_ORGANISATION_DOMAINS": "OIDC_ORGANISATION_DOMAINS",
 }
 _INTEGERS = {"MAIL_PORT", "TRUSTED_PROXIES", "TASK_VISIBILITY_TIMEOUT"}
-_BOOLEANS = {"MAIL_USE_TLS"}
-_LISTS = {"SCANNER_ALLOWED_NETWORKS", "ALLOWED_HOSTS", "MFA_REQUIRED_ROLES"}  # comma-separated
+_BOOLEANS = {"MAIL_USE_TLS", "OIDC_TRUST_AMR"}
+_LISTS = {  # comma-separated
+    "SCANNER_ALLOWED_NETWORKS",
+    "ALLOWED_HOSTS",
+    "MFA_REQUIRED_ROLES",
+    "OIDC_ORGANISATION_ISSUERS",
+}
+_MAPPINGS = {"OIDC_ORGANISATION_DOMAINS"}  # "key=value;key=value" (names may hold commas)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Who needs a second factor in production unless MFA_REQUIRED_ROLES says otherwise.
@@ -62,6 +76,9 @@ def from_environment(environ=None) -> dict:
             values[key] = raw.strip().lower() in {"1", "true", "yes", "on"}
         elif key in _LISTS:
             values[key] = tuple(part.strip() for part in raw.split(",") if part.strip())
+        elif key in _MAPPINGS:
+            pairs = (part.split("=", 1) for part in raw.split(";") if "=" in part)
+            values[key] = {k.strip().lower(): v.strip() for k, v in pairs if k.strip()}
         else:
             values[key] = raw
     return values

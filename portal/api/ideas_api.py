@@ -1,7 +1,6 @@
 """Ideas: those you may see, a page at a time, and one idea's summary with its decisions."""
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_smorest import Blueprint
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import NotFound
@@ -9,6 +8,7 @@ from werkzeug.exceptions import NotFound
 from portal import policy
 from portal.access import api_user, token
 from portal.api import paging, schemas
+from portal.api.links import link_maker
 from portal.api.pipeline_api import decision_row
 from portal.auth.access_tokens import Scope
 from portal.extensions import db
@@ -40,8 +40,9 @@ def ideas(args):
         statement = statement.where(Idea.id > where["after"])
     found = db.session.scalars(statement).all()
     shown = found[: args["limit"]]
+    link = link_maker("ideas.show", "reference")
     return {
-        "items": [_summary(idea, user) for idea in shown],
+        "items": [_summary(idea, user, link) for idea in shown],
         "next_cursor": paging.make_cursor(after=shown[-1].id) if len(found) > len(shown) else None,
     }
 
@@ -67,10 +68,11 @@ def idea(reference):
     if found is None or not policy.may(user, Can.SEE, found):
         raise NotFound()
     history = Decision.history_of(found) if policy.may(user, Can.SEE_DECISIONS, found) else []
-    return _summary(found, user) | {"decisions": [decision_row(d, user) for d in history]}
+    link = link_maker("ideas.show", "reference")
+    return _summary(found, user, link) | {"decisions": [decision_row(d, user) for d in history]}
 
 
-def _summary(idea: Idea, user) -> dict:
+def _summary(idea: Idea, user, link) -> dict:
     owner = policy.owns(user, idea)
     return {
         "reference": idea.reference,
@@ -82,5 +84,5 @@ def _summary(idea: Idea, user) -> dict:
         "workstreams": [w.name for w in idea.workstreams],
         "submitted_at": idea.submitted_at,
         "updated_at": idea.updated_at,
-        "url": url_for("ideas.show", reference=idea.reference, _external=True),
+        "url": link(idea.reference),
     }

@@ -1,11 +1,11 @@
 """Horizon scanning for leads: scanned items with their relevance, and the week's digest."""
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_smorest import Blueprint
 
 from portal.access import token
 from portal.api import paging, schemas
+from portal.api.links import link_maker
 from portal.auth.access_tokens import Scope
 from portal.auth.roles import Role
 from portal.extensions import db
@@ -33,8 +33,9 @@ def items(args):
     found = db.session.scalars(statement).all()
     shown = found[: args["limit"]]
     names = {w.key: w.name for w in active_workstreams()}
+    link = link_maker("horizon.item", "item_id", int)
     return {
-        "items": [_item(item, names) for item in shown],
+        "items": [_item(item, names, link) for item in shown],
         "next_cursor": paging.make_cursor(before=shown[-1].id) if len(found) > len(shown) else None,
     }
 
@@ -48,20 +49,21 @@ def digest():
     the last 7 days, as the digest page and feed show them."""
     found = weekly.weekly_digest()
     names = {section.workstream.key: section.workstream.name for section in found.sections}
+    link = link_maker("horizon.item", "item_id", int)
     return {
         "since": found.since,
         "new_items": found.new_items,
         "sections": [
             {
                 "workstream": section.workstream.name,
-                "items": [_item(item, names) for item, _ in section.items],
+                "items": [_item(item, names, link) for item, _ in section.items],
             }
             for section in found.sections
         ],
     }
 
 
-def _item(item: ScannedItem, names: dict[str, str]) -> dict:
+def _item(item: ScannedItem, names: dict[str, str], link) -> dict:
     topics = item.topic_relevance or {}
     return {
         "id": item.id,
@@ -79,5 +81,5 @@ def _item(item: ScannedItem, names: dict[str, str]) -> dict:
             for key, value in sorted(topics.items(), key=lambda kv: -kv[1])
             if key in names
         ],
-        "url": url_for("horizon.item", item_id=item.id, _external=True),
+        "url": link(item.id),
     }

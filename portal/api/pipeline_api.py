@@ -2,13 +2,13 @@
 decisions, and workstreams."""
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_smorest import Blueprint
 from werkzeug.exceptions import UnprocessableEntity
 
 from portal import page_cache, policy
 from portal.access import api_user, token
 from portal.api import paging, schemas
+from portal.api.links import link_maker
 from portal.auth.access_tokens import Scope
 from portal.auth.roles import Role
 from portal.extensions import db
@@ -43,8 +43,9 @@ def pipeline(args):
     start = where["at"] if where else 0
     rows, total, hidden = pipeline_slice(api_user(), query, start, args["limit"], index)
     end = start + len(rows)
+    link = link_maker("ideas.show", "reference")
     return {
-        "items": [_pipeline_row(row) for row in rows],
+        "items": [_pipeline_row(row, link) for row in rows],
         "total": total,
         "hidden": hidden,
         "data_version": version,
@@ -60,7 +61,7 @@ def _filter_args(args) -> dict:
     return found
 
 
-def _pipeline_row(row) -> dict:
+def _pipeline_row(row, link) -> dict:
     return {
         "position": row.position,
         "reference": row.reference,
@@ -82,7 +83,7 @@ def _pipeline_row(row) -> dict:
         "priority": row.priority,
         "disagreement": row.disagreement,
         "duplicates": row.duplicates,
-        "url": url_for("ideas.show", reference=row.reference, _external=True),
+        "url": link(row.reference),
     }
 
 

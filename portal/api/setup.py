@@ -7,7 +7,7 @@ from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from portal import errors
-from portal.api import problems
+from portal.api import ideas_api, items_api, pipeline_api, problems, reference
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """Read the Safety Pipeline as yourself from another tool (Power BI, Excel, a
@@ -42,8 +42,6 @@ class PortalApi(Api):
 
 
 def init_app(app):
-    from portal.api import ideas_api, items_api, pipeline_api, reference
-
     app.config.setdefault("API_TITLE", "Safety Pipeline API")
     app.config.setdefault("API_VERSION", "1")
     app.config.setdefault("OPENAPI_VERSION", "3.1.0")

@@ -143,6 +143,11 @@ class UserSession(db.Model):
     # The password was right but the second factor is still to come: such a session signs
     # nobody in; it may only reach the security code and set-up pages (portal/access.py).
     second_factor_pending: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Signed in through single sign-on: the provider's ID token (offered back to it at sign-out,
+    # to end that session too), and whether a provider trusted for it (OIDC_TRUST_AMR)
+    # asserted a second factor, which then stands in for the portal's own.
+    id_token: Mapped[str | None] = mapped_column(sa.Text)
+    provider_second_factor: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     user: Mapped[User] = relationship()
 
@@ -237,3 +242,22 @@ class AccessToken(db.Model):
     @property
     def scope_set(self) -> frozenset[str]:
         return frozenset(self.scopes.split())
+
+
+class ExternalIdentity(db.Model):
+    """An account at an OpenID provider that signs in as a user here: keyed by the provider's
+    issuer and the subject it gives the person, never by the email address (Entra ID's email
+    claim is neither verified nor fixed)."""
+
+    __tablename__ = "external_identities"
+    __table_args__ = (sa.UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(sa.String(255))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    email: Mapped[str | None] = mapped_column(sa.String(254))  # as the provider last gave it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now_utc)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()

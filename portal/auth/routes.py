@@ -1,6 +1,7 @@
 """The auth blueprint with every route of the part registered on it."""
 
-from portal.auth import invitation_views, mfa_views, token_views, views  # noqa: F401  (each registers its routes on bp)
+# each registers its routes on bp
+from portal.auth import invitation_views, mfa_views, sso_views, token_views, views  # noqa: F401
 from portal.auth.blueprint import bp
 
 __all__ = ["bp"]

@@ -93,6 +93,13 @@ def load_user(user_id: str) -> User | None:
     return record.user
 
 
+def second_factor_by_provider() -> bool:
+    """Whether this session's single sign-on brought a second factor a trusted provider
+    asserted (it then stands in for the portal's own)."""
+    record = current_session_record()
+    return bool(record is not None and record.provider_second_factor)
+
+
 def pending_session() -> UserSession | None:
     """This cookie's session if it is live and waiting for its second factor."""
     record = current_session_record()

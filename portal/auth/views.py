@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user
 
 from portal.access import public, signed_in
-from portal.auth import access_tokens, mfa, services
+from portal.auth import access_tokens, mfa, services, sessions, sso
 from portal.auth.blueprint import bp
 from portal.auth.forms import (
     NOT_LISTED,
@@ -20,7 +20,9 @@ from portal.auth.forms import (
 from portal.auth.models import Organisation
 from portal.auth.registration import register_innovator
 from portal.auth.roles import home_url_for
+from portal.auth.token_forms import RevokeTokenForm
 from portal.extensions import db
+from portal.links import absolute_url
 
 REGISTERED_EMAIL = "registered_email"  # shown on the "check your email" page
 
@@ -101,15 +103,22 @@ def sign_in():
         else:
             login_user(result.user)
             return redirect(_safe_next(request.args.get("next")) or home_url_for(result.user))
-    return render_template("auth/sign_in.html", form=form)
+    return render_template("auth/sign_in.html", form=form, sso_enabled=sso.enabled())
 
 
 @bp.route("/sign-out", methods=["POST"])
 @signed_in
 def sign_out():
+    record = sessions.current_session_record()
+    id_token = record.id_token if record is not None else None
     services.sign_out(current_user._get_current_object())
     db.session.commit()
     flash("You have signed out.", "success")
+    # begun by single sign-on: offer to end the provider's session too
+    end_session = sso.end_session_url(id_token, absolute_url("pages.index"))
+    if end_session:
+        session[sso.END_SESSION] = end_session
+        return redirect(url_for("auth.signed_out"))
     return redirect(url_for("pages.index"))
 
 
@@ -124,6 +133,9 @@ def account():
         second_factor_on=bool(factor and factor.confirmed_at),
         second_factor_required=mfa.required_for(current_user),
         live_tokens=access_tokens.live_tokens(current_user),
+        sso_enabled=sso.enabled(),
+        identities=sso.identities_of(current_user),
+        button_form=RevokeTokenForm(),
     )
 
 

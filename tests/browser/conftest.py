@@ -23,6 +23,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 from portal import create_app
 from portal.demo import load_demo
 from portal.extensions import db
+from tests.oidc_servers import ProviderProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -83,7 +84,15 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def oidc_provider():
+    """The OpenID provider process the live server's single sign-on uses (127.0.0.1)."""
+    provider = ProviderProcess().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, oidc_provider):
     """Serve the app on a free port of 127.0.0.1 for the whole session; yield its base URL."""
     tmp = tmp_path_factory.mktemp("browser")
     # The port is known once the socket is bound; the app (whose PUBLIC_URL names it) after.
@@ -107,6 +116,10 @@ def live_server(tmp_path_factory):
             "SEARCH_INDEX_DIR": str(tmp / "search-index"),
             "NHSUK_FONTS": "system",
             "TASK_BROKER_URL": "memory://",  # a resent task waits there; no worker runs
+            "OIDC_ISSUER": oidc_provider.url,
+            "OIDC_CLIENT_ID": "safety-pipeline",
+            "OIDC_CLIENT_SECRET": "browser-test",
+            "OIDC_EMAIL_VERIFIED_CLAIM": "email_verified",
         }
     )
     with app.app_context():

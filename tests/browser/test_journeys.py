@@ -156,6 +156,8 @@ def test_keyboard_only_sign_in(page):
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.closest('main') !== null")
 
+    page.keyboard.press("Tab")  # the live server offers single sign-on first
+    expect(page.get_by_role("link", name="Sign in with your NHS account")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_label("Email address")).to_be_focused()
     page.keyboard.type(email)

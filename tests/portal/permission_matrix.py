@@ -307,10 +307,13 @@ DIGEST = [
     row("horizon.digest_feed", "unknown_token",
         GET=        "404  404   404   404      404        404   404        404  404"),
 ]
-# A person's own personal access tokens: only they may revoke one.
+# A person's own personal access tokens and linked sign-in accounts: only they may revoke one.
 # Columns:          anon owner other assigned unassigned blind conflicted lead admin
 ACCESS_TOKEN = [
     row("auth.revoke_token", "lead_token", to="/account/tokens",
+        POST=       "401  404   404   404      404        404   404        302  404"),
+    # the lead's account at an OpenID provider: only the lead may stop it signing them in
+    row("auth.sso_unlink", "lead_identity", to="/account",
         POST=       "401  404   404   404      404        404   404        302  404"),
 ]
 

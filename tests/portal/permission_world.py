@@ -22,7 +22,7 @@ from sqlalchemy import event
 from portal.auth import access_tokens, invitations
 from portal.auth import services as accounts
 from portal.auth.access_tokens import Scope
-from portal.auth.models import OrganisationType, User
+from portal.auth.models import ExternalIdentity, OrganisationType, User
 from portal.auth.roles import Role
 from portal.background.failures import TaskFailure
 from portal.clock import utcnow
@@ -310,7 +310,8 @@ def _tokens(world, people):
 
 
 def _access_tokens(world, people):
-    """A personal access token with every scope for each person the matrix asks as."""
+    """A personal access token with every scope for each person the matrix asks as, and the
+    lead's account at an OpenID provider."""
     for key, *_ in PEOPLE:
         token, world.api_tokens[key] = access_tokens.create(
             people[key], f"{key}'s token", tuple(Scope), 30
@@ -318,6 +319,12 @@ def _access_tokens(world, people):
         if key == "lead":
             world.objects["lead_token"] = {"token_id": token.id}
     world.objects["api"] = {}  # the API's lists: no object in their address
+    identity = ExternalIdentity(
+        user=people["lead"], issuer="https://login.example.org", subject="lena-at-work"
+    )
+    db.session.add(identity)
+    db.session.flush()
+    world.objects["lead_identity"] = {"identity_id": identity.id}
 
 
 def _link_token(recipient, prefix) -> str:

@@ -1,0 +1,46 @@
+"""Single sign-on in a real browser, through the OpenID provider process: the demo lead signs
+in with their organisation's account, is recognised as the existing lead, and signs out of
+both; a new person signs in and lands as an innovator. The portal's pages are checked with
+axe (the provider's own pages are not ours to check)."""
+
+import re
+
+from playwright.sync_api import expect
+
+LEAD = "lead@example.org"  # the demo's lead
+# The provider process's own pages ask a CDN for their stylesheet; Chromium here resolves no
+# host but 127.0.0.1, so the request goes nowhere. Only the provider's pages may ask it.
+PROVIDER_STYLESHEET = "https://cdn.jsdelivr.net/npm/@picocss/"
+
+
+def sign_in_at_provider(page, sub, check_accessibility):
+    page.goto("/sign-in")
+    check_accessibility(page, "with single sign-on")
+    page.get_by_role("link", name="Sign in with your NHS account").click()
+    page.get_by_placeholder("sub").fill(sub)
+    page.get_by_role("button", name="Authorize").click()
+
+
+def test_the_lead_is_recognised_and_a_new_person_lands_as_an_innovator(
+    page, browser, oidc_provider, check_accessibility
+):
+    oidc_provider.user("lead-at-work", email=LEAD, email_verified=True, name="Liam Lead")
+    sign_in_at_provider(page, "lead-at-work", check_accessibility)
+    expect(page).to_have_url(re.compile(r"/pipeline$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pipeline")
+    page.goto("/account")
+    expect(page.get_by_text("You can sign in with your organisation's account")).to_be_visible()
+    check_accessibility(page, "linked")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/signed-out$"))
+    check_accessibility(page)
+    page.get_by_role("link", name="Sign out of your organisation's account").click()
+    expect(page).not_to_have_url(re.compile(r"/signed-out$"))
+
+    oidc_provider.user("nia-at-work", email="nia.new@example.org", name="Nia New")
+    sign_in_at_provider(page, "nia-at-work", check_accessibility)
+    expect(page).to_have_url(re.compile(r"/innovator$"))
+    expect(page.get_by_text("Welcome: your account is ready")).to_be_visible()
+    check_accessibility(page, "new by single sign-on")
+    asked = browser.off_machine
+    asked[:] = [url for url in asked if not url.startswith(PROVIDER_STYLESHEET)]
