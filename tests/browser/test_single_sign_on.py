@@ -44,3 +44,38 @@ def test_the_lead_is_recognised_and_a_new_person_lands_as_an_innovator(
     check_accessibility(page, "new by single sign-on")
     asked = browser.off_machine
     asked[:] = [url for url in asked if not url.startswith(PROVIDER_STYLESHEET)]
+
+
+def test_a_replayed_state_a_wrong_nonce_and_an_unverified_email_are_refused(
+    page, browser, oidc_provider, check_accessibility
+):
+    # an unverified email naming an existing account (the demo's panel member) takes nothing over
+    oidc_provider.user("not-verified", email="panel@example.org", email_verified=False)
+    sign_in_at_provider(page, "not-verified", check_accessibility)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Signing in did not work")
+    expect(page.get_by_text("Sign in with its password, then link")).to_be_visible()
+    check_accessibility(page, "unverified email")
+
+    # the provider's answer used twice: the second is refused
+    oidc_provider.user("nia-twice", email="nia.twice@example.org")
+    answers = []
+    page.on("request", lambda r: answers.append(r.url) if "/sign-in/sso/callback" in r.url else 0)
+    sign_in_at_provider(page, "nia-twice", check_accessibility)
+    expect(page).to_have_url(re.compile(r"/innovator$"))
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(answers[-1])
+    expect(page.get_by_role("heading", level=1)).to_have_text("Signing in did not work")
+    check_accessibility(page, "replayed state")
+
+    # a nonce the portal never sent, swapped into the request on its way to the provider
+    def swap_nonce(route):
+        url = re.sub(r"([?&]nonce=)[^&]+", r"\1not-the-portals-nonce", route.request.url)
+        route.continue_(url=url)
+
+    page.route(re.compile(r".*/oauth2/authorize\?.*"), swap_nonce)
+    sign_in_at_provider(page, "nia-twice", check_accessibility)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Signing in did not work")
+    page.goto("/innovator")
+    expect(page).to_have_url(re.compile(r"/sign-in"))  # nobody signed in
+    asked = browser.off_machine
+    asked[:] = [url for url in asked if not url.startswith(PROVIDER_STYLESHEET)]
