@@ -97,3 +97,8 @@ class ResetRequestForm(PortalForm):
 
 class ResetPasswordForm(PortalForm):
     password = PasswordField("New password", validators=[InputRequired("Enter a new password")])
+
+
+class ButtonForm(PortalForm):
+    """Nothing to fill in: the CSRF token of a button that changes something (revoke a token,
+    link or unlink an organisation's account)."""

@@ -7,9 +7,9 @@ from flask_login import current_user, login_user
 from portal.access import public, signed_in
 from portal.auth import sso
 from portal.auth.blueprint import bp
+from portal.auth.forms import ButtonForm
 from portal.auth.models import ExternalIdentity
 from portal.auth.roles import home_url_for
-from portal.auth.token_forms import RevokeTokenForm as ButtonForm
 from portal.auth.views import _safe_next
 from portal.extensions import db
 from portal.links import absolute_url

@@ -1,4 +1,4 @@
-"""Forms for personal access tokens: making one, and revoking one."""
+"""The form for making a personal access token (revoking one is a `ButtonForm`)."""
 
 from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import InputRequired, Length, ValidationError
@@ -42,7 +42,3 @@ class NewTokenForm(PortalForm):
     def validate_days(self, field):
         if field.data not in {str(days) for days in LIFETIMES_DAYS}:
             raise ValidationError("Choose when the token expires")
-
-
-class RevokeTokenForm(PortalForm):
-    """Nothing to fill in: the form carries the CSRF token of the "Revoke" button."""

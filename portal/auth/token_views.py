@@ -6,7 +6,8 @@ from flask_login import current_user
 from portal.access import signed_in
 from portal.auth import access_tokens
 from portal.auth.blueprint import bp
-from portal.auth.token_forms import NewTokenForm, RevokeTokenForm
+from portal.auth.forms import ButtonForm
+from portal.auth.token_forms import NewTokenForm
 from portal.extensions import db
 
 
@@ -17,7 +18,7 @@ def tokens():
         "auth/tokens.html",
         tokens=access_tokens.tokens_of(current_user),
         is_live=access_tokens.is_live,
-        form=RevokeTokenForm(),
+        form=ButtonForm(),
     )
 
 
@@ -50,7 +51,7 @@ def revoke_token(token_id):
     token = access_tokens.owned_token(current_user, token_id)
     if token is None:
         abort(404)
-    form = RevokeTokenForm()
+    form = ButtonForm()
     if not form.validate_on_submit():
         abort(400)
     access_tokens.revoke(current_user._get_current_object(), token)

@@ -11,6 +11,7 @@ from portal.auth import access_tokens, mfa, services, sessions, sso
 from portal.auth.blueprint import bp
 from portal.auth.forms import (
     NOT_LISTED,
+    ButtonForm,
     ChangePasswordForm,
     RegisterForm,
     ResetPasswordForm,
@@ -20,7 +21,6 @@ from portal.auth.forms import (
 from portal.auth.models import Organisation
 from portal.auth.registration import register_innovator
 from portal.auth.roles import home_url_for
-from portal.auth.token_forms import RevokeTokenForm
 from portal.extensions import db
 from portal.links import absolute_url
 
@@ -135,7 +135,7 @@ def account():
         live_tokens=access_tokens.live_tokens(current_user),
         sso_enabled=sso.enabled(),
         identities=sso.identities_of(current_user),
-        button_form=RevokeTokenForm(),
+        button_form=ButtonForm(),
     )
 
 
