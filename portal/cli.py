@@ -58,10 +58,11 @@ def demo_command(scale):
     click.echo("Demo accounts (email / password):")
     for role, email, password in accounts:
         click.echo(f"  {role:<15} {email:<32} {password}")
-    base = current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
-    click.echo(f"Demo API token of the programme lead ({DEMO_LEAD}), every scope:")
-    click.echo(f"  {token}")
-    click.echo(f'  curl -H "Authorization: Bearer {token}" {base.rstrip("/")}/api/v1/pipeline')
+    if token:
+        base = current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+        click.echo(f"Demo API token of the programme lead ({DEMO_LEAD}), every scope:")
+        click.echo(f"  {token}")
+        click.echo(f'  curl -H "Authorization: Bearer {token}" {base.rstrip("/")}/api/v1/pipeline')
     if not current_app.config.get("MAIL_SERVER"):
         click.echo("Emails are not sent (MAIL_SERVER is not set): each is printed in this log.")
     if scale:
