@@ -128,6 +128,15 @@ matches is ~14 (the GIN index scan ~7 ms, a heap page per match for the facets a
 ``ts_rank`` ~3 ms); the words and the page's rows ~3 ms; ~12 ms of Python (parsing, building
 the statement, loading rows). Tried and dropped: a query without weights, which GIN need not
 recheck (no faster: the heap pages are read anyway), and parallel query (slower).
+
+2026-12-05, a machine of the usual speed (FTS5's p95 8.7-9.0 ms), two runs of the same code:
+``docs_per_s=2489 p50_ms=26.0 p95_ms=30.9 fts5_p95_ms=8.7`` and ``docs_per_s=2346
+p50_ms=30.2 p95_ms=42.1 fts5_p95_ms=9.0``, indexing 7.2-7.6 times Whoosh's 327 docs/s. The
+first attempt that day gave p95 529 ms with every query logged "PostgreSQL search failed":
+since read-only units of work began running in autocommit, the search's savepoint (which keeps
+a failed query from spoiling the unit) was refused outside a transaction, and every search
+answered by the plain fallback. A savepoint now begins the unit's transaction
+(`portal.database`; `tests/portal/test_postgresql_reads.py`).
 """
 
 import argparse
