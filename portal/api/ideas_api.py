@@ -22,7 +22,7 @@ blp = Blueprint("api_ideas", __name__, description="Ideas you may see")
 @blp.route("/ideas")
 @token(Scope.IDEAS_READ)
 @blp.etag
-@blp.arguments(schemas.IdeaArgs, location="query")
+@blp.arguments(paging.PageArgs, location="query")
 @blp.response(200, schemas.IdeaPage)
 def ideas(args):
     """The ideas you may see, oldest first: your own (drafts too), and as a lead every

@@ -25,6 +25,12 @@ def _key(description):
     return Str(metadata={"description": description, "pattern": KEY.regex.pattern}, validate=KEY)
 
 
+class CursorPage(ma.Schema):
+    """A page of a list; each list's page adds its `items`."""
+
+    next_cursor = _nullable(Str, "Send as `cursor` for the next page; null on the last")
+
+
 class PipelineArgs(PageArgs):
     workstream = _key("A workstream's key (see /workstreams); an unknown key is 422")
     setting = _key("A care setting's key; an unknown key is 422")
@@ -75,12 +81,11 @@ class PipelineRow(ma.Schema):
     url = _(Str, "Its page in the portal")
 
 
-class PipelinePage(ma.Schema):
+class PipelinePage(CursorPage):
     items = fields.List(fields.Nested(PipelineRow))
     total = _(Int, "Ideas matching the filters")
     hidden = _(Int, "Open ideas left out because of your conflicts of interest")
     data_version = _(Str, "The version of the scores these rows come from")
-    next_cursor = _nullable(Str, "Send as `cursor` for the next page; null on the last")
 
 
 class DecisionSchema(ma.Schema):
@@ -95,9 +100,8 @@ class DecisionSchema(ma.Schema):
     reopened_at = _nullable(fields.DateTime, "When the decision was reopened, if it was")
 
 
-class DecisionPage(ma.Schema):
+class DecisionPage(CursorPage):
     items = fields.List(fields.Nested(DecisionSchema))
-    next_cursor = _nullable(Str, "Send as `cursor` for the next page; null on the last")
 
 
 class WorkstreamSchema(ma.Schema):
@@ -114,10 +118,6 @@ class WorkstreamList(ma.Schema):
     items = fields.List(fields.Nested(WorkstreamSchema))
 
 
-class IdeaArgs(PageArgs):
-    pass
-
-
 class IdeaSummary(ma.Schema):
     reference = _(Str, "Its reference number")
     title = _(Str, "Its title")
@@ -131,9 +131,8 @@ class IdeaSummary(ma.Schema):
     url = _(Str, "Its page in the portal")
 
 
-class IdeaPage(ma.Schema):
+class IdeaPage(CursorPage):
     items = fields.List(fields.Nested(IdeaSummary))
-    next_cursor = _nullable(Str, "Send as `cursor` for the next page; null on the last")
 
 
 class IdeaDetail(IdeaSummary):
@@ -173,9 +172,8 @@ class ItemSchema(ma.Schema):
     url = _(Str, "Its page in the portal")
 
 
-class ItemPage(ma.Schema):
+class ItemPage(CursorPage):
     items = fields.List(fields.Nested(ItemSchema))
-    next_cursor = _nullable(Str, "Send as `cursor` for the next page; null on the last")
 
 
 class DigestSection(ma.Schema):
