@@ -24,6 +24,7 @@ from authlib.integrations.flask_client import OAuth
 from authlib.oidc.core import CodeIDToken
 from flask import current_app
 from joserfc.errors import JoseError
+from requests import RequestException
 
 from portal import audit
 from portal.auth import mfa, sessions
@@ -43,6 +44,10 @@ SCOPES = "openid email profile"
 # RFC 8176's methods that are a second factor, or more than a password
 SECOND_FACTORS = {"mfa", "otp", "hwk", "swk", "sc", "fpt", "face", "iris", "retina", "vbm"}
 END_SESSION = "sso_end_session"  # in the session: the provider's sign-out address, after ours
+UNAVAILABLE = (
+    "Your organisation's sign-in service did not answer. Try again in a few minutes, or sign "
+    "in with your email address and password."
+)
 LEEWAY_SECONDS = 60  # clock skew allowed on the ID token's times
 
 
@@ -76,8 +81,13 @@ def client():
 
 
 def begin(redirect_uri: str):
-    """The redirect to the provider's sign-in page (state, nonce and PKCE kept in the session)."""
-    return client().authorize_redirect(redirect_uri)
+    """The redirect to the provider's sign-in page (state, nonce and PKCE kept in the session);
+    raise SignOnError if the provider does not answer."""
+    try:
+        return client().authorize_redirect(redirect_uri)
+    except (RequestException, OAuthError, ValueError) as error:
+        current_app.logger.warning("single sign-on: the provider did not answer: %r", error)
+        raise SignOnError(UNAVAILABLE) from error
 
 
 class ClockedIDToken(CodeIDToken):
@@ -117,6 +127,9 @@ def finish() -> Claims:
             },
             leeway=LEEWAY_SECONDS,
         )
+    except RequestException as error:
+        current_app.logger.warning("single sign-on: the provider did not answer: %r", error)
+        raise SignOnError(UNAVAILABLE) from error
     except (OAuthError, JoseError, ValueError, KeyError) as error:
         current_app.logger.warning("single sign-on refused: %r", error)
         raise SignOnError(

@@ -25,7 +25,14 @@ def sso_start():
         abort(404)
     session[NEXT] = _safe_next(request.args.get("next"))
     session.pop(LINKING, None)
-    return sso.begin(absolute_url("auth.sso_callback"))
+    return _to_provider()
+
+
+def _to_provider():
+    try:
+        return sso.begin(absolute_url("auth.sso_callback"))
+    except sso.SignOnError as error:
+        return render_template("auth/sso_failed.html", reason=str(error)), 503
 
 
 @bp.route("/account/sso/link", methods=["POST"])
@@ -36,7 +43,7 @@ def sso_link():
     if not ButtonForm().validate_on_submit():
         abort(400)
     session[LINKING] = current_user.id
-    return sso.begin(absolute_url("auth.sso_callback"))
+    return _to_provider()
 
 
 @bp.route("/account/sso/<int:identity_id>/unlink", methods=["POST"])

@@ -279,3 +279,17 @@ def test_the_clock_decides_expiry(signed, signer):
         ).status_code
         == 400
     )
+
+
+def test_a_provider_that_does_not_answer_gets_a_clear_page(app, database_url, tmp_path_factory):
+    from tests.oidc_servers import free_port
+
+    silent = _app(
+        database_url, tmp_path_factory, OIDC_ISSUER=f"http://127.0.0.1:{free_port()}", **CLIENT
+    )
+    with joined_connection(silent):
+        answer = silent.test_client().get("/sign-in/sso")
+    assert answer.status_code == 503
+    assert "did not answer" in answer.get_data(as_text=True)
+    with silent.app_context():
+        db.engine.dispose()
