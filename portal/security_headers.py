@@ -14,6 +14,7 @@ Headers a view has set itself are kept: downloads send a stricter policy of thei
 """
 
 import secrets
+from urllib.parse import urlsplit
 
 from flask import current_app, g
 
@@ -54,8 +55,10 @@ def csp_nonce() -> str:
     return g.csp_nonce
 
 
-def content_security_policy(font_hosts=(), nonce=None) -> str:
-    """The pages' policy: everything from the portal only, nothing framed, based or plugged in."""
+def content_security_policy(font_hosts=(), nonce=None, form_targets=()) -> str:
+    """The pages' policy: everything from the portal only, nothing framed, based or plugged in.
+    `form_targets`: origins a form's answer may redirect to (the single sign-on provider's, for
+    "Link your organisation's account", whose POST goes on to the provider)."""
     scripts = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
     directives = [
         ("default-src", "'self'"),
@@ -65,9 +68,14 @@ def content_security_policy(font_hosts=(), nonce=None) -> str:
         ("object-src", "'none'"),
         ("base-uri", "'none'"),
         ("frame-ancestors", "'none'"),
-        ("form-action", "'self'"),
+        ("form-action", " ".join(["'self'", *form_targets])),
     ]
     return "; ".join(f"{name} {value}" for name, value in directives)
+
+
+def _origins(url) -> tuple[str, ...]:
+    parts = urlsplit(url or "")
+    return (f"{parts.scheme}://{parts.netloc}",) if parts.scheme and parts.netloc else ()
 
 
 def add_security_headers(response):
@@ -76,7 +84,9 @@ def add_security_headers(response):
     headers = response.headers
     if "Content-Security-Policy" not in headers:
         hosts = frontend.font_hosts(config["NHSUK_FRONTEND_DIR"], config["NHSUK_FONTS"])
-        headers["Content-Security-Policy"] = content_security_policy(hosts, g.get("csp_nonce"))
+        headers["Content-Security-Policy"] = content_security_policy(
+            hosts, g.get("csp_nonce"), _origins(config.get("OIDC_ISSUER"))
+        )
     for name, value in FIXED_HEADERS.items():
         headers.setdefault(name, value)
     if config["ENV_NAME"] == "production":

@@ -79,3 +79,26 @@ def test_a_replayed_state_a_wrong_nonce_and_an_unverified_email_are_refused(
     expect(page).to_have_url(re.compile(r"/sign-in"))  # nobody signed in
     asked = browser.off_machine
     asked[:] = [url for url in asked if not url.startswith(PROVIDER_STYLESHEET)]
+
+
+def test_a_signed_in_person_links_their_work_account(page, browser, oidc_provider):
+    """The link button's POST goes on to the provider: the CSP's form-action allows it."""
+    oidc_provider.user("panel-at-work", email="priya.work@example.org")
+    page.goto("/sign-in?next=/account")
+    page.get_by_label("Email address").fill("panel@example.org")
+    page.get_by_label("Password", exact=True).fill("demo-panel-harbour-57")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/account$"))
+    page.get_by_role("button", name="Link your organisation's account").click()
+    page.get_by_placeholder("sub").fill("panel-at-work")
+    page.get_by_role("button", name="Authorize").click()
+    expect(page).to_have_url(re.compile(r"/account$"))
+    expect(page.get_by_text("now signs you in here")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    page.goto("/sign-in")
+    page.get_by_role("link", name="Sign in with your NHS account").click()
+    page.get_by_placeholder("sub").fill("panel-at-work")
+    page.get_by_role("button", name="Authorize").click()
+    expect(page).to_have_url(re.compile(r"/reviews$"))
+    asked = browser.off_machine
+    asked[:] = [url for url in asked if not url.startswith(PROVIDER_STYLESHEET)]

@@ -91,3 +91,11 @@ def test_production_adds_hsts(app, client, monkeypatch):
     monkeypatch.setitem(app.config, "ENV_NAME", "production")
     response = client.get("/")
     assert response.headers["Strict-Transport-Security"] == HSTS
+
+
+def test_forms_may_go_on_to_the_single_sign_on_provider_only():
+    from portal.security_headers import _origins, content_security_policy
+
+    policy = content_security_policy(form_targets=_origins("https://login.example.org/t/v2.0"))
+    assert "form-action 'self' https://login.example.org;" in policy + ";"
+    assert "form-action 'self';" in content_security_policy(form_targets=_origins(None)) + ";"
