@@ -7,9 +7,13 @@ import psycopg._connection_base as connection_base
 import pytest
 import sqlalchemy as sa
 
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.auth.services import create_user
 from portal.database import write_intent
 from portal.extensions import db
 from portal.page_cache import DataVersion
+from portal.search.engine import search
 from tests.conftest import app_on_new_database
 
 pytestmark = pytest.mark.postgresql
@@ -74,11 +78,6 @@ def test_a_savepoint_in_a_read_only_request_gets_its_transaction(pg_app, caplog)
     """The search page keeps a failed query from spoiling its unit with a savepoint; in a read
     begun in autocommit, that savepoint begins the transaction (PostgreSQL refuses a SAVEPOINT
     outside one, and every search answered by the plain fallback)."""
-    from portal.auth.models import User
-    from portal.auth.roles import Role
-    from portal.auth.services import create_user
-    from portal.search.engine import search
-
     with pg_app.app_context():
         create_user(
             "lena@example.org",

@@ -6,7 +6,7 @@ from portal import page_cache
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.extensions import db
-from portal.security_headers import add_security_headers
+from portal.security_headers import _origins, add_security_headers, content_security_policy
 from tests.portal import security_checks
 from tests.portal.pipeline_data import PipelineData
 from tests.portal.security_checks import HSTS, check_headers
@@ -94,8 +94,6 @@ def test_production_adds_hsts(app, client, monkeypatch):
 
 
 def test_forms_may_go_on_to_the_single_sign_on_provider_only():
-    from portal.security_headers import _origins, content_security_policy
-
     policy = content_security_policy(form_targets=_origins("https://login.example.org/t/v2.0"))
     assert "form-action 'self' https://login.example.org;" in policy + ";"
     assert "form-action 'self';" in content_security_policy(form_targets=_origins(None)) + ";"
