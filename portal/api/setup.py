@@ -28,6 +28,9 @@ class PortalApi(Api):
     def _register_error_handlers(self):
         errors.answer_errors_under(self._app, API_PREFIX + "/", problems.render)
 
+    def _register_pagination_header(self):
+        """Nothing: lists page by cursor (`paging.py`), not by flask-smorest's page numbers."""
+
     def _register_responses(self):
         """As flask-smorest's, but every error answer is problem+json, and the contract says so."""
         for status in http.HTTPStatus:
