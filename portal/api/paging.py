@@ -48,12 +48,17 @@ def read_cursor(cursor: str | None, **kinds) -> dict | None:
     if (
         not isinstance(fields, dict)
         or set(fields) != set(kinds)
-        or not all(
-            isinstance(fields[k], t) and not isinstance(fields[k], bool) for k, t in kinds.items()
-        )
+        or not all(_fits(fields[k], t) for k, t in kinds.items())
     ):
         raise UnprocessableEntity("The cursor is not one this API gave: start without one")
     return fields
+
+
+def _fits(value, kind) -> bool:
+    """`value` is a `kind` (not a bool for int); a position or id is never negative."""
+    if not isinstance(value, kind) or isinstance(value, bool):
+        return False
+    return not isinstance(value, int) or 0 <= value < 2**63
 
 
 def stale() -> Conflict:

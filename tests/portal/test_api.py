@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from portal.api import paging
 from portal.audit import AuditEvent
 from portal.auth import access_tokens
 from portal.auth.access_tokens import Scope
@@ -149,6 +150,11 @@ def test_the_pipeline_reads_as_the_page_shows_it(client, token_for, data, create
     assert problem(client.get("/api/v1/pipeline?limit=0", headers=headers), 422)
     assert client.get("/api/v1/pipeline?limit=0", headers=headers).get_json()["errors"]["limit"]
     assert "cursor" in problem(client.get("/api/v1/pipeline?cursor=xyz", headers=headers), 422)
+    version = client.get("/api/v1/pipeline", headers=headers).get_json()["data_version"]
+    crafted = paging.make_cursor(at=-2, version=version)
+    assert "cursor" in problem(
+        client.get(f"/api/v1/pipeline?cursor={crafted}", headers=headers), 422
+    )
     cursor = client.get("/api/v1/pipeline?limit=1", headers=headers).get_json()["next_cursor"]
     data.add("Arrives between pages", rank=5)
     stale = client.get(f"/api/v1/pipeline?cursor={cursor}", headers=headers)
