@@ -75,6 +75,7 @@ class SigningProvider:
     def __init__(self):
         self.key = RSAKey.generate_key(2048, parameters={"kid": "test-key"})
         self.next_id_token = None
+        self.claimed_issuer = None  # an issuer for the discovery document other than its own
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -116,7 +117,7 @@ class SigningProvider:
 
     def metadata(self) -> dict:
         return {
-            "issuer": self.url,
+            "issuer": self.claimed_issuer or self.url,
             "authorization_endpoint": f"{self.url}/authorize",
             "token_endpoint": f"{self.url}/token",
             "jwks_uri": f"{self.url}/jwks",

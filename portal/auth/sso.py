@@ -117,12 +117,13 @@ def finish() -> Claims:
     expiry)."""
     config = current_app.config
     provider = client()
+    # the configured issuer, not the one the discovery document names
+    issuer = config["OIDC_ISSUER"].rstrip("/")
     try:
-        metadata = provider.load_server_metadata()
         token = provider.authorize_access_token(
             claims_cls=ClockedIDToken,
             claims_options={
-                "iss": {"essential": True, "values": [metadata.get("issuer")]},
+                "iss": {"essential": True, "values": [issuer, issuer + "/"]},
                 "aud": {"essential": True, "values": [config["OIDC_CLIENT_ID"]]},
             },
             leeway=LEEWAY_SECONDS,

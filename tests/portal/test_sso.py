@@ -231,7 +231,14 @@ def _callback(app, signer, make_token):
 
 @pytest.mark.parametrize(
     "case",
-    ["good", "wrong issuer", "wrong audience", "expired", "bad signature", "not yet issued"],
+    [
+        "good",
+        "wrong issuer",
+        "wrong audience",
+        "expired",
+        "bad signature",
+        "not yet issued",
+    ],
 )
 def test_id_tokens_are_checked(signed, signer, case):
     app, clock = signed
@@ -293,3 +300,25 @@ def test_a_provider_that_does_not_answer_gets_a_clear_page(app, database_url, tm
     assert "did not answer" in answer.get_data(as_text=True)
     with silent.app_context():
         db.engine.dispose()
+
+
+def test_the_configured_issuer_counts_not_the_one_discovery_names(
+    app, database_url, tmp_path_factory, signer
+):
+    """A discovery document naming another issuer does not make that issuer's tokens good."""
+    signer.claimed_issuer = "http://127.0.0.1:9/other"
+    fresh = _app(database_url, tmp_path_factory, OIDC_ISSUER=signer.url, **CLIENT)
+    try:
+        with joined_connection(fresh):
+            answer = _callback(
+                fresh,
+                signer,
+                lambda nonce: signer.sign(
+                    _claims(signer, nonce, datetime.now(UTC), iss=signer.claimed_issuer)
+                ),
+            )
+        assert answer.status_code == 400
+    finally:
+        signer.claimed_issuer = None
+        with fresh.app_context():
+            db.engine.dispose()
