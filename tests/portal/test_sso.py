@@ -14,7 +14,7 @@ from portal.auth.models import ExternalIdentity, User, UserSession
 from portal.auth.roles import Role
 from portal.extensions import db
 from tests.conftest import PASSWORD, FakeClock, joined_connection, make_config
-from tests.oidc_servers import ProviderProcess, SigningProvider
+from tests.oidc_servers import ProviderProcess, SigningProvider, free_port
 
 CLIENT = {"OIDC_CLIENT_ID": "safety-pipeline", "OIDC_CLIENT_SECRET": "s3cret"}
 
@@ -289,8 +289,6 @@ def test_the_clock_decides_expiry(signed, signer):
 
 
 def test_a_provider_that_does_not_answer_gets_a_clear_page(app, database_url, tmp_path_factory):
-    from tests.oidc_servers import free_port
-
     silent = _app(
         database_url, tmp_path_factory, OIDC_ISSUER=f"http://127.0.0.1:{free_port()}", **CLIENT
     )
