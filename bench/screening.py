@@ -194,6 +194,56 @@ Cross-validation on the labels so far could not tell the two apart: it chose the
 over four of five retrains on nudging too, because the records labelled so far are the ones
 the embeddings already rank well. So none was kept, and the default model stays free of torch.
 
+A sixth round (2026-12-05) changed the late SVM's weights and words. Same quick harness,
+now leaving out the starting pair as this bench does; seeds 0-9, then seeds 10-29 to check
+that a choice was not fitted to those ten; the ten pseudo-reviews with 3 seeds. WSS@95:
+
+    model                                       nudging  virus   mean   seeds 10-29  pseudo
+    the fourth round's model (this bench's
+      figures; pseudo from the harness)       72.5     71.1    71.8                62.04
+    relevant records weighted by isolation,
+      not by when they were found               73.2     73.1    73.2   73.2         62.16
+    + a title's words counted twice             73.9     73.2    73.5   73.5         62.23
+    + 1,000 undecided records presumed
+      irrelevant at a fiftieth of the weight
+      (chosen)                                  73.4     73.8    73.6   73.8         62.24
+
+Isolation: a relevant record's rank among the relevant ones by its cosine similarity to the
+nearest other relevant one (1 for the closest twin, n for the most isolated) gives its share
+of the relevant records' total weight, which stays 9.8 times the irrelevant ones'. The switch
+comes once the dense core of the relevant records is found; what is left lies near the
+outliers, which the recency weights only approximated (a record found late is often an
+outlier). The steeper the weights rose with isolation, the more they gained: 1 + 5 x the rank
+scaled to [0, 1], beside recency, gained 0.3; alone, 0.8; proportional to the rank (chosen),
+1.5 (all on seeds 0-9, counting the starting pair). Dropped, against the row each builds on:
+isolation by the mean similarity to the 2 nearest (-0.5), to the 10 nearest (-0.3, at the
+gentler 1 + 5 x rank) or to the relevant records' centroid (-1.2), or measured on the first
+model's features or word vectors (-0.2, -0.8); the rank squared or its square root (+0.1,
+-0.7); recency weights on top (-0.9); isolation weights for the irrelevant records too (-2.5);
+hard irrelevant records (most like a relevant one) weighing more or less (-0.9, -1.7);
+isolation weights in the first model too (-0.1, and recall@10% down 1.6 on virus); the first
+model's C at 0.5 or 2 (-0.3, -0.2).
+
+Titles: scikit-learn-style TF-IDF of the title's words said once more in front of the text
+(`scoring.screening_tail.title_twice`; `scoring.text_tokens` now ends the title's words with
+a newline, which splitting on whitespace does not see). Counted three times: -0.4; as a
+separate, L2-normalised title block at weight 0.5 or 1: -2.3, -9.4 (seeds 10-29); twice in
+the first model too: -0.1 (seeds 10-29). Word 1-3-grams: -0.9. A character 3-5-gram block
+at weight 0.5 or 1: -0.6, -2.3.
+
+Presumed irrelevant: Cormack and Grossman's continuous active learning trains on a random
+sample of the unscreened records as if irrelevant. At a fiftieth of a screened irrelevant
+record's weight it lifts virus and costs nudging a little; at a twentieth, nudging -0.9
+(seeds 10-29). C at 0.07 or 0.09 instead of u4's 0.11 (with the titles, before the presumed
+records): 73.75 and 73.64 on seeds 0-9, but the pseudo-reviews fell to 61.76 and 61.96, so no.
+A rank blend with the first model at 0.15: +0.1, not worth a second fit per retrain; switching
+after 15 or 25 misses: -0.2, 0.0.
+
+This bench with the chosen model, seeds 0-9 (WSS@95 / recall@10% / ATD): nudging 73.4±0.2 /
+69.5±1.1 / 8.4±0.1 against ELAS u4's 70.3±0.4 / 65.9±0.8 / 9.0±0.1; virus 73.9±0.2 / 78.6±0.5
+/ 7.3±0.1 against 70.8±0.1 / 75.3±0.2 / 7.8±0.0. The mean WSS@95 is 3.1 points above ELAS
+u4's (73.65 against 70.55), and each review is ahead on every figure.
+
 The published reference. The thesis behind this file (G. Ferdinands, asreview-thesis, 2020)
 tuned each model's settings on the other five datasets before simulating this one; its tuned
 settings for Naive Bayes (bigrams, alpha 1.748, double balance a=0.935, alpha=1.251,

@@ -19,7 +19,9 @@ ASReview's dynamic resampling in place of class weights, and C from 0.1 to 10.
 
 Late in screening (`scoring.screening_tail`): once the lead has met ``switch_after`` items in
 a row that were not relevant, the model switches for good to ASReview ELAS u4's SVM on its own
-TF-IDF ("late"), which reaches the last relevant items sooner. `update` needs the order the
+TF-IDF ("late"), which reaches the last relevant items sooner; ours weighs the isolated
+relevant items more, counts titles twice and takes a sample of the undecided items as lightly
+weighted irrelevant ones. `update` needs the order the
 labels were given in to know (``order``); without it the model never switches.
 
 Before there are labels of both kinds (`mode_` says which case applies):
@@ -44,7 +46,13 @@ from sklearn.preprocessing import normalize
 
 from scoring.checks import bool_mask
 from scoring.screening_features import ScreeningFeatures
-from scoring.screening_tail import discovery_ranks, fit_tail, misses_in_a_row, tail_vectorizer
+from scoring.screening_tail import (
+    fit_tail,
+    misses_in_a_row,
+    presumed_irrelevant,
+    tail_vectorizer,
+    title_twice,
+)
 from scoring.text import check_texts
 from scoring.token_tfidf import PoolWords, text_tokens
 
@@ -74,12 +82,13 @@ def _label_vector(labels, n_texts):
     return np.where(labelled, array, 0.0), labelled
 
 
-def _fit_tail_vectorizer(pool):
-    """The late classifier's fitted vectoriser and the pool's rows for it; (None, None) when
-    too few texts leave a term under its max_df (the model then never switches)."""
+def _fit_tail_vectorizer(tokens):
+    """The late classifier's fitted vectoriser and the pool's rows for it, from the pool's
+    words; (None, None) when too few texts leave a term under its max_df (the model then never
+    switches)."""
     vectorizer = tail_vectorizer()
     try:
-        return vectorizer, vectorizer.fit_words(pool)[0]
+        return vectorizer, vectorizer.fit_words(PoolWords(map(title_twice, tokens)))[0]
     except ValueError:
         return None, None
 
@@ -220,7 +229,7 @@ class ScreeningModel(ScreeningFeatures):
             # second core while the features are (numpy's sorts let go of the GIL).
             tail = None
             if self.switch_after is not None:
-                tail = alongside.submit(_fit_tail_vectorizer, pool.head(len(texts)))
+                tail = alongside.submit(_fit_tail_vectorizer, tokens)
             features = self._fit_features(pool)
             if tail is not None:
                 self.tail_vectorizer_, self.tail_features_ = tail.result()
@@ -257,34 +266,30 @@ class ScreeningModel(ScreeningFeatures):
             raise ValueError(f"switch_after must be a positive integer or None, got {value!r}")
 
     def _late(self, y, labelled, order):
-        """The relevant items in the order found when the late classifier should score (enough
-        misses in a row, in order), else None."""
+        """Whether the late classifier should score: enough misses in a row, in `order`."""
         if order is None or getattr(self, "tail_features_", None) is None:
-            return None
+            return False
         order = np.asarray(order, dtype=np.int64).ravel()
         if order.size and (order.min() < 0 or order.max() >= y.size):
             raise ValueError(f"order must hold item indices in range({y.size})")
         order = order[labelled[order]]
-        if misses_in_a_row(y[order]) < self.switch_after:
-            return None
-        return order[y[order] == 1]
+        return misses_in_a_row(y[order]) >= self.switch_after
 
     def _check_fitted(self):
         if not hasattr(self, "features_"):
             raise ValueError(f"{type(self).__name__} is not fitted yet; call fit first")
 
-    def _train(self, y, labelled, found=None):
-        """Train on the labels; `found` (the relevant items in the order found) selects the
-        late classifier."""
+    def _train(self, y, labelled, late=False):
+        """Train on the labels, with the late classifier when `late`."""
         relevant, irrelevant = labelled & (y == 1), labelled & (y == 0)
         self.n_relevant_, self.n_irrelevant_ = int(relevant.sum()), int(irrelevant.sum())
         self.classifier_, self.reference_ = None, None
-        if found is not None and self.n_relevant_ and self.n_irrelevant_:
+        if late and self.n_relevant_ and self.n_irrelevant_:
             self.mode_ = "late"
             rows = np.flatnonzero(labelled)
-            ranks = discovery_ranks(y[rows], np.searchsorted(rows, found))
-            x = self.tail_features_[rows]
-            self.classifier_ = fit_tail(x, y[rows], ranks, self.random_state)
+            undecided = presumed_irrelevant(np.flatnonzero(~labelled), rows.size, self.random_state)
+            x, presumed = self.tail_features_[rows], self.tail_features_[undecided]
+            self.classifier_ = fit_tail(x, y[rows], presumed, random_state=self.random_state)
             return self
         positives = self.features_[relevant]
         negatives = self.features_[irrelevant]
@@ -340,7 +345,7 @@ class ScreeningModel(ScreeningFeatures):
             return None
         tokens = [text_tokens(text) for text in texts]
         if late:
-            return self.tail_vectorizer_.transform(tokens)
+            return self.tail_vectorizer_.transform([title_twice(t) for t in tokens])
         return self._combine(self.vectorizer_.transform(tokens))
 
     def decision_from_features(self, features):

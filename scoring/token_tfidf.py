@@ -32,18 +32,27 @@ _DIGIT = 16  # bits sorted per pass of the radix sort (numpy sorts 16-bit keys b
 
 def text_tokens(text: str) -> str:
     """A text's words, lowercased, in order and joined by single spaces: what `TokenTfidf`
-    reads, and what a scanned item stores when it arrives. When stripping the text's accents
-    changes its words, the stripped words follow after a tab (scikit-learn strips a whole
-    text before finding words, and a mark such as "™" becomes letters)."""
+    reads, and what a scanned item stores when it arrives. A newline, not a space, ends the
+    words of the text's first line (its title), for readers that weigh titles
+    (`scoring.screening_tail.title_twice`); splitting on whitespace does not see it. When
+    stripping the text's accents changes its words, the stripped words follow after a tab
+    (scikit-learn strips a whole text before finding words, and a mark such as "™" becomes
+    letters)."""
     text = text.lower()
-    words = " ".join(_WORD.findall(text))
+    words = _line_words(text)
     if text.isascii():
         return words
     decomposed = unicodedata.normalize("NFKD", text)  # as strip_accents="unicode"
-    stripped = " ".join(
-        _WORD.findall("".join(c for c in decomposed if not unicodedata.combining(c)))
-    )
+    stripped = _line_words("".join(c for c in decomposed if not unicodedata.combining(c)))
     return words if stripped == words else f"{words}\t{stripped}"
+
+
+def _line_words(text: str) -> str:
+    """The text's words joined by spaces, a newline after the first line's (if both parts
+    have words)."""
+    title, _, rest = text.partition("\n")
+    first, after = " ".join(_WORD.findall(title)), " ".join(_WORD.findall(rest))
+    return f"{first}\n{after}" if first and after else first or after
 
 
 class PoolWords:
@@ -77,17 +86,6 @@ class PoolWords:
         self.flat, self.lengths = _joined(sequences)  # the words as found (accents kept)
         changed = any(s is not q for s, q in zip(stripped, sequences, strict=True))
         self._stripped = _joined(stripped) if changed else None
-
-    def head(self, n_texts):
-        """The same numbering over the first `n_texts` texts only."""
-        head = object.__new__(PoolWords)
-        head.ids, head.words, head.lengths = self.ids, self.words, self.lengths[:n_texts]
-        head.flat = self.flat[: int(head.lengths.sum())]
-        head._stripped = None
-        if self._stripped is not None:
-            flat, lengths = self._stripped
-            head._stripped = flat[: int(lengths[:n_texts].sum())], lengths[:n_texts]
-        return head
 
     def stripped(self):
         """The same texts with their accents stripped (itself when that changes no word)."""

@@ -27,9 +27,13 @@ def screening_text(title: str | None, summary: str | None) -> str:
     return item_text(title, summary) or "untitled"
 
 
+WORDS_FORMAT = 2  # 2: a newline ends the title's words; a change finds every item's again
+
+
 def text_key(text: str) -> str:
-    """A short digest of the text the stored words were found in."""
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+    """A short digest of the text the stored words were found in, and of how they were
+    found (`WORDS_FORMAT`), so words stored in an older form are found again."""
+    return hashlib.blake2b(f"{WORDS_FORMAT}\n{text}".encode(), digest_size=8).hexdigest()
 
 
 def words_row(item_id: int, text: str) -> dict:

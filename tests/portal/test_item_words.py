@@ -1,6 +1,8 @@
 """Scanned items' words for screening: found when a scan stores an item, read by rescoring,
 found again for items without them or whose text changed; the scores are the same either way."""
 
+import hashlib
+
 import sqlalchemy as sa
 
 from portal import page_cache
@@ -52,3 +54,17 @@ def test_rescoring_finds_missing_and_stale_words_and_scores_alike(app, query):
     changed = scores(app)
     assert stored_words(query)[ids[0]] == text_tokens(texts(query)[ids[0]])
     assert changed[ids[0]] != first[ids[0]]
+
+
+def test_words_stored_in_an_older_form_are_found_again(app, query):
+    """Words found before a newline began to end the title's are stale: the key says so."""
+    ids = add_items(app, MATERNITY[:2])
+    scores(app)
+    with app.app_context():
+        row = db.session.get(ItemWords, ids[0])
+        row.words = row.words.replace("\n", " ")  # as text_tokens gave them before
+        row.text_key = hashlib.blake2b(texts(query)[ids[0]].encode(), digest_size=8).hexdigest()
+        db.session.commit()
+    scores(app)
+    assert stored_words(query)[ids[0]] == text_tokens(texts(query)[ids[0]])
+    assert "\n" in stored_words(query)[ids[0]]

@@ -5,12 +5,19 @@ import pytest
 
 from scoring import ScreeningModel, next_to_screen
 from scoring.screening_tail import (
+    PRESUMED,
     PRIMAL_FROM,
-    discovery_ranks,
+    SIMILARITY_BLOCK,
     fit_tail,
+    isolation_ranks,
+    isolation_weights,
     misses_in_a_row,
+    nearest_similarity,
+    presumed_irrelevant,
     tail_weights,
+    title_twice,
 )
+from scoring.token_tfidf import text_tokens
 from tests.scoring.test_screening import synthetic_pool
 
 
@@ -95,29 +102,101 @@ def test_an_order_outside_the_pool_is_refused(pool):
         model.update(truth, order=[0, len(texts)])
 
 
-def test_discovery_ranks_run_from_the_first_relevant_item_found_to_the_last():
-    y = np.array([1, 0, 1, 1, 0])
-    assert discovery_ranks(y, [3, 0, 2]).tolist() == [0.5, 0.0, 1.0, 0.0, 0.0]
-    assert discovery_ranks(y, [2]).tolist() == [0.0] * 5
+def test_nearest_similarity_is_each_rows_best_cosine_with_another_row():
+    x = np.array([[1.0, 0, 0], [2.0, 0.1, 0], [0, 0, 3.0], [0, 1.0, 1.0]])
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    cosines = unit @ unit.T
+    np.fill_diagonal(cosines, -np.inf)
+    assert nearest_similarity(x) == pytest.approx(cosines.max(axis=1))
+    assert nearest_similarity(x[:1]).tolist() == [0.0]
 
 
-def test_relevant_items_found_later_pull_the_classifier_towards_them():
-    """Two relevant items on different words: weighted by when they were found, the SVM
-    scores a text like the later one above a text like the earlier one, and the reverse."""
-    x = np.array([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0], [0, 0, 1.0]])
-    y = np.array([1, 1, 0, 0])
-    probe = np.array([[1.0, 0, 0.5], [0, 1.0, 0.5]])
-    late_second = fit_tail(x, y, discovery_ranks(y, [0, 1])).decision_function(probe)
-    late_first = fit_tail(x, y, discovery_ranks(y, [1, 0])).decision_function(probe)
-    assert late_second[1] > late_second[0] and late_first[0] > late_first[1]
+def test_nearest_similarity_reads_many_rows_in_blocks_with_the_same_answer():
+    rng = np.random.default_rng(1)
+    x = rng.random((SIMILARITY_BLOCK + 7, 5)) ** 4
+    unit = x / np.linalg.norm(x, axis=1, keepdims=True)
+    cosines = unit @ unit.T
+    np.fill_diagonal(cosines, -np.inf)
+    assert nearest_similarity(x) == pytest.approx(cosines.max(axis=1))
+
+
+def test_isolation_ranks_put_close_twins_first_and_the_most_isolated_last():
+    x = np.array([[1.0, 0, 0], [1.0, 0.05, 0], [1.0, 1.0, 0], [0, 0.1, 1.0]])
+    # rows 0 and 1 are near twins (a tie, settled by row order); row 3 is furthest from its
+    # nearest neighbour (row 2)
+    assert isolation_ranks(x).tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert isolation_ranks(x[[3, 2, 1, 0]]).tolist() == [4.0, 3.0, 1.0, 2.0]
+
+
+def test_isolated_relevant_items_pull_the_classifier_towards_them():
+    """Three relevant items, two of them twins: weighted by isolation, the SVM scores a text
+    like the lone one above a text like the twins; with equal weights, the reverse."""
+    x = np.array([[1.0, 0.1, 0, 0], [1.0, 0, 0, 0], [0, 0, 1.0, 0], [0, 0, 0, 1.0], [0, 0, 0, 1]])
+    y = np.array([1, 1, 1, 0, 0])
+    probe = np.array([[1.0, 0, 0, 0.7], [0, 0, 1.0, 0.7]])
+    isolated = fit_tail(x, y).decision_function(probe)
+    equal = fit_tail(x, y, isolation=False).decision_function(probe)
+    assert isolated[1] > isolated[0] and equal[0] > equal[1]
+
+
+def test_isolation_weights_share_out_the_relevant_items_weight_and_keep_the_balance():
+    x = np.array([[1.0, 0, 0], [1.0, 0.05, 0], [0, 1.0, 0.2], [0, 0.1, 1.0], [1, 1, 1]])
+    y = np.array([1, 1, 1, 1, 0])
+    weights = isolation_weights(x, y)
+    assert weights[:4] / weights[0] == pytest.approx([1, 2, 3, 4])
+    assert weights[y == 1].sum() / weights[y == 0].sum() == pytest.approx(9.8)
+    lone = np.array([1, 0, 0, 0, 0])
+    assert isolation_weights(x, lone) == pytest.approx(tail_weights(lone))
 
 
 def test_many_labels_are_solved_in_the_primal_with_the_same_scores():
     rng = np.random.default_rng(0)
     x = rng.random((PRIMAL_FROM, 30))
     y = (x[:, 0] + 0.3 * rng.random(PRIMAL_FROM) > 1.0).astype(int)
-    ranks = discovery_ranks(y, np.flatnonzero(y == 1))
-    primal = fit_tail(x, y, ranks)
-    dual = fit_tail(x[: PRIMAL_FROM - 1], y[: PRIMAL_FROM - 1], ranks[: PRIMAL_FROM - 1])
+    primal = fit_tail(x, y)
+    dual = fit_tail(x[: PRIMAL_FROM - 1], y[: PRIMAL_FROM - 1])
     assert (primal.dual, dual.dual) == (False, True)
     assert np.corrcoef(primal.decision_function(x), dual.decision_function(x))[0, 1] > 0.999
+
+
+def test_title_twice_says_the_titles_words_once_more_in_front():
+    assert title_twice(text_tokens("Falls\nin wards")) == "falls falls\nin wards"
+    assert title_twice(text_tokens("Only the title")) == "only the title"
+    assert title_twice(text_tokens("Café\nbar")) == "café café\nbar\tcafe cafe\nbar"
+
+
+def test_the_late_classifier_counts_a_title_twice(pool):
+    texts, truth = pool
+    texts = [text.replace(" ", "\n", 2).replace("\n", " ", 1) for text in texts]  # titled
+    model = ScreeningModel(switch_after=1).fit(texts)
+    order, labels = labelled_in_order(truth, 1)
+    model.update(labels, order=order)
+    twice = model.tail_vectorizer_.transform([title_twice(text_tokens(t)) for t in texts[:3]])
+    assert abs(model.transform(texts[:3]) - twice).max() == 0
+    assert abs(model.tail_features_[:3] - twice).max() == pytest.approx(0, abs=1e-12)
+    once = model.tail_vectorizer_.transform([text_tokens(t).replace("\n", " ") for t in texts])
+    assert abs(model.tail_features_ - once).max() > 0.01
+
+
+def test_presumed_irrelevant_samples_undecided_items_afresh_for_each_number_of_decisions():
+    undecided = np.arange(10, 10 + 3 * PRESUMED)
+    first = presumed_irrelevant(undecided, 50)
+    assert first.size == PRESUMED and np.isin(first, undecided).all()
+    assert np.unique(first).size == PRESUMED
+    assert (presumed_irrelevant(undecided, 50) == first).all()  # the same, given the same
+    assert (presumed_irrelevant(undecided, 51) != first).any()
+    assert presumed_irrelevant(np.arange(5), 3).tolist() == [0, 1, 2, 3, 4]
+    assert presumed_irrelevant(np.arange(0), 3).size == 0
+
+
+def test_presumed_irrelevant_items_push_the_pools_common_words_down():
+    """A word on every relevant item and on much of the pool ranks below a word on the
+    relevant items alone once the pool's undecided items join as light irrelevant ones."""
+    x = np.array([[1.0, 1.0, 0], [1.0, 0, 1.0], [0, 0, 1.0], [0, 0, 1.0]])
+    y = np.array([1, 1, 0, 0])
+    pool = np.tile([1.0, 0, 0], (400, 1))  # the first word is everywhere
+    probe = np.array([[1.0, 0, 0], [0, 1.0, 0]])
+    alone = fit_tail(x, y).decision_function(probe)
+    with_pool = fit_tail(x, y, pool).decision_function(probe)
+    assert with_pool[0] < alone[0]
+    assert with_pool[0] - with_pool[1] < alone[0] - alone[1]

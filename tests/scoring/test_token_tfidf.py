@@ -126,3 +126,10 @@ def test_topics_can_share_the_overall_models_features():
         TopicScreening().fit(texts, {"hygiene": "hand hygiene"}, shared=overall)
     with pytest.raises(ValueError, match="shared must be fitted"):
         TopicScreening(n_components=20).fit(texts, topics, shared=overall)
+
+
+def test_a_newline_ends_the_titles_words_and_splitting_does_not_see_it():
+    assert text_tokens("Falls in Wards\nA study of falls.") == "falls in wards\nstudy of falls"
+    assert text_tokens("Falls in wards").split() == ["falls", "in", "wards"]
+    assert text_tokens("Falls\n\n!") == "falls"  # no words after the title: no newline
+    assert text_tokens("Café\nNaïve data") == "café\nnaïve data\tcafe\nnaive data"
