@@ -21,8 +21,8 @@ Late in screening (`scoring.screening_tail`): once the lead has met ``switch_aft
 a row that were not relevant, the model switches for good to ASReview ELAS u4's SVM on its own
 TF-IDF ("late"), which reaches the last relevant items sooner; ours weighs the isolated
 relevant items more, counts titles twice and takes a sample of the undecided items as lightly
-weighted irrelevant ones. `update` needs the order the
-labels were given in to know (``order``); without it the model never switches.
+weighted irrelevant ones. `update` needs the order the labels were given in to know
+(``order``); without it the model never switches.
 
 Before there are labels of both kinds (`mode_` says which case applies):
 

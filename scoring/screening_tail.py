@@ -7,17 +7,16 @@ relevant one), the easy finds are over, and the model switches for good to the c
 ASReview's current default, ELAS u4: a linear SVM (squared hinge, C=0.11) on word 1-2-gram
 TF-IDF (sublinear tf, every term kept, no stop-word list, terms in over 95% of texts dropped),
 with the relevant items weighted 9.8 times the irrelevant ones in total. That model reaches
-the last relevant items sooner: it weighs rare words and relevant labels far more. Two changes
-of ours. Among the relevant items, the isolated ones weigh more than those with a close twin
-(`isolation_weights`), their total unchanged: by the switch the dense core of the relevant
-items has been found, and the ones still unfound lie near the outliers, not near the core. And
-a title's words count twice (`title_twice`): a title says in a few words what the paper is
-about, where an abstract's many words also describe methods and settings. Third, as in
-Cormack and Grossman's continuous active learning, a random sample of the undecided items
-joins the training as irrelevant, at a fiftieth of a decided one's weight (`PRESUMED`): most
-of them are, and they teach the SVM what the pool at large looks like, not only the near
-misses a lead has seen.
-`bench/screening.py` records the figures behind the switch and the weighting.
+the last relevant items sooner: it weighs rare words and relevant labels far more. Three
+changes of ours. First, among the relevant items the isolated ones weigh more than those with
+a close twin (`isolation_weights`), their total unchanged: by the switch the dense core of the
+relevant items has been found, and the ones still unfound lie near the outliers, not near the
+core. Second, a title's words count twice (`title_twice`): a title says in a few words what
+the paper is about, where an abstract's many words also describe methods and settings. Third,
+as in Cormack and Grossman's continuous active learning, a random sample of the undecided
+items joins the training as irrelevant, at a fiftieth of a decided one's weight (`PRESUMED`):
+most of them are, and they show the SVM what the pool at large looks like, not only the near
+misses a lead has seen. `bench/screening.py` records the figures behind each choice.
 """
 
 import numpy as np
@@ -37,8 +36,8 @@ __all__ = [
     "isolation_ranks",
     "isolation_weights",
     "misses_in_a_row",
-    "presumed_irrelevant",
     "nearest_similarity",
+    "presumed_irrelevant",
     "tail_vectorizer",
     "tail_weights",
     "title_twice",
