@@ -166,8 +166,10 @@ def test_title_twice_says_the_titles_words_once_more_in_front():
 
 
 def test_the_late_classifier_counts_a_title_twice(pool):
+    """Each synthetic text's first two words made its title: the late rows, of the pool and
+    of new texts, are those of the title said twice, and differ from the text read once."""
     texts, truth = pool
-    texts = [text.replace(" ", "\n", 2).replace("\n", " ", 1) for text in texts]  # titled
+    texts = [" ".join(text.split()[:2]) + "\n" + " ".join(text.split()[2:]) for text in texts]
     model = ScreeningModel(switch_after=1).fit(texts)
     order, labels = labelled_in_order(truth, 1)
     model.update(labels, order=order)
